@@ -1,0 +1,47 @@
+//! The command line.
+
+mod dev;
+mod migrate;
+mod petition;
+mod serve;
+mod token;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "xinfang",
+    version,
+    about = "信访 petition platform: run a node, a service, migrations, petition commands"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole node in one process on SQLite under ./data (the embedded default).
+    Dev(dev::Args),
+    /// Run one service (production: one process per service, migrations run beforehand).
+    Serve(serve::Args),
+    /// Apply pending migrations of every service, or of one.
+    Migrate(migrate::Args),
+    /// Sign a bearer token with the configured secret (embedded node and tests only).
+    Token(token::Args),
+    /// Register, track, get and list petitions on a running node.
+    #[command(subcommand)]
+    Petition(petition::Command),
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Dev(args) => dev::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(args) => migrate::run(args).await,
+            Command::Token(args) => token::run(args),
+            Command::Petition(command) => command.run().await,
+        }
+    }
+}

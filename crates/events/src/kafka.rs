@@ -1,0 +1,32 @@
+//! Kafka client settings in one place: the idempotent producer (acks=all) the relay uses and the
+//! consumer that stores offsets only after its transaction committed.
+
+use rdkafka::ClientConfig;
+
+pub fn producer_config(brokers: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", brokers)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("max.in.flight.requests.per.connection", "5")
+        // A batch that cannot be delivered fails within this time and is retried from the outbox.
+        .set("message.timeout.ms", "30000")
+        .set("linger.ms", "5")
+        .set("compression.type", "lz4");
+    config
+}
+
+pub fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "true")
+        // Offsets are stored by hand, after the effect's transaction committed.
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", "10000")
+        .set("isolation.level", "read_committed");
+    config
+}

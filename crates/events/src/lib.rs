@@ -1,0 +1,21 @@
+//! The event plumbing of architecture.md (How data flows):
+//!
+//! 1. a service writes its state change and the [`Envelope`] announcing it in one transaction
+//!    ([`outbox::append`]);
+//! 2. one [`relay::Relay`] per service publishes the outbox to Kafka in order, with the idempotent
+//!    producer, and marks rows sent only after the broker acknowledged them;
+//! 3. consumers ([`consumer`]) apply an event and record its id in their inbox in one transaction,
+//!    then store the offset: a redelivered event is a no-op and a restart loses nothing.
+//!
+//! In the embedded default (`events.backend = "sql"`) no relay runs: the outbox tables are the
+//! durable log.
+
+pub mod consumer;
+pub mod envelope;
+pub mod inbox;
+pub mod kafka;
+pub mod outbox;
+pub mod relay;
+
+pub use envelope::{EventDraft, topic_of};
+pub use xinfang_proto::xinfang::events::v1::{Envelope, envelope::Payload};

@@ -1,0 +1,240 @@
+//! The outbox relay: publishes a service's committed events to Kafka in outbox order, then marks
+//! them sent, all inside one transaction that also renews the relay's lease. Only the holder of
+//! the lease relays (one active relay per service); a batch stops at the first failed delivery
+//! instead of skipping ahead; a relay that dies before marking leaves its rows unsent, so they
+//! are published again and consumers' inboxes drop the duplicates.
+
+use crate::envelope::topic_of;
+use crate::outbox;
+use chrono::{Duration, Utc};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use std::future::Future;
+use std::time::Duration as StdDuration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+}
+
+pub struct Relay {
+    db: DatabaseConnection,
+    service: String,
+    producer: FutureProducer,
+    holder: String,
+    batch: u64,
+    lease: Duration,
+}
+
+struct Row {
+    id: i64,
+    aggregate_id: String,
+    event_id: String,
+    event_type: String,
+    payload: Vec<u8>,
+}
+
+/// Rows claimed for publishing; dropping it without [`ClaimedBatch::commit`] rolls back, as a
+/// crash would.
+pub struct ClaimedBatch<'r> {
+    relay: &'r Relay,
+    txn: DatabaseTransaction,
+    rows: Vec<Row>,
+    published: usize,
+}
+
+impl Relay {
+    pub fn new(
+        db: DatabaseConnection,
+        service: &str,
+        brokers: &str,
+        batch: u64,
+    ) -> Result<Self, RelayError> {
+        Ok(Self {
+            db,
+            service: service.to_owned(),
+            producer: crate::kafka::producer_config(brokers).create()?,
+            holder: uuid::Uuid::new_v4().to_string(),
+            batch,
+            lease: Duration::seconds(30),
+        })
+    }
+
+    /// Relays until `shutdown` completes, polling every `interval` when there is nothing to do.
+    pub async fn run(self, interval: StdDuration, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let pause = match self.relay_once().await {
+                Ok(n) if n as u64 == self.batch => StdDuration::ZERO,
+                Ok(_) => interval,
+                Err(err) => {
+                    tracing::warn!(service = %self.service, %err, "outbox relay: batch stopped, will retry");
+                    interval.max(StdDuration::from_secs(1))
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// One batch: claim, publish, mark. Returns how many rows were marked sent.
+    pub async fn relay_once(&self) -> Result<usize, RelayError> {
+        match self.claim().await? {
+            Some(mut batch) => {
+                let outcome = batch.publish().await;
+                let sent = batch.commit().await?;
+                outcome.map(|_| sent)
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// Takes the lease and the oldest unsent rows, in a transaction held until commit.
+    pub async fn claim(&self) -> Result<Option<ClaimedBatch<'_>>, RelayError> {
+        let txn = self.db.begin().await?;
+        if !self.take_lease(&txn).await? {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        let select = Query::select()
+            .columns(["id", "aggregate_id", "event_id", "event_type", "payload"])
+            .from(outbox::table(&self.service))
+            .and_where(Expr::col("sent_at").is_null())
+            .order_by("id", Order::Asc)
+            .limit(self.batch)
+            .to_owned();
+        let rows = txn
+            .query_all(&select)
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(Row {
+                    id: r.try_get("", "id")?,
+                    aggregate_id: r.try_get("", "aggregate_id")?,
+                    event_id: r.try_get("", "event_id")?,
+                    event_type: r.try_get("", "event_type")?,
+                    payload: r.try_get("", "payload")?,
+                })
+            })
+            .collect::<Result<Vec<_>, DbErr>>()?;
+        Ok(Some(ClaimedBatch {
+            relay: self,
+            txn,
+            rows,
+            published: 0,
+        }))
+    }
+
+    async fn take_lease(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {
+        let table = Alias::new(format!("{}_relay_lease", self.service));
+        let now = Utc::now();
+        let insert = Query::insert()
+            .into_table(table.clone())
+            .columns(["name", "holder", "expires_at"])
+            .values_panic([
+                "relay".into(),
+                self.holder.clone().into(),
+                (now + self.lease).into(),
+            ])
+            .on_conflict(OnConflict::column("name").do_nothing().to_owned())
+            .to_owned();
+        if txn.execute(&insert).await?.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let renew = Query::update()
+            .table(table)
+            .values([
+                ("holder", self.holder.clone().into()),
+                ("expires_at", (now + self.lease).into()),
+            ])
+            .and_where(Expr::col("name").eq("relay"))
+            .and_where(
+                Expr::col("holder")
+                    .eq(self.holder.as_str())
+                    .or(Expr::col("expires_at").lt(now)),
+            )
+            .to_owned();
+        Ok(txn.execute(&renew).await?.rows_affected() == 1)
+    }
+}
+
+impl ClaimedBatch<'_> {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Sends every row in order and waits for the broker's acknowledgements; stops at the first
+    /// failure, remembering how many before it were delivered.
+    pub async fn publish(&mut self) -> Result<(), RelayError> {
+        let topic = topic_of(&self.relay.service);
+        let mut deliveries = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let headers = OwnedHeaders::new()
+                .insert(Header {
+                    key: "event_id",
+                    value: Some(&row.event_id),
+                })
+                .insert(Header {
+                    key: "event_type",
+                    value: Some(&row.event_type),
+                });
+            let record = FutureRecord::to(&topic)
+                .key(&row.aggregate_id)
+                .payload(&row.payload)
+                .headers(headers);
+            match self.relay.producer.send_result(record) {
+                Ok(delivery) => deliveries.push(delivery),
+                Err((err, _)) => {
+                    deliveries.clear();
+                    return self.stop_at(0, err);
+                }
+            }
+        }
+        for (index, delivery) in deliveries.into_iter().enumerate() {
+            match delivery.await {
+                Ok(Ok(_)) => self.published = index + 1,
+                Ok(Err((err, _))) => return self.stop_at(index, err),
+                Err(_canceled) => return self.stop_at(index, rdkafka::error::KafkaError::Canceled),
+            }
+        }
+        Ok(())
+    }
+
+    fn stop_at(&self, index: usize, err: rdkafka::error::KafkaError) -> Result<(), RelayError> {
+        tracing::warn!(
+            service = %self.relay.service,
+            delivered = index,
+            of = self.rows.len(),
+            %err,
+            "outbox relay: delivery failed, stopping the batch here"
+        );
+        Err(err.into())
+    }
+
+    /// Marks the delivered prefix sent and commits. Returns how many rows were marked.
+    pub async fn commit(self) -> Result<usize, RelayError> {
+        let ids: Vec<i64> = self.rows[..self.published].iter().map(|r| r.id).collect();
+        if !ids.is_empty() {
+            // By id, never by range: a row with a lower id may commit after the claim.
+            let mark = Query::update()
+                .table(outbox::table(&self.relay.service))
+                .value("sent_at", Utc::now())
+                .and_where(Expr::col("id").is_in(ids.clone()))
+                .to_owned();
+            self.txn.execute(&mark).await?;
+        }
+        self.txn.commit().await?;
+        Ok(ids.len())
+    }
+}

@@ -1,0 +1,549 @@
+//! The `xinfang.intake.v1.IntakeService` gRPC API.
+
+use crate::entity::{audit, petition, petitioner};
+use crate::error::IntakeError;
+use crate::registration::{self, NewPetition};
+use crate::store::{ListFilter, Store, Written};
+use crate::{query_code, scope, wire};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use prost::Message;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sha2::{Digest, Sha256};
+use tonic::{Request, Response, Status};
+use xinfang_domain::FieldError;
+use xinfang_domain::identity::mask_name;
+use xinfang_domain::lifecycle::State;
+use xinfang_domain::screening::{self, Candidate, Disposition, Policy, Screening};
+use xinfang_events::{EventDraft, Payload};
+use xinfang_platform::auth::{Caller, caller};
+use xinfang_platform::pii::PiiVault;
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::events::v1::PetitionRegistered;
+use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeService;
+use xinfang_proto::xinfang::intake::v1::*;
+use xinfang_proto::xinfang::petition::v1 as pb;
+
+const DEFAULT_PAGE: u64 = 50;
+const MAX_PAGE: u64 = 500;
+
+/// What the intake service needs to run.
+#[derive(Clone)]
+pub struct IntakeApi {
+    pub store: Store,
+    pub reference: ReferenceStore,
+    pub vault: PiiVault,
+    pub policy: Policy,
+    /// The node's region code: prefixes case numbers, stamps events.
+    pub node: String,
+}
+
+#[tonic::async_trait]
+impl IntakeService for IntakeApi {
+    async fn register_petition(
+        &self,
+        request: Request<RegisterPetitionRequest>,
+    ) -> Result<Response<RegisterPetitionResponse>, Status> {
+        let caller = request.extensions().get::<Caller>().cloned();
+        Ok(Response::new(
+            self.register(caller.as_ref(), request.into_inner()).await?,
+        ))
+    }
+
+    async fn get_petition(
+        &self,
+        request: Request<GetPetitionRequest>,
+    ) -> Result<Response<Petition>, Status> {
+        let caller = caller(&request)?;
+        let id = request.into_inner().id;
+        let found = self.store.by_id(&id).await.map_err(IntakeError::from)?;
+        let petition = found
+            .filter(|p| scope::covers(&self.reference.current(), &caller, p))
+            .ok_or_else(|| IntakeError::NotFound(format!("no petition {id} in your scope")))?;
+        let petitioners = self
+            .store
+            .petitioners(&petition.id)
+            .await
+            .map_err(IntakeError::from)?;
+        Ok(Response::new(wire::petition_to_wire(
+            &petition,
+            &petitioners,
+        )))
+    }
+
+    async fn list_petitions(
+        &self,
+        request: Request<ListPetitionsRequest>,
+    ) -> Result<Response<ListPetitionsResponse>, Status> {
+        let caller = caller(&request)?;
+        let filter = self.list_filter(&caller, request.into_inner())?;
+        let mut rows = self.store.list(&filter).await.map_err(IntakeError::from)?;
+        let more = rows.len() as u64 > filter.limit - 1;
+        rows.truncate((filter.limit - 1) as usize);
+        let next_page_token = match (more, rows.last()) {
+            (true, Some(last)) => page_token(last.registered_at, &last.id),
+            _ => String::new(),
+        };
+        let mut petitions = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let petitioners = self
+                .store
+                .petitioners(&row.id)
+                .await
+                .map_err(IntakeError::from)?;
+            petitions.push(wire::petition_to_wire(row, &petitioners));
+        }
+        Ok(Response::new(ListPetitionsResponse {
+            petitions,
+            next_page_token,
+        }))
+    }
+
+    async fn track_by_query_code(
+        &self,
+        request: Request<TrackByQueryCodeRequest>,
+    ) -> Result<Response<TrackByQueryCodeResponse>, Status> {
+        let code = query_code::normalize(&request.into_inner().query_code);
+        if code.is_empty() {
+            return Err(
+                IntakeError::Invalid(vec![FieldError::new("query_code", "required")]).into(),
+            );
+        }
+        let found = self
+            .store
+            .by_query_code_hash(&self.vault.hash(&code))
+            .await
+            .map_err(IntakeError::from)?;
+        let petition =
+            found.ok_or_else(|| IntakeError::NotFound("no item has this query code".into()))?;
+        let petitioners = self
+            .store
+            .petitioners(&petition.id)
+            .await
+            .map_err(IntakeError::from)?;
+        Ok(Response::new(self.public_view(&petition, &petitioners)))
+    }
+}
+
+impl IntakeApi {
+    async fn register(
+        &self,
+        caller: Option<&Caller>,
+        request: RegisterPetitionRequest,
+    ) -> Result<RegisterPetitionResponse, IntakeError> {
+        let digest = hex(&Sha256::digest(request.encode_to_vec()));
+        if let Some(existing) = self
+            .store
+            .by_idempotency_key(&request.idempotency_key)
+            .await?
+        {
+            return self.replay(existing, &digest).await;
+        }
+        let reference = self.reference.current();
+        let now = Utc::now();
+        let new = registration::parse(&request, &reference, caller, now)?;
+        let keys: Vec<String> = new
+            .petitioners
+            .iter()
+            .filter_map(|p| p.identity.number())
+            .map(|n| self.vault.hash(n))
+            .collect();
+        let priors = self.store.priors(&keys).await?;
+        let screening = screening::screen(
+            &Candidate {
+                petitioner_keys: &keys,
+                matter_key: &new.matter_key,
+                content: &new.content,
+                category_route: reference.categories.statutory_route(&new.category.code),
+                region: &new.region,
+                visited_level: new.visited_level,
+                people: new.headcount,
+                major_urgent: new.major_urgent,
+                threat: new.threat,
+                petitioned_elsewhere_before: new.petitioned_elsewhere_before,
+                now,
+            },
+            &priors,
+            &self.policy,
+        );
+
+        let code = query_code::generate();
+        let petition = self.petition_row(&new, &screening, &request, &digest, &code, caller, now);
+        let petitioners = self.petitioner_rows(&petition.id, &new);
+        let event = self.registered_event(&new, &screening, &petitioners);
+        let announce = |stored: &petition::Model| {
+            let audit = audit::ActiveModel {
+                id: NotSet,
+                occurred_at: Set(now),
+                actor: Set(caller.map_or("citizen".into(), |c| c.user_id.clone())),
+                org_unit: Set(stored.registering_unit.clone()),
+                action: Set("register".into()),
+                petition_id: Set(stored.id.clone()),
+                detail: Set(serde_json::json!({
+                    "case_number": stored.case_number,
+                    "state": stored.state,
+                    "channel": stored.channel_code,
+                    "flags": stored.flag_mask,
+                })
+                .to_string()),
+            };
+            let mut event = event;
+            if let Payload::PetitionRegistered(e) = &mut event {
+                e.case_number = stored.case_number.clone();
+            }
+            (audit, EventDraft::new(&stored.id, event, now).by(caller))
+        };
+        match self
+            .store
+            .register(&self.node, petition, petitioners, announce)
+            .await?
+        {
+            Written::Created(stored) => {
+                tracing::info!(petition = %stored.id, case = %stored.case_number, state = %stored.state, "registered");
+                let petitioners = self.store.petitioners(&stored.id).await?;
+                Ok(RegisterPetitionResponse {
+                    petition: Some(wire::petition_to_wire(&stored, &petitioners)),
+                    query_code: code,
+                    replayed: false,
+                })
+            }
+            Written::KeyTaken => match self
+                .store
+                .by_idempotency_key(&request.idempotency_key)
+                .await?
+            {
+                Some(existing) => self.replay(existing, &digest).await,
+                None => Err(IntakeError::Corrupt(
+                    "idempotency key taken but not found".into(),
+                )),
+            },
+        }
+    }
+
+    /// The same key again: the same petition if the body is the same, ALREADY_EXISTS otherwise.
+    async fn replay(
+        &self,
+        existing: petition::Model,
+        digest: &str,
+    ) -> Result<RegisterPetitionResponse, IntakeError> {
+        if existing.request_digest != digest {
+            return Err(IntakeError::AlreadyExists(format!(
+                "idempotency_key {:?} was used for another request (petition {})",
+                existing.idempotency_key, existing.case_number
+            )));
+        }
+        let query_code = self
+            .vault
+            .open(&existing.query_code_sealed)
+            .map_err(|e| IntakeError::Corrupt(e.to_string()))?;
+        let petitioners = self.store.petitioners(&existing.id).await?;
+        Ok(RegisterPetitionResponse {
+            petition: Some(wire::petition_to_wire(&existing, &petitioners)),
+            query_code,
+            replayed: true,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn petition_row(
+        &self,
+        new: &NewPetition,
+        screening: &Screening,
+        request: &RegisterPetitionRequest,
+        digest: &str,
+        code: &str,
+        caller: Option<&Caller>,
+        now: DateTime<Utc>,
+    ) -> petition::Model {
+        let flags: Vec<wire::StoredFlag> = screening.flags.iter().map(Into::into).collect();
+        let linked = match &screening.disposition {
+            Disposition::NewCase => None,
+            Disposition::LinkedTo(id) | Disposition::NotReaccepted(id) => Some(id.clone()),
+        };
+        petition::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            case_number: String::new(),
+            kind: new.kind.as_str_name().to_owned(),
+            state: screening.disposition.state().as_str().to_owned(),
+            channel_code: new.channel.code.clone(),
+            registering_unit: new.registering_unit.code.clone(),
+            registering_region: new.registering_unit.region.to_string(),
+            region_code: new.region.to_string(),
+            content_category: new.category.code.clone(),
+            title: new.title.clone(),
+            content: new.content.clone(),
+            headcount: new.headcount as i32,
+            agent: new.agent.as_ref().map(|a| {
+                serde_json::to_string(&wire::AgentJson {
+                    name: a.name.clone(),
+                    phone_masked: xinfang_domain::identity::PhoneNumber::parse(&a.phone)
+                        .map(|p| p.masked())
+                        .unwrap_or_default(),
+                    organisation: a.organisation.clone(),
+                    relation: a.relation.clone(),
+                })
+                .unwrap_or_default()
+            }),
+            attachments: serde_json::to_string(
+                &new.attachments
+                    .iter()
+                    .map(wire::AttachmentJson::from)
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_else(|_| "[]".into()),
+            flags: serde_json::to_string(&flags).unwrap_or_else(|_| "[]".into()),
+            flag_mask: screening
+                .flags
+                .iter()
+                .fold(0, |mask, f| mask | f.kind.bit()),
+            linked_petition_id: linked,
+            matter_key: new.matter_key.clone(),
+            first_time_here: screening.first_time_here,
+            first_time_anywhere: screening.first_time_anywhere,
+            visited_level: new.visited_level.map(|l| l.name().to_owned()),
+            petitioned_at: new.petitioned_at,
+            registered_at: now,
+            registered_by: caller.map_or("citizen".into(), |c| c.user_id.clone()),
+            query_code_hash: self.vault.hash(code),
+            query_code_sealed: self.vault.seal(code),
+            idempotency_key: request.idempotency_key.clone(),
+            request_digest: digest.to_owned(),
+        }
+    }
+
+    fn petitioner_rows(&self, petition_id: &str, new: &NewPetition) -> Vec<petitioner::Model> {
+        new.petitioners
+            .iter()
+            .enumerate()
+            .map(|(i, p)| petitioner::Model {
+                petition_id: petition_id.to_owned(),
+                position: i as i32,
+                name: p.name.clone(),
+                id_type: p.identity.id_type().as_str_name().to_owned(),
+                id_number_sealed: p.identity.number().map(|n| self.vault.seal(n)),
+                id_number_hash: p.identity.number().map(|n| self.vault.hash(n)),
+                id_number_masked: p.identity.masked(),
+                phone_sealed: p.phone.as_ref().map(|n| self.vault.seal(n.as_str())),
+                phone_masked: p.phone.as_ref().map(|n| n.masked()),
+                address: p.address.clone(),
+                region_code: p.region.to_string(),
+                representative: p.representative,
+            })
+            .collect()
+    }
+
+    fn registered_event(
+        &self,
+        new: &NewPetition,
+        screening: &Screening,
+        petitioners: &[petitioner::Model],
+    ) -> Payload {
+        let state = wire::state_to_wire(screening.disposition.state());
+        Payload::PetitionRegistered(PetitionRegistered {
+            case_number: String::new(),
+            kind: new.kind as i32,
+            state: state as i32,
+            channel_code: new.channel.code.clone(),
+            online: new.channel.online,
+            visit: new.channel.visit,
+            registering_unit: new.registering_unit.code.clone(),
+            region_code: new.region.to_string(),
+            content_category: new.category.code.clone(),
+            title: new.title.clone(),
+            petitioners: petitioners
+                .iter()
+                .map(|p| pb::Petitioner {
+                    name: mask_name(&p.name),
+                    ..wire::petitioner_to_wire(p)
+                })
+                .collect(),
+            headcount: new.headcount as i32,
+            flags: screening
+                .flags
+                .iter()
+                .map(|f| wire::StoredFlag::from(f).to_wire())
+                .collect(),
+            linked_petition_id: match &screening.disposition {
+                Disposition::NewCase => String::new(),
+                Disposition::LinkedTo(id) | Disposition::NotReaccepted(id) => id.clone(),
+            },
+            first_time_here: screening.first_time_here,
+            first_time_anywhere: screening.first_time_anywhere,
+            petitioned_at: Some(wire::timestamp(new.petitioned_at)),
+            registered_at: Some(wire::timestamp(Utc::now())),
+            triage_deadline: None,
+            matter_key: new.matter_key.clone(),
+        })
+    }
+
+    fn list_filter(
+        &self,
+        caller: &Caller,
+        request: ListPetitionsRequest,
+    ) -> Result<ListFilter, IntakeError> {
+        let reference = self.reference.current();
+        let scope_prefix = scope::prefix(&reference, caller)?;
+        let mut errors = Vec::new();
+        let mut states = Vec::new();
+        for (i, s) in request.states.iter().enumerate() {
+            match pb::PetitionState::try_from(*s)
+                .ok()
+                .and_then(wire::state_from_wire)
+            {
+                Some(state) => states.push(state),
+                None => errors.push(FieldError::new(
+                    format!("states[{i}]"),
+                    format!("unknown state {s}"),
+                )),
+            }
+        }
+        let mut flag_mask = 0;
+        for (i, f) in request.flags.iter().enumerate() {
+            match pb::FlagKind::try_from(*f)
+                .ok()
+                .and_then(wire::flag_from_wire)
+            {
+                Some(kind) => flag_mask |= kind.bit(),
+                None => errors.push(FieldError::new(
+                    format!("flags[{i}]"),
+                    format!("unknown flag {f}"),
+                )),
+            }
+        }
+        let mut date = |field: &str, value: &str, plus_days: i64| -> Option<DateTime<Utc>> {
+            if value.is_empty() {
+                return None;
+            }
+            match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+                Ok(d) => Some(
+                    (d + chrono::Duration::days(plus_days))
+                        .and_hms_opt(0, 0, 0)?
+                        .and_utc(),
+                ),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        field,
+                        format!("{value:?} is not a date YYYY-MM-DD"),
+                    ));
+                    None
+                }
+            }
+        };
+        let registered_from = date("registered_from", &request.registered_from, 0);
+        let registered_before = date("registered_to", &request.registered_to, 1);
+        let after = match request.page_token.as_str() {
+            "" => None,
+            token => match parse_page_token(token) {
+                Some(after) => Some(after),
+                None => {
+                    errors.push(FieldError::new(
+                        "page_token",
+                        "not a token this service issued",
+                    ));
+                    None
+                }
+            },
+        };
+        let region_prefix = match request.region_code.trim() {
+            "" => None,
+            code if code.bytes().all(|b| b.is_ascii_digit()) && code.len() <= 12 => {
+                Some(code.to_owned())
+            }
+            code => {
+                errors.push(FieldError::new(
+                    "region_code",
+                    format!("{code:?} is not a region code prefix"),
+                ));
+                None
+            }
+        };
+        if request.page_size < 0 {
+            errors.push(FieldError::new("page_size", "must not be negative"));
+        }
+        if !errors.is_empty() {
+            return Err(IntakeError::Invalid(errors));
+        }
+        let page = match request.page_size {
+            0 => DEFAULT_PAGE,
+            n => (n as u64).min(MAX_PAGE),
+        };
+        Ok(ListFilter {
+            scope_prefix,
+            states,
+            channel_code: Some(request.channel_code).filter(|c| !c.is_empty()),
+            region_prefix,
+            registered_from,
+            registered_before,
+            flag_mask,
+            after,
+            // One more than the page, to know whether there is a next one.
+            limit: page + 1,
+        })
+    }
+
+    /// 可查询、可跟踪: what the petitioner sees with the query code. Names masked, no numbers.
+    fn public_view(
+        &self,
+        p: &petition::Model,
+        petitioners: &[petitioner::Model],
+    ) -> TrackByQueryCodeResponse {
+        let reference = self.reference.current();
+        let unit_name = reference
+            .org
+            .unit(&p.registering_unit)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let state = State::parse(&p.state);
+        let mut steps = vec![pb::PublicStep {
+            kind: "registered".into(),
+            title: "已登记".into(),
+            organ_name: unit_name.clone(),
+            occurred_at: Some(wire::timestamp(p.registered_at)),
+            text: format!("您的信访事项已登记，编号 {}", p.case_number),
+        }];
+        match state {
+            Some(State::Linked) => steps.push(pb::PublicStep {
+                kind: "linked".into(),
+                title: "重复信访".into(),
+                organ_name: unit_name,
+                occurred_at: Some(wire::timestamp(p.registered_at)),
+                text: "您反映的事项正在办理中，本次来信来访已并入原事项办理".into(),
+            }),
+            Some(State::NotReaccepted) => steps.push(pb::PublicStep {
+                kind: "not_reaccepted".into(),
+                title: "不再受理".into(),
+                organ_name: unit_name,
+                occurred_at: Some(wire::timestamp(p.registered_at)),
+                text: "该事项已经复核终结，同一事实和理由不再受理 (《信访工作条例》第三十六条)"
+                    .into(),
+            }),
+            _ => {}
+        }
+        TrackByQueryCodeResponse {
+            case_number: p.case_number.clone(),
+            title: p.title.clone(),
+            state: state.map(wire::state_to_wire).unwrap_or_default() as i32,
+            registered_at: Some(wire::timestamp(p.registered_at)),
+            steps,
+            petitioner_names: petitioners.iter().map(|x| mask_name(&x.name)).collect(),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn page_token(at: DateTime<Utc>, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.to_rfc3339()))
+}
+
+fn parse_page_token(token: &str) -> Option<(DateTime<Utc>, String)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
+    let (at, id) = text.split_once('|')?;
+    Some((
+        DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
+        id.to_owned(),
+    ))
+}

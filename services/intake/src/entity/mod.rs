@@ -1,0 +1,5 @@
+//! Intake's tables (see `migrations/src/intake`).
+
+pub mod audit;
+pub mod petition;
+pub mod petitioner;

@@ -1,0 +1,395 @@
+//! Parsing a `RegisterPetitionRequest` into a [`NewPetition`] of domain types, checked against the
+//! node's code tables and organisation tree. Every problem is collected with the field it belongs
+//! to, so the caller learns all of them at once.
+
+use chrono::{DateTime, Duration, Utc};
+use xinfang_domain::FieldError;
+use xinfang_domain::identity::{PhoneNumber, ResidentId, mask_other_id};
+use xinfang_domain::reference::{Category, Channel, OrgUnit, ReferenceData, UnitKind};
+use xinfang_domain::region::{RegionCode, RegionLevel};
+use xinfang_platform::auth::Caller;
+use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
+use xinfang_proto::xinfang::petition::v1::{Agent, Attachment, IdType, ItemKind, Petitioner};
+
+/// Art. 20: a group visit elects at most five representatives.
+pub const MAX_REPRESENTATIVES: usize = 5;
+const MAX_CONTENT_CHARS: usize = 20_000;
+
+#[derive(Debug, Clone)]
+pub enum Identity {
+    Resident(ResidentId),
+    Other { id_type: IdType, number: String },
+    Anonymous,
+}
+
+impl Identity {
+    /// The value sealed at rest and hashed for look-up.
+    pub fn number(&self) -> Option<&str> {
+        match self {
+            Identity::Resident(id) => Some(id.as_str()),
+            Identity::Other { number, .. } => Some(number),
+            Identity::Anonymous => None,
+        }
+    }
+
+    pub fn masked(&self) -> Option<String> {
+        match self {
+            Identity::Resident(id) => Some(id.masked()),
+            Identity::Other { number, .. } => Some(mask_other_id(number)),
+            Identity::Anonymous => None,
+        }
+    }
+
+    pub fn id_type(&self) -> IdType {
+        match self {
+            Identity::Resident(_) => IdType::ResidentId,
+            Identity::Other { id_type, .. } => *id_type,
+            Identity::Anonymous => IdType::None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPetitioner {
+    pub name: String,
+    pub identity: Identity,
+    pub phone: Option<PhoneNumber>,
+    pub address: String,
+    pub region: RegionCode,
+    pub representative: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPetition {
+    pub kind: ItemKind,
+    pub channel: Channel,
+    pub registering_unit: OrgUnit,
+    pub region: RegionCode,
+    pub category: Category,
+    pub title: String,
+    pub content: String,
+    pub petitioners: Vec<NewPetitioner>,
+    pub headcount: u32,
+    pub agent: Option<Agent>,
+    pub attachments: Vec<Attachment>,
+    pub petitioned_at: DateTime<Utc>,
+    pub visited_level: Option<RegionLevel>,
+    pub major_urgent: bool,
+    pub threat: bool,
+    pub petitioned_elsewhere_before: bool,
+    pub matter_key: String,
+}
+
+pub fn parse(
+    request: &RegisterPetitionRequest,
+    reference: &ReferenceData,
+    caller: Option<&Caller>,
+    now: DateTime<Utc>,
+) -> Result<NewPetition, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
+
+    if request.idempotency_key.trim().is_empty() || request.idempotency_key.len() > 128 {
+        fail("idempotency_key", "required, at most 128 characters".into());
+    }
+    let kind = match ItemKind::try_from(request.kind) {
+        Ok(ItemKind::Unspecified) => ItemKind::Petition,
+        Ok(kind) => kind,
+        Err(_) => {
+            fail("kind", format!("unknown item kind {}", request.kind));
+            ItemKind::Petition
+        }
+    };
+    let channel = reference.channels.get(request.channel_code.trim()).cloned();
+    match &channel {
+        None => fail(
+            "channel_code",
+            format!(
+                "{:?} is not in the node's channel table",
+                request.channel_code
+            ),
+        ),
+        Some(c) if caller.is_none() && !c.online => fail(
+            "channel_code",
+            format!(
+                "{} ({}) is registered by a clerk; a citizen submits online",
+                c.code, c.name
+            ),
+        ),
+        Some(_) => {}
+    }
+    let region = match RegionCode::parse(&request.region_code) {
+        Ok(r) if reference.org.knows_region(&r) => Some(r),
+        Ok(r) => {
+            fail(
+                "region_code",
+                format!("{r} is not a region of this node's organisation tree"),
+            );
+            None
+        }
+        Err(e) => {
+            fail("region_code", e);
+            None
+        }
+    };
+    let category = reference
+        .categories
+        .get(request.content_category.trim())
+        .cloned();
+    if category.is_none() {
+        fail(
+            "content_category",
+            format!(
+                "{:?} is not in the node's content-category table",
+                request.content_category
+            ),
+        );
+    }
+    let content = request.content.trim().to_owned();
+    if content.is_empty() {
+        fail("content", "the petition's content must not be empty".into());
+    } else if content.chars().count() > MAX_CONTENT_CHARS {
+        fail("content", format!("at most {MAX_CONTENT_CHARS} characters"));
+    }
+    let title = match request.title.trim() {
+        "" => content.chars().take(30).collect(),
+        t => t.to_owned(),
+    };
+
+    let registering_unit = registering_unit(request, reference, caller, &mut fail);
+
+    let mut petitioners = Vec::new();
+    for (i, p) in request.petitioners.iter().enumerate() {
+        match parse_petitioner(p, region.as_ref()) {
+            Ok(p) => petitioners.push(p),
+            Err(e) => errors.push(e.within(&format!("petitioners[{i}]"))),
+        }
+    }
+    let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
+    if request.petitioners.is_empty() {
+        fail(
+            "petitioners",
+            "at least one petitioner (ID type NONE for an anonymous item)".into(),
+        );
+    }
+    let anonymous = request
+        .petitioners
+        .iter()
+        .filter(|p| p.id_type == IdType::None as i32)
+        .count();
+    if anonymous > 0 && request.petitioners.len() > 1 {
+        fail(
+            "petitioners",
+            "an anonymous item has a single unnamed petitioner".into(),
+        );
+    }
+    let representatives = request
+        .petitioners
+        .iter()
+        .filter(|p| p.representative)
+        .count();
+    if channel.as_ref().is_some_and(|c| c.visit) && representatives > MAX_REPRESENTATIVES {
+        fail(
+            "petitioners",
+            format!(
+                "a group visit names at most {MAX_REPRESENTATIVES} representatives (Art. 20), got {representatives}"
+            ),
+        );
+    }
+    let headcount = match request.headcount {
+        0 => request.petitioners.len() as u32,
+        n if n < 0 || (n as usize) < request.petitioners.len() => {
+            fail(
+                "headcount",
+                format!(
+                    "{n} is fewer than the {} named petitioners",
+                    request.petitioners.len()
+                ),
+            );
+            0
+        }
+        n => n as u32,
+    };
+    for (i, a) in request.attachments.iter().enumerate() {
+        if a.file_name.trim().is_empty() {
+            fail(&format!("attachments[{i}].file_name"), "required".into());
+        }
+        if a.size_bytes < 0 {
+            fail(
+                &format!("attachments[{i}].size_bytes"),
+                "must not be negative".into(),
+            );
+        }
+    }
+    let agent = request.agent.clone().filter(|a| !a.name.trim().is_empty());
+    if let Some(phone) = agent
+        .as_ref()
+        .map(|a| a.phone.trim())
+        .filter(|p| !p.is_empty())
+        && let Err(e) = PhoneNumber::parse(phone)
+    {
+        fail("agent.phone", e);
+    }
+    let petitioned_at = match &request.petitioned_at {
+        None => now,
+        Some(ts) => match DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32) {
+            Some(t) if t <= now + Duration::minutes(5) => t,
+            _ => {
+                fail("petitioned_at", "must be a time not in the future".into());
+                now
+            }
+        },
+    };
+    let visited_level = match request.visited_level.trim() {
+        "" => channel
+            .as_ref()
+            .filter(|c| c.visit)
+            .and(registering_unit.as_ref())
+            .map(|u| u.level()),
+        level => match RegionLevel::parse(level) {
+            Some(l) => Some(l),
+            None => {
+                fail(
+                    "visited_level",
+                    format!("{level:?} is not province, city, county or township"),
+                );
+                None
+            }
+        },
+    };
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(channel), Some(region), Some(category), Some(registering_unit)) =
+        (channel, region, category, registering_unit)
+    else {
+        unreachable!("every missing part recorded an error above");
+    };
+    let matter_key = match request.matter_key.trim() {
+        "" => format!("{}:{}", category.code, region),
+        key => key.to_owned(),
+    };
+    Ok(NewPetition {
+        kind,
+        channel,
+        registering_unit,
+        region,
+        category,
+        title,
+        content,
+        petitioners,
+        headcount,
+        agent,
+        attachments: request.attachments.clone(),
+        petitioned_at,
+        visited_level,
+        major_urgent: request.major_urgent,
+        threat: request.threat,
+        petitioned_elsewhere_before: request.petitioned_elsewhere_before,
+        matter_key,
+    })
+}
+
+/// The unit registering the item: the one named, else the caller's, else (a citizen online) the
+/// node's top petition office. A clerk registers only for units in their scope.
+fn registering_unit(
+    request: &RegisterPetitionRequest,
+    reference: &ReferenceData,
+    caller: Option<&Caller>,
+    fail: &mut impl FnMut(&str, String),
+) -> Option<OrgUnit> {
+    let org = &reference.org;
+    let code = match (request.registering_unit.trim(), caller) {
+        ("", Some(c)) => c.org_unit.clone(),
+        ("", None) => match org
+            .units()
+            .find(|u| u.kind == UnitKind::PetitionOffice && Some(&u.region) == org.node_region())
+        {
+            Some(u) => u.code.clone(),
+            None => {
+                fail(
+                    "registering_unit",
+                    "the node has no top petition office to receive online items".into(),
+                );
+                return None;
+            }
+        },
+        (code, _) => code.to_owned(),
+    };
+    let Some(unit) = org.unit(&code) else {
+        fail(
+            "registering_unit",
+            format!("{code:?} is not a unit of this node"),
+        );
+        return None;
+    };
+    if let Some(caller) = caller {
+        let in_scope = org
+            .unit(&caller.org_unit)
+            .is_some_and(|own| own.region.contains(&unit.region));
+        if !in_scope {
+            fail(
+                "registering_unit",
+                format!("{code} is outside the caller's unit {}", caller.org_unit),
+            );
+            return None;
+        }
+    }
+    Some(unit.clone())
+}
+
+fn parse_petitioner(
+    p: &Petitioner,
+    matter_region: Option<&RegionCode>,
+) -> Result<NewPetitioner, FieldError> {
+    let id_type = IdType::try_from(p.id_type).unwrap_or(IdType::Unspecified);
+    let identity = match id_type {
+        IdType::None => Identity::Anonymous,
+        IdType::ResidentId | IdType::Unspecified => Identity::Resident(
+            ResidentId::parse(&p.id_number).map_err(|e| FieldError::new("id_number", e))?,
+        ),
+        other => {
+            let number = p.id_number.trim();
+            if number.is_empty() || number.len() > 64 {
+                return Err(FieldError::new(
+                    "id_number",
+                    "required, at most 64 characters",
+                ));
+            }
+            Identity::Other {
+                id_type: other,
+                number: number.to_owned(),
+            }
+        }
+    };
+    let name = p.name.trim().to_owned();
+    if name.is_empty() && !matches!(identity, Identity::Anonymous) {
+        return Err(FieldError::new(
+            "name",
+            "required unless the item is anonymous",
+        ));
+    }
+    let phone = match p.phone.trim() {
+        "" => None,
+        phone => Some(PhoneNumber::parse(phone).map_err(|e| FieldError::new("phone", e))?),
+    };
+    let region = match (p.region_code.trim(), matter_region) {
+        ("", Some(r)) => r.clone(),
+        ("", None) => {
+            return Err(FieldError::new(
+                "region_code",
+                "required when the item's region is invalid",
+            ));
+        }
+        (code, _) => RegionCode::parse(code).map_err(|e| FieldError::new("region_code", e))?,
+    };
+    Ok(NewPetitioner {
+        name,
+        identity,
+        phone,
+        address: p.address.trim().to_owned(),
+        region,
+        representative: p.representative,
+    })
+}

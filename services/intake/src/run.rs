@@ -1,0 +1,58 @@
+//! Running the intake service: its gRPC API behind the token interceptor and, when events go to
+//! Kafka, its outbox relay. Both stop when `shutdown` is cancelled.
+
+use crate::api::IntakeApi;
+use crate::store::{SERVICE, Store};
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use xinfang_events::relay::Relay;
+use xinfang_platform::auth::Authenticator;
+use xinfang_platform::config::{EventBackend, Settings};
+use xinfang_platform::pii::PiiVault;
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_platform::server::GrpcServer;
+use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
+
+pub async fn run(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let api = IntakeApi {
+        store: Store::new(db.clone()),
+        reference,
+        vault: PiiVault::new(&settings.pii)?,
+        policy: settings.screening.policy(),
+        node: settings.node.region.clone(),
+    };
+    let relay = match settings.events.backend {
+        EventBackend::Kafka => {
+            let relay = Relay::new(
+                db,
+                SERVICE,
+                &settings.events.brokers,
+                settings.events.relay_batch,
+            )?;
+            let interval = Duration::from_millis(settings.events.relay_interval_ms);
+            Some(tokio::spawn(
+                relay.run(interval, shutdown.clone().cancelled_owned()),
+            ))
+        }
+        // The outbox table is the log; nothing to relay.
+        EventBackend::Sql => None,
+    };
+    let auth = Authenticator::new(&settings.auth);
+    let served = GrpcServer::new(auth)
+        .add_service(IntakeServiceServer::new(api))
+        .serve(listener, shutdown.clone().cancelled_owned())
+        .await;
+    shutdown.cancel();
+    if let Some(relay) = relay {
+        relay.await?;
+    }
+    Ok(served?)
+}

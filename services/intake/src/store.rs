@@ -1,0 +1,203 @@
+//! Intake's storage: reading petitions and writing a registration — the petition, its
+//! petitioners, the audit row and the event — in one transaction.
+
+use crate::entity::{audit, petition, petitioner};
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
+};
+use xinfang_domain::lifecycle::State;
+use xinfang_domain::screening::PriorItem;
+use xinfang_events::{EventDraft, outbox};
+
+pub const SERVICE: &str = "intake";
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+pub enum Written {
+    Created(petition::Model),
+    /// Another request with the same idempotency key committed first.
+    KeyTaken,
+}
+
+/// Filters of `ListPetitions`, already checked.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    /// Region prefix of the caller's scope.
+    pub scope_prefix: String,
+    pub states: Vec<State>,
+    pub channel_code: Option<String>,
+    pub region_prefix: Option<String>,
+    pub registered_from: Option<DateTime<Utc>>,
+    pub registered_before: Option<DateTime<Utc>>,
+    pub flag_mask: i64,
+    /// Keyset: rows strictly after this (registered_at, id), newest first.
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: u64,
+}
+
+impl Store {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub async fn by_idempotency_key(&self, key: &str) -> Result<Option<petition::Model>, DbErr> {
+        petition::Entity::find()
+            .filter(petition::Column::IdempotencyKey.eq(key))
+            .one(&self.db)
+            .await
+    }
+
+    pub async fn by_id(&self, id: &str) -> Result<Option<petition::Model>, DbErr> {
+        petition::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+    }
+
+    pub async fn by_query_code_hash(&self, hash: &str) -> Result<Option<petition::Model>, DbErr> {
+        petition::Entity::find()
+            .filter(petition::Column::QueryCodeHash.eq(hash))
+            .one(&self.db)
+            .await
+    }
+
+    pub async fn petitioners(&self, petition_id: &str) -> Result<Vec<petitioner::Model>, DbErr> {
+        petitioner::Entity::find()
+            .filter(petitioner::Column::PetitionId.eq(petition_id))
+            .order_by_asc(petitioner::Column::Position)
+            .all(&self.db)
+            .await
+    }
+
+    /// Earlier items of any petitioner whose ID-number hash is among `hashes`.
+    pub async fn priors(&self, hashes: &[String]) -> Result<Vec<PriorItem>, DbErr> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = petitioner::Entity::find()
+            .filter(petitioner::Column::IdNumberHash.is_in(hashes.iter().cloned()))
+            .find_also_related(petition::Entity)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(who, item)| {
+                let item = item?;
+                Some(PriorItem {
+                    id: item.id,
+                    petitioner_key: who.id_number_hash?,
+                    matter_key: item.matter_key,
+                    state: State::parse(&item.state)?,
+                    linked_to: item.linked_petition_id,
+                    registered_at: item.registered_at,
+                })
+            })
+            .collect())
+    }
+
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<petition::Model>, DbErr> {
+        use petition::Column as C;
+        let scope = Condition::any()
+            .add(C::RegionCode.starts_with(&filter.scope_prefix))
+            .add(C::RegisteringRegion.starts_with(&filter.scope_prefix));
+        let mut query = petition::Entity::find().filter(scope);
+        if !filter.states.is_empty() {
+            query = query.filter(C::State.is_in(filter.states.iter().map(|s| s.as_str())));
+        }
+        if let Some(channel) = &filter.channel_code {
+            query = query.filter(C::ChannelCode.eq(channel.as_str()));
+        }
+        if let Some(prefix) = &filter.region_prefix {
+            query = query.filter(C::RegionCode.starts_with(prefix));
+        }
+        if let Some(from) = filter.registered_from {
+            query = query.filter(C::RegisteredAt.gte(from));
+        }
+        if let Some(before) = filter.registered_before {
+            query = query.filter(C::RegisteredAt.lt(before));
+        }
+        if filter.flag_mask != 0 {
+            query = query.filter(Expr::col(C::FlagMask).bit_and(filter.flag_mask).ne(0));
+        }
+        if let Some((at, id)) = &filter.after {
+            query = query.filter(
+                Condition::any().add(C::RegisteredAt.lt(*at)).add(
+                    Condition::all()
+                        .add(C::RegisteredAt.eq(*at))
+                        .add(C::Id.lt(id.as_str())),
+                ),
+            );
+        }
+        query
+            .order_by(C::RegisteredAt, Order::Desc)
+            .order_by(C::Id, Order::Desc)
+            .limit(filter.limit)
+            .all(&self.db)
+            .await
+    }
+
+    /// Writes the petition, its petitioners, its audit row and its event in one transaction.
+    /// The case number (the next of the year) is set here; `announce` derives the audit row and
+    /// the event from the petition as stored.
+    pub async fn register(
+        &self,
+        node: &str,
+        mut petition: petition::Model,
+        petitioners: Vec<petitioner::Model>,
+        announce: impl FnOnce(&petition::Model) -> (audit::ActiveModel, EventDraft),
+    ) -> Result<Written, DbErr> {
+        let txn = self.db.begin().await?;
+        let year = petition.registered_at.year();
+        let number = next_case_number(&txn, year).await?;
+        petition.case_number = format!("{node}-{year}-{number:06}");
+        let petition = match petition.into_active_model().insert(&txn).await {
+            Ok(p) => p,
+            Err(err) if is_unique_violation(&err) => {
+                txn.rollback().await?;
+                return Ok(Written::KeyTaken);
+            }
+            Err(err) => return Err(err),
+        };
+        for p in petitioners {
+            p.into_active_model().insert(&txn).await?;
+        }
+        let (audit, event) = announce(&petition);
+        audit.insert(&txn).await?;
+        outbox::append(&txn, SERVICE, node, event).await?;
+        txn.commit().await?;
+        Ok(Written::Created(petition))
+    }
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE … RETURNING`: atomic on PostgreSQL and SQLite alike.
+async fn next_case_number(txn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
+    let upsert = Query::insert()
+        .into_table("intake_case_sequence")
+        .columns(["year", "last_number"])
+        .values_panic([year.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column("year")
+                .value(
+                    "last_number",
+                    Expr::col(("intake_case_sequence", "last_number")).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col("last_number")
+        .to_owned();
+    let row = txn
+        .query_one(&upsert)
+        .await?
+        .ok_or_else(|| DbErr::Custom("case sequence upsert returned no row".into()))?;
+    row.try_get("", "last_number")
+}
