@@ -23,6 +23,7 @@ pub fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
         .set("bootstrap.servers", brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "true")
+        .set("auto.commit.interval.ms", "1000")
         // Offsets are stored by hand, after the effect's transaction committed.
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")

@@ -25,6 +25,7 @@ pub enum RelayError {
 pub struct Relay {
     db: DatabaseConnection,
     service: String,
+    brokers: String,
     producer: FutureProducer,
     holder: String,
     batch: u64,
@@ -58,6 +59,7 @@ impl Relay {
         Ok(Self {
             db,
             service: service.to_owned(),
+            brokers: brokers.to_owned(),
             producer: crate::kafka::producer_config(brokers).create()?,
             holder: uuid::Uuid::new_v4().to_string(),
             batch,
@@ -66,7 +68,7 @@ impl Relay {
     }
 
     /// Relays until `shutdown` completes, polling every `interval` when there is nothing to do.
-    pub async fn run(self, interval: StdDuration, shutdown: impl Future<Output = ()>) {
+    pub async fn run(mut self, interval: StdDuration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
             let pause = match self.relay_once().await {
@@ -74,12 +76,26 @@ impl Relay {
                 Ok(_) => interval,
                 Err(err) => {
                     tracing::warn!(service = %self.service, %err, "outbox relay: batch stopped, will retry");
+                    self.renew_producer_after_fatal_error();
                     interval.max(StdDuration::from_secs(1))
                 }
             };
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// An idempotent producer that hit a fatal error (e.g. the broker lost its producer state)
+    /// accepts nothing more; the outbox still holds every unsent row, so a new producer resumes.
+    fn renew_producer_after_fatal_error(&mut self) {
+        use rdkafka::producer::Producer;
+        if let Some((code, reason)) = self.producer.client().fatal_error() {
+            tracing::warn!(service = %self.service, ?code, %reason, "outbox relay: producer failed fatally, creating a new one");
+            match crate::kafka::producer_config(&self.brokers).create() {
+                Ok(producer) => self.producer = producer,
+                Err(err) => tracing::error!(%err, "outbox relay: cannot create a producer"),
             }
         }
     }

@@ -72,6 +72,8 @@ impl GrpcServer {
         }
         let health = self.health.clone();
         let names = self.names.clone();
+        let started_draining = std::sync::Arc::new(tokio::sync::Notify::new());
+        let notify = started_draining.clone();
         let draining = async move {
             shutdown.await;
             for name in names {
@@ -80,17 +82,30 @@ impl GrpcServer {
                     .await;
             }
             tracing::info!("shutting down: NOT_SERVING, draining calls in flight");
+            notify.notify_one();
         };
-        tonic::transport::Server::builder()
+        let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
             .layer(tonic::service::InterceptorLayer::new(
                 self.auth.interceptor(),
             ))
             .add_routes(self.routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining)
-            .await
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining);
+        // A client that never closes its connection must not keep the process alive.
+        let grace = async {
+            started_draining.notified().await;
+            tokio::time::sleep(DRAIN_GRACE).await;
+            tracing::warn!("connections still open after {DRAIN_GRACE:?}; closing them");
+        };
+        tokio::select! {
+            served = serving => served,
+            _ = grace => Ok(()),
+        }
     }
 }
+
+/// How long calls in flight may take to finish once shutdown began.
+const DRAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

@@ -1,1 +1,57 @@
+//! The harness of the integration tests, compiled once: a fresh PostgreSQL database per test, a
+//! real Kafka-protocol broker (tansu) per test, services spawned on random ports, tokens, and a
+//! Kafka reader.
 
+pub mod broker;
+pub mod database;
+pub mod kafka;
+pub mod services;
+
+use xinfang_platform::auth::Authenticator;
+use xinfang_platform::config::Settings;
+
+/// A bearer token for a user of `unit`, signed with the default settings' secret.
+pub fn token(unit: &str) -> String {
+    Authenticator::new(&Settings::default().auth).issue(
+        &format!("user-of-{unit}"),
+        "测试用户",
+        unit,
+        &["clerk"],
+        3600,
+    )
+}
+
+/// A request carrying `token` as its bearer token.
+pub fn authed<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("a token is ASCII"),
+    );
+    request
+}
+
+/// Polls `check` until it returns Some or `seconds` pass.
+pub async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A valid resident ID number (GB 11643) of someone born 1980-01-01 in 340102, serial `n`.
+pub fn resident_id(n: u32) -> String {
+    let first17 = format!("34010219800101{:03}", n % 1000);
+    let check = xinfang_domain::identity::check_digit(&first17).expect("17 digits");
+    format!("{first17}{check}")
+}

@@ -21,7 +21,7 @@ pub struct Store {
 }
 
 pub enum Written {
-    Created(petition::Model),
+    Created(Box<petition::Model>),
     /// Another request with the same idempotency key committed first.
     KeyTaken,
 }
@@ -171,7 +171,7 @@ impl Store {
         audit.insert(&txn).await?;
         outbox::append(&txn, SERVICE, node, event).await?;
         txn.commit().await?;
-        Ok(Written::Created(petition))
+        Ok(Written::Created(Box::new(petition)))
     }
 }
 

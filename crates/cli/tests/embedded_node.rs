@@ -1,0 +1,130 @@
+//! The embedded default as a user runs it: the `xinfang dev` binary on a SQLite file, stopped
+//! with SIGTERM and started again.
+
+use std::process::Command as StdCommand;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+use xinfang_proto::xinfang::intake::v1::{GetPetitionRequest, RegisterPetitionRequest};
+use xinfang_proto::xinfang::petition::v1::{IdType, Petitioner};
+use xinfang_testkit::{authed, resident_id, token};
+
+struct Node(Child);
+
+impl Node {
+    async fn start(data: &std::path::Path, port: u16) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_xinfang"))
+            .args(["dev", "--data"])
+            .arg(data)
+            .env("XINFANG__LISTEN__INTAKE", format!("127.0.0.1:{port}"))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("xinfang dev starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "xinfang dev did not listen on {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self(child)
+    }
+
+    /// SIGTERM, then wait without blocking the runtime (the client's connection must close).
+    async fn stop(mut self) {
+        let pid = self.0.id().expect("running").to_string();
+        assert!(
+            StdCommand::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.0.wait())
+            .await
+            .expect("xinfang dev stops within 30 s")
+            .unwrap();
+        assert!(
+            exit.success(),
+            "xinfang dev stops cleanly on SIGTERM: {exit}"
+        );
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
+    let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let clerk = token("city-xfj");
+
+    let node = Node::start(&data, port).await;
+    let mut client = IntakeServiceClient::connect(endpoint.clone())
+        .await
+        .unwrap();
+    let request = RegisterPetitionRequest {
+        idempotency_key: "dev-restart".into(),
+        channel_code: "0200".into(),
+        region_code: "340103".into(),
+        content_category: "010100".into(),
+        content: "保障房分配不公".into(),
+        petitioners: vec![Petitioner {
+            name: "李四".into(),
+            id_type: IdType::ResidentId as i32,
+            id_number: resident_id(40),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let registered = client
+        .register_petition(authed(request, &clerk))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+    drop(client);
+    node.stop().await;
+
+    let node = Node::start(&data, port).await;
+    let mut client = IntakeServiceClient::connect(endpoint).await.unwrap();
+    let again = client
+        .get_petition(authed(
+            GetPetitionRequest {
+                id: registered.id.clone(),
+            },
+            &clerk,
+        ))
+        .await
+        .expect("the petition survived the restart")
+        .into_inner();
+    assert_eq!(again.case_number, registered.case_number);
+    node.stop().await;
+
+    // Its event is in the SQL log (the outbox table) of the node's file.
+    let url = format!("sqlite://{}/xinfang.db", data.display());
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM intake_outbox WHERE aggregate_id = '{}'",
+                registered.id
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    let _ = std::fs::remove_dir_all(&data);
+}

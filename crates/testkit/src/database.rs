@@ -1,0 +1,65 @@
+//! A fresh PostgreSQL database per test, migrated. `XINFANG_TEST_PG` names the server
+//! (default `postgres://postgres@127.0.0.1:5432`).
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+pub struct TestDatabase {
+    pub url: String,
+    pub db: DatabaseConnection,
+}
+
+fn server() -> String {
+    std::env::var("XINFANG_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let name = format!("xinfang_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(format!("{}/postgres", server()))
+            .await
+            .expect("PostgreSQL must be running for the integration tests (see README)");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = format!("{}/{name}", server());
+        let db = Database::connect(&url)
+            .await
+            .expect("connect test database");
+        xinfang_migrations::migrate_all(&db)
+            .await
+            .expect("migrations apply on PostgreSQL");
+        Self { url, db }
+    }
+
+    /// Rows in `table` (a table of this schema, named by the test).
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a count row");
+        row.try_get("", "n").expect("count column")
+    }
+
+    /// Every text column of every row of `table`, for looking for data that must not be there.
+    pub async fn dump(&self, table: &str) -> String {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT row_to_json(t)::text AS j FROM {table} t"),
+            ))
+            .await
+            .expect("dump query");
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "j").unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

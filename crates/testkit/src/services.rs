@@ -1,0 +1,75 @@
+//! Services spawned in the test process on random ports, with the same `run` functions the
+//! `xinfang` binary uses.
+
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use xinfang_platform::config::Settings;
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+
+pub struct RunningService {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningService {
+    /// Stops the service gracefully and waits for it (and its relay) to finish.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(handle) = self.handle.take() {
+            handle
+                .await
+                .expect("service task")
+                .expect("service ran cleanly");
+        }
+    }
+
+    pub async fn intake_client(&self) -> IntakeServiceClient<Channel> {
+        IntakeServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to intake")
+    }
+}
+
+impl Drop for RunningService {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Settings for a service under test: this database, these brokers (none: the SQL log).
+pub fn settings(database_url: &str, brokers: Option<&str>) -> Settings {
+    let mut overrides = vec![
+        ("database.url", database_url),
+        ("events.relay_interval_ms", "50"),
+        ("telemetry.log_filter", "info"),
+    ];
+    if let Some(brokers) = brokers {
+        overrides.push(("events.backend", "kafka"));
+        overrides.push(("events.brokers", brokers));
+    }
+    Settings::load(&overrides).expect("test settings")
+}
+
+pub async fn spawn_intake(settings: Settings) -> RunningService {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let addr = listener.local_addr().expect("bound address");
+    let db = xinfang_platform::database::connect(&settings.database)
+        .await
+        .expect("service database");
+    let reference = ReferenceStore::open(None).expect("demo reference data");
+    let shutdown = CancellationToken::new();
+    let token = shutdown.clone();
+    let handle = tokio::spawn(async move {
+        xinfang_intake::run::run(&settings, db, reference, listener, token).await
+    });
+    RunningService {
+        addr,
+        shutdown,
+        handle: Some(handle),
+    }
+}

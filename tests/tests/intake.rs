@@ -1,0 +1,600 @@
+//! The intake service end to end: gRPC over a real socket, a fresh PostgreSQL database and a real
+//! Kafka-protocol broker per test.
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement};
+use std::time::Duration;
+use tonic::Code;
+use xinfang_events::consumer::{EventConsumer, EventHandler};
+use xinfang_events::relay::Relay;
+use xinfang_events::{Envelope, Payload};
+use xinfang_proto::xinfang::intake::v1::*;
+use xinfang_proto::xinfang::petition::v1::{FlagKind, IdType, PetitionState, Petitioner};
+use xinfang_testkit::broker::Broker;
+use xinfang_testkit::database::TestDatabase;
+use xinfang_testkit::kafka::{group_caught_up, read_until};
+use xinfang_testkit::services::{settings, spawn_intake};
+use xinfang_testkit::{authed, eventually, resident_id, token};
+
+const TOPIC: &str = "xinfang.intake.events";
+
+fn wage_claim(key: &str, id_number: &str) -> RegisterPetitionRequest {
+    RegisterPetitionRequest {
+        idempotency_key: key.into(),
+        channel_code: "0300".into(),
+        region_code: "340102001".into(),
+        content_category: "020100".into(),
+        title: "拖欠工资".into(),
+        content: "某建筑公司拖欠农民工工资三个月未发".into(),
+        petitioners: vec![Petitioner {
+            name: "张三".into(),
+            id_type: IdType::ResidentId as i32,
+            id_number: id_number.into(),
+            phone: "13800138000".into(),
+            address: "长江街道1号".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+async fn kafka_node() -> (TestDatabase, Broker) {
+    let db = TestDatabase::create().await;
+    let broker = Broker::start().await;
+    broker.create_topic(TOPIC, 3).await;
+    (db, broker)
+}
+
+#[tokio::test]
+async fn a_registered_petition_is_stored_and_its_event_reaches_kafka_keyed_by_petition() {
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut client = intake.intake_client().await;
+
+    let response = client
+        .register_petition(authed(
+            wage_claim("k-1", &resident_id(1)),
+            &token("east-t1"),
+        ))
+        .await
+        .expect("registered")
+        .into_inner();
+    let petition = response.petition.unwrap();
+    assert_eq!(petition.state, PetitionState::Registered as i32);
+    assert!(
+        petition.case_number.starts_with("340100-"),
+        "{}",
+        petition.case_number
+    );
+    assert_eq!(response.query_code.len(), 12);
+
+    assert_eq!(
+        db.count(&format!("intake_petition WHERE id = '{}'", petition.id))
+            .await,
+        1
+    );
+    assert_eq!(db.count("intake_petitioner").await, 1);
+    assert_eq!(db.count("intake_audit").await, 1);
+
+    let records = read_until(&broker.address(), TOPIC, 30, |r| !r.is_empty()).await;
+    assert_eq!(records.len(), 1, "one event on the topic");
+    let record = &records[0];
+    assert_eq!(record.key, petition.id, "the Kafka key is the petition id");
+    assert_eq!(record.envelope.petition_id, petition.id);
+    assert_eq!(record.envelope.sequence, 1);
+    assert_eq!(record.envelope.event_type, "PetitionRegistered");
+    assert_eq!(record.event_id_header, record.envelope.event_id);
+    let Some(Payload::PetitionRegistered(event)) = &record.envelope.payload else {
+        panic!("a PetitionRegistered payload");
+    };
+    assert_eq!(event.case_number, petition.case_number);
+    assert!(event.visit && !event.online);
+
+    // The relay marked it sent.
+    assert!(
+        eventually(10, || async {
+            (db.count("intake_outbox WHERE sent_at IS NULL").await == 0).then_some(())
+        })
+        .await
+        .is_some()
+    );
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_gives_one_petition_and_one_event() {
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut client = intake.intake_client().await;
+    let clerk = token("east-t1");
+    let request = wage_claim("same-key", &resident_id(2));
+
+    let first = client
+        .register_petition(authed(request.clone(), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = client
+        .register_petition(authed(request.clone(), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(
+        first.petition.unwrap().id,
+        again.petition.as_ref().unwrap().id
+    );
+    assert_eq!(
+        first.query_code, again.query_code,
+        "the replay gives the same query code"
+    );
+
+    let mut other_body = request.clone();
+    other_body.content = "另一件事".into();
+    let err = client
+        .register_petition(authed(other_body, &clerk))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert!(err.message().contains("same-key"));
+
+    assert_eq!(db.count("intake_petition").await, 1);
+    assert_eq!(db.count("intake_outbox").await, 1);
+    let id = again.petition.unwrap().id;
+    let records = read_until(&broker.address(), TOPIC, 30, |r| !r.is_empty()).await;
+    // Give a duplicate the chance to show up before counting.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let more = read_until(&broker.address(), TOPIC, 3, |r| r.len() > 1).await;
+    assert_eq!(records.iter().filter(|r| r.key == id).count(), 1);
+    assert_eq!(more.len(), 1, "exactly one event on the topic");
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_naming_the_field_and_nothing_is_written() {
+    let db = TestDatabase::create().await;
+    let intake = spawn_intake(settings(&db.url, None)).await;
+    let mut client = intake.intake_client().await;
+    let clerk = token("east-t1");
+
+    let mut bad_id = wage_claim("bad-id", "340102198001010011");
+    bad_id.petitioners[0].id_number = {
+        let good = resident_id(3);
+        let wrong = if good.ends_with('0') { '1' } else { '0' };
+        format!("{}{wrong}", &good[..17])
+    };
+    let mut unknown_region = wage_claim("bad-region", &resident_id(4));
+    unknown_region.region_code = "340102999".into();
+    let mut empty = wage_claim("empty", &resident_id(5));
+    empty.content = "   ".into();
+
+    for (request, field) in [
+        (bad_id, "petitioners[0].id_number"),
+        (unknown_region, "region_code"),
+        (empty, "content"),
+    ] {
+        let err = client
+            .register_petition(authed(request, &clerk))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert!(
+            err.message().contains(field),
+            "{field} named in {:?}",
+            err.message()
+        );
+    }
+    for table in [
+        "intake_petition",
+        "intake_petitioner",
+        "intake_outbox",
+        "intake_audit",
+    ] {
+        assert_eq!(db.count(table).await, 0, "nothing written to {table}");
+    }
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn a_repeat_petition_is_linked_and_a_terminated_matter_is_not_accepted_again() {
+    let db = TestDatabase::create().await;
+    let intake = spawn_intake(settings(&db.url, None)).await;
+    let mut client = intake.intake_client().await;
+    let clerk = token("east-t1");
+    let person = resident_id(6);
+
+    let original = client
+        .register_petition(authed(wage_claim("first", &person), &clerk))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+    let repeat = client
+        .register_petition(authed(wage_claim("second", &person), &clerk))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+    assert_eq!(repeat.state, PetitionState::Linked as i32);
+    assert_eq!(repeat.linked_petition_id, original.id);
+    assert!(!repeat.first_time_here);
+    let flag = repeat
+        .flags
+        .iter()
+        .find(|f| f.kind == FlagKind::Repeat as i32)
+        .expect("repeat flag");
+    assert_eq!(flag.related_petition_id, original.id);
+    assert!(!flag.explanation.is_empty());
+
+    // The original went through 复核 and was terminated (the evaluation service's effect,
+    // written here directly until that service exists).
+    db.db
+        .execute_unprepared(&format!(
+            "UPDATE intake_petition SET state = 'terminated' WHERE id = '{}'",
+            original.id
+        ))
+        .await
+        .unwrap();
+    let refused = client
+        .register_petition(authed(wage_claim("third", &person), &clerk))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+    assert_eq!(refused.state, PetitionState::NotReaccepted as i32);
+    assert!(
+        refused
+            .flags
+            .iter()
+            .any(|f| f.kind == FlagKind::TerminatedMatter as i32)
+    );
+
+    // Someone else on the same matter is a new case.
+    let neighbour = client
+        .register_petition(authed(wage_claim("fourth", &resident_id(7)), &clerk))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+    assert_eq!(neighbour.state, PetitionState::Registered as i32);
+    intake.stop().await;
+}
+
+/// The probe consumer's effect: one row per application.
+struct Probe;
+
+impl EventHandler for Probe {
+    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> anyhow::Result<()> {
+        txn.execute_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            "INSERT INTO probe_effect (petition_id, event_id) VALUES ($1, $2)",
+            [
+                envelope.petition_id.clone().into(),
+                envelope.event_id.clone().into(),
+            ],
+        ))
+        .await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_relay_killed_between_publishing_and_marking_leads_to_exactly_one_application() {
+    let (db, broker) = kafka_node().await;
+    // Intake without its own relay: this test drives the relay by hand.
+    let intake = spawn_intake(settings(&db.url, None)).await;
+    let mut client = intake.intake_client().await;
+    let petition = client
+        .register_petition(authed(
+            wage_claim("relay", &resident_id(8)),
+            &token("east-t1"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+
+    let relay = Relay::new(db.db.clone(), "intake", &broker.address(), 100).unwrap();
+    let mut batch = relay.claim().await.unwrap().expect("the lease");
+    assert_eq!(batch.len(), 1);
+    batch.publish().await.expect("published");
+    drop(batch); // the process dies before marking: the transaction never commits
+    assert_eq!(db.count("intake_outbox WHERE sent_at IS NULL").await, 1);
+
+    let restarted = Relay::new(db.db.clone(), "intake", &broker.address(), 100).unwrap();
+    // The dead relay's lease went with its uncommitted transaction.
+    drop(relay);
+    let sent = eventually(45, || async {
+        restarted.relay_once().await.ok().filter(|n| *n == 1)
+    })
+    .await;
+    assert_eq!(
+        sent,
+        Some(1),
+        "the restarted relay publishes the row again and marks it"
+    );
+    let copies = read_until(&broker.address(), TOPIC, 30, |r| r.len() >= 2).await;
+    assert_eq!(copies.len(), 2, "the event is on the topic twice");
+
+    db.db
+        .execute_unprepared(
+            "CREATE TABLE probe_inbox (consumer TEXT, event_id TEXT, topic TEXT, applied_at TIMESTAMPTZ, PRIMARY KEY (consumer, event_id));
+             CREATE TABLE probe_effect (id SERIAL PRIMARY KEY, petition_id TEXT, event_id TEXT);",
+        )
+        .await
+        .unwrap();
+    let group = format!("probe-{}", uuid::Uuid::new_v4());
+    let consumer = EventConsumer::new(
+        db.db.clone(),
+        "probe",
+        &group,
+        &broker.address(),
+        &[TOPIC],
+        Probe,
+    )
+    .unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone().cancelled_owned()));
+    let caught_up = eventually(60, || async {
+        group_caught_up(&broker.address(), &group, TOPIC).then_some(())
+    })
+    .await;
+    assert!(caught_up.is_some(), "the consumer read both copies");
+    stop.cancel();
+    running.await.unwrap();
+    assert_eq!(
+        db.count(&format!(
+            "probe_effect WHERE petition_id = '{}'",
+            petition.id
+        ))
+        .await,
+        1
+    );
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn petitions_registered_while_the_broker_is_down_are_all_published_when_it_is_back() {
+    let (db, mut broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut client = intake.intake_client().await;
+    let clerk = token("east-t1");
+
+    broker.stop();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let response = client
+            .register_petition(authed(
+                wage_claim(&format!("down-{n}"), &resident_id(20 + n)),
+                &clerk,
+            ))
+            .await
+            .expect("registration does not need the broker");
+        ids.push(response.into_inner().petition.unwrap().id);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        db.count("intake_outbox WHERE sent_at IS NULL").await,
+        5,
+        "nothing marked sent while down"
+    );
+
+    broker.resume().await;
+    broker.create_topic(TOPIC, 3).await;
+    let records = read_until(&broker.address(), TOPIC, 90, |r| {
+        ids.iter().all(|id| r.iter().any(|x| &x.key == id))
+    })
+    .await;
+    for id in &ids {
+        assert!(
+            records.iter().any(|r| &r.key == id),
+            "event of {id} published after the outage"
+        );
+    }
+    assert!(
+        eventually(30, || async {
+            (db.count("intake_outbox WHERE sent_at IS NULL").await == 0).then_some(())
+        })
+        .await
+        .is_some()
+    );
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn a_township_user_cannot_get_or_list_another_townships_petitions() {
+    let db = TestDatabase::create().await;
+    let intake = spawn_intake(settings(&db.url, None)).await;
+    let mut client = intake.intake_client().await;
+    let petition = client
+        .register_petition(authed(
+            wage_claim("scoped", &resident_id(9)),
+            &token("east-t1"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap();
+    let get = |unit: &str| {
+        authed(
+            GetPetitionRequest {
+                id: petition.id.clone(),
+            },
+            &token(unit),
+        )
+    };
+    let list = |unit: &str| authed(ListPetitionsRequest::default(), &token(unit));
+
+    assert_eq!(
+        client
+            .get_petition(get("east-t2"))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    assert!(
+        client
+            .list_petitions(list("east-t2"))
+            .await
+            .unwrap()
+            .into_inner()
+            .petitions
+            .is_empty()
+    );
+    assert!(
+        client
+            .list_petitions(list("west-xfj"))
+            .await
+            .unwrap()
+            .into_inner()
+            .petitions
+            .is_empty()
+    );
+    // Its own township, its county and the city see it.
+    for unit in ["east-t1", "east-xfj", "city-xfj"] {
+        assert_eq!(
+            client
+                .get_petition(get(unit))
+                .await
+                .unwrap()
+                .into_inner()
+                .id,
+            petition.id
+        );
+        assert_eq!(
+            client
+                .list_petitions(list(unit))
+                .await
+                .unwrap()
+                .into_inner()
+                .petitions
+                .len(),
+            1
+        );
+    }
+    // Without a token there is no clerk's view at all.
+    let anonymous = tonic::Request::new(GetPetitionRequest {
+        id: petition.id.clone(),
+    });
+    assert_eq!(
+        client.get_petition(anonymous).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn no_id_or_phone_number_in_clear_in_logs_events_or_tables() {
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || LogSink(writer.clone()))
+        .finish();
+    // The test runtime is single-threaded, so the spawned service logs here too.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut client = intake.intake_client().await;
+    let id_number = resident_id(10);
+    let phone = "13912345678";
+    let mut request = wage_claim("pii", &id_number);
+    request.petitioners[0].phone = phone.into();
+    let response = client
+        .register_petition(authed(request, &token("east-t1")))
+        .await
+        .unwrap()
+        .into_inner();
+    let shown = &response.petition.unwrap().petitioners[0];
+    assert_eq!(
+        shown.id_number,
+        format!("3401**********{}", &id_number[14..])
+    );
+    assert_eq!(shown.phone, "139****5678");
+
+    let records = read_until(&broker.address(), TOPIC, 30, |r| !r.is_empty()).await;
+    assert_eq!(records.len(), 1);
+    intake.stop().await;
+
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(logged.contains("registered"), "the registration was logged");
+    let birth_and_serial = &id_number[6..17];
+    for (place, text) in [
+        ("logs", logged),
+        (
+            "the event",
+            String::from_utf8_lossy(&records[0].raw).into_owned(),
+        ),
+        ("petitioner rows", db.dump("intake_petitioner").await),
+        ("audit rows", db.dump("intake_audit").await),
+        ("outbox rows", db.dump("intake_outbox").await),
+    ] {
+        assert!(
+            !text.contains(birth_and_serial),
+            "ID number in clear in {place}"
+        );
+        assert!(!text.contains(phone), "phone number in clear in {place}");
+    }
+}
+
+#[derive(Clone)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_tracks_the_item_with_the_query_code_and_sees_no_identity() {
+    let db = TestDatabase::create().await;
+    let intake = spawn_intake(settings(&db.url, None)).await;
+    let mut client = intake.intake_client().await;
+    // A citizen submits online without a token.
+    let mut online = wage_claim("citizen", &resident_id(11));
+    online.channel_code = "0100".into();
+    let response = client.register_petition(online).await.unwrap().into_inner();
+    assert_eq!(
+        response.petition.as_ref().unwrap().registering_unit,
+        "city-xfj"
+    );
+
+    let tracked = client
+        .track_by_query_code(TrackByQueryCodeRequest {
+            query_code: response.query_code.to_lowercase(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(tracked.case_number, response.petition.unwrap().case_number);
+    assert_eq!(tracked.petitioner_names, vec!["张*".to_owned()]);
+    assert_eq!(tracked.steps[0].title, "已登记");
+
+    let wrong = TrackByQueryCodeRequest {
+        query_code: "AAAAAAAAAAAA".into(),
+    };
+    assert_eq!(
+        client.track_by_query_code(wrong).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    // A citizen cannot register a visit as if they were a clerk.
+    let err = client
+        .register_petition(wage_claim("visit", &resident_id(12)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("channel_code"));
+    intake.stop().await;
+}
