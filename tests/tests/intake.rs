@@ -83,6 +83,9 @@ async fn a_registered_petition_is_stored_and_its_event_reaches_kafka_keyed_by_pe
     assert_eq!(record.envelope.sequence, 1);
     assert_eq!(record.envelope.event_type, "PetitionRegistered");
     assert_eq!(record.event_id_header, record.envelope.event_id);
+    // The registration's trace continues in whoever consumes the event.
+    assert_eq!(record.envelope.traceparent.len(), 55, "a W3C traceparent");
+    assert_eq!(record.traceparent_header, record.envelope.traceparent);
     let Some(Payload::PetitionRegistered(event)) = &record.envelope.payload else {
         panic!("a PetitionRegistered payload");
     };

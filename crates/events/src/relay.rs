@@ -7,12 +7,14 @@
 use crate::envelope::topic_of;
 use crate::outbox;
 use chrono::{Duration, Utc};
+use prost::Message;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use std::future::Future;
 use std::time::Duration as StdDuration;
+use xinfang_proto::xinfang::events::v1::Envelope;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -196,15 +198,23 @@ impl ClaimedBatch<'_> {
         let topic = topic_of(&self.relay.service);
         let mut deliveries = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
-            let headers = OwnedHeaders::new()
-                .insert(Header {
-                    key: "event_id",
-                    value: Some(&row.event_id),
+            // The envelope carries the trace context; the headers repeat it for tools that
+            // read headers only.
+            let trace = Envelope::decode(row.payload.as_slice()).unwrap_or_default();
+            let headers = [
+                ("event_id", row.event_id.as_str()),
+                ("event_type", row.event_type.as_str()),
+                ("traceparent", trace.traceparent.as_str()),
+                ("tracestate", trace.tracestate.as_str()),
+            ]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .fold(OwnedHeaders::new(), |headers, (key, value)| {
+                headers.insert(Header {
+                    key,
+                    value: Some(value),
                 })
-                .insert(Header {
-                    key: "event_type",
-                    value: Some(&row.event_type),
-                });
+            });
             let record = FutureRecord::to(&topic)
                 .key(&row.aggregate_id)
                 .payload(&row.payload)

@@ -139,7 +139,7 @@ mod tests {
 
         let other = Authenticator::new(&AuthSettings {
             jwt_secret: "another secret".into(),
-            issuer: settings.issuer,
+            ..settings
         });
         let err = other.verify(&token).unwrap_err();
         assert_eq!(err.code(), tonic::Code::Unauthenticated);

@@ -66,6 +66,8 @@ pub struct AuthSettings {
     /// HS256 secret shared with the identity provider. The default is for the embedded node only.
     pub jwt_secret: String,
     pub issuer: String,
+    /// Calls without a token (citizens) allowed per client address and minute.
+    pub public_calls_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,6 +138,7 @@ impl Default for Settings {
             auth: AuthSettings {
                 jwt_secret: "embedded-node-only-change-me".into(),
                 issuer: "xinfang".into(),
+                public_calls_per_minute: 30,
             },
             pii: PiiSettings {
                 // Fixed demo keys for the embedded default only; production sets its own.

@@ -7,6 +7,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod pii;
+pub mod public_calls;
 pub mod reference;
 pub mod server;
 pub mod telemetry;

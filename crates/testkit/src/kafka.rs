@@ -11,6 +11,7 @@ use xinfang_events::Envelope;
 pub struct Record {
     pub key: String,
     pub event_id_header: String,
+    pub traceparent_header: String,
     pub envelope: Envelope,
     pub raw: Vec<u8>,
 }
@@ -40,20 +41,23 @@ pub async fn read_until(
             continue;
         };
         let raw = message.payload().unwrap_or_default().to_vec();
-        let header = message
-            .headers()
-            .and_then(|h| {
-                use rdkafka::message::Headers;
-                h.iter().find(|h| h.key == "event_id").and_then(|h| h.value)
-            })
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .unwrap_or_default();
+        let header = |name: &str| {
+            message
+                .headers()
+                .and_then(|h| {
+                    use rdkafka::message::Headers;
+                    h.iter().find(|h| h.key == name).and_then(|h| h.value)
+                })
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_default()
+        };
         records.push(Record {
             key: message
                 .key()
                 .map(|k| String::from_utf8_lossy(k).into_owned())
                 .unwrap_or_default(),
-            event_id_header: header,
+            event_id_header: header("event_id"),
+            traceparent_header: header("traceparent"),
             envelope: Envelope::decode(raw.as_slice()).expect("an Envelope on the topic"),
             raw,
         });

@@ -55,7 +55,16 @@ pub fn settings(database_url: &str, brokers: Option<&str>) -> Settings {
     Settings::load(&overrides).expect("test settings")
 }
 
+/// The process-wide telemetry of the test binary, as a service process has it.
+fn telemetry(settings: &Settings) {
+    static GUARD: std::sync::OnceLock<xinfang_platform::telemetry::TelemetryGuard> =
+        std::sync::OnceLock::new();
+    GUARD
+        .get_or_init(|| xinfang_platform::telemetry::init(&settings.telemetry).expect("telemetry"));
+}
+
 pub async fn spawn_intake(settings: Settings) -> RunningService {
+    telemetry(&settings);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let addr = listener.local_addr().expect("bound address");
     let db = xinfang_platform::database::connect(&settings.database)

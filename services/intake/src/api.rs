@@ -19,6 +19,7 @@ use xinfang_domain::screening::{self, Candidate, Disposition, Policy, Screening}
 use xinfang_events::{EventDraft, Payload};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::pii::PiiVault;
+use xinfang_platform::public_calls::PublicCallLimiter;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeService;
@@ -37,6 +38,7 @@ pub struct IntakeApi {
     pub policy: Policy,
     /// The node's region code: prefixes case numbers, stamps events.
     pub node: String,
+    pub public_calls: PublicCallLimiter,
 }
 
 #[tonic::async_trait]
@@ -104,6 +106,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<TrackByQueryCodeRequest>,
     ) -> Result<Response<TrackByQueryCodeResponse>, Status> {
+        self.public_calls.check(&request)?;
         let code = query_code::normalize(&request.into_inner().query_code);
         if code.is_empty() {
             return Err(

@@ -11,6 +11,7 @@ use xinfang_events::relay::Relay;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::config::{EventBackend, Settings};
 use xinfang_platform::pii::PiiVault;
+use xinfang_platform::public_calls::PublicCallLimiter;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
@@ -28,6 +29,7 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         policy: settings.screening.policy(),
         node: settings.node.region.clone(),
+        public_calls: PublicCallLimiter::per_minute(settings.auth.public_calls_per_minute),
     };
     let relay = match settings.events.backend {
         EventBackend::Kafka => {
