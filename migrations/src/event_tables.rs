@@ -75,8 +75,20 @@ pub async fn create_outbox(manager: &SchemaManager<'_>, service: &str) -> Result
         .await
 }
 
-/// The inbox: one row per applied event, written in the transaction of its effect.
+/// The inbox: one row per applied event, written in the transaction of its effect; and the
+/// cursors of the embedded default's SQL log.
 pub async fn create_inbox(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(Alias::new(format!("{service}_log_cursor")))
+                .col(ColumnDef::new("consumer").string().not_null())
+                .col(ColumnDef::new("source").string().not_null())
+                .col(ColumnDef::new("last_id").big_integer().not_null())
+                .primary_key(Index::create().col("consumer").col("source"))
+                .to_owned(),
+        )
+        .await?;
     manager
         .create_table(
             Table::create()

@@ -3,6 +3,7 @@
 //! database or schema; the embedded default runs them all on one SQLite file. The same
 //! migrations run on PostgreSQL and SQLite.
 
+pub mod dispatch;
 mod event_tables;
 pub mod intake;
 
@@ -12,12 +13,13 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbErr};
 
 /// The services with tables, in the order `xinfang migrate` applies them.
-pub const SERVICES: &[&str] = &["intake"];
+pub const SERVICES: &[&str] = &["intake", "dispatch"];
 
 /// Applies every pending migration of one service.
 pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(), DbErr> {
     match service {
         "intake" => intake::Migrator::up(db, None).await,
+        "dispatch" => dispatch::Migrator::up(db, None).await,
         other => Err(DbErr::Custom(format!(
             "no migrations for service {other:?}"
         ))),

@@ -1,6 +1,7 @@
 //! The petition domain (信访) as plain Rust: every rule of `shared/design/domain.md` that needs
 //! no database, network or clock of its own. Services call it; it calls nothing.
 
+pub mod clock;
 pub mod field;
 pub mod identity;
 pub mod lifecycle;

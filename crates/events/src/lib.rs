@@ -8,7 +8,7 @@
 //!    then store the offset: a redelivered event is a no-op and a restart loses nothing.
 //!
 //! In the embedded default (`events.backend = "sql"`) no relay runs: the outbox tables are the
-//! durable log.
+//! durable log, read by [`sql_log`]. [`subscription::subscribe`] picks the one the node runs.
 
 pub mod consumer;
 pub mod envelope;
@@ -16,6 +16,8 @@ pub mod inbox;
 pub mod kafka;
 pub mod outbox;
 pub mod relay;
+pub mod sql_log;
+pub mod subscription;
 
 pub use envelope::{EventDraft, topic_of};
 pub use xinfang_proto::xinfang::events::v1::{Envelope, envelope::Payload};

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use xinfang_domain::clock::{Limit, LimitUnit};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +19,65 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub reference: ReferenceSettings,
     pub screening: ScreeningSettings,
+    pub limits: LimitSettings,
+    pub clock: ClockSettings,
+}
+
+/// One statutory limit: its length and unit (`calendar_days` or `working_days`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSetting {
+    pub days: u32,
+    pub unit: LimitUnit,
+}
+
+/// The statutory limits (domain.md, Lifecycle). Some localities count in working days: the unit
+/// of each is configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub triage: LimitSetting,
+    pub acceptance: LimitSetting,
+    pub objection: LimitSetting,
+    pub handling: LimitSetting,
+    /// One extension of the handling limit, at most this many calendar days (Art. 34).
+    pub extension_cap_days: u32,
+    pub review_window: LimitSetting,
+    pub review_decision: LimitSetting,
+    pub re_examination_window: LimitSetting,
+    pub re_examination_decision: LimitSetting,
+    /// [default] 30 days after the answer.
+    pub evaluation_window: LimitSetting,
+}
+
+impl LimitSettings {
+    /// The limit called `name` (`triage`, `acceptance`, ...), as the clock takes it.
+    pub fn limit(&self, name: &str) -> Limit {
+        let setting = match name {
+            "triage" => self.triage,
+            "acceptance" => self.acceptance,
+            "objection" => self.objection,
+            "handling" => self.handling,
+            "review_window" => self.review_window,
+            "review_decision" => self.review_decision,
+            "re_examination_window" => self.re_examination_window,
+            "re_examination_decision" => self.re_examination_decision,
+            "evaluation_window" => self.evaluation_window,
+            other => panic!("no limit named {other}"),
+        };
+        Limit::new(name, setting.days, setting.unit)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    /// The node's time zone, as hours east of UTC (China: 8). Dates of limits are local dates.
+    pub utc_offset_hours: i32,
+    /// Start the node's clock at this instant (RFC 3339) instead of now; it runs from there.
+    pub start: Option<String>,
+    /// Shift the node's clock by whole days (the embedded default's way to let time pass).
+    pub offset_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +118,7 @@ pub struct EventSettings {
 #[serde(deny_unknown_fields)]
 pub struct ListenSettings {
     pub intake: SocketAddr,
+    pub dispatch: SocketAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +195,7 @@ impl Default for Settings {
             },
             listen: ListenSettings {
                 intake: "127.0.0.1:50051".parse().expect("static address"),
+                dispatch: "127.0.0.1:50052".parse().expect("static address"),
             },
             auth: AuthSettings {
                 jwt_secret: "embedded-node-only-change-me".into(),
@@ -157,7 +219,34 @@ impl Default for Settings {
                 group_threshold: policy.group_threshold,
                 litigation_keywords: policy.litigation_keywords,
             },
+            limits: LimitSettings {
+                triage: calendar(15),
+                acceptance: calendar(15),
+                objection: LimitSetting {
+                    days: 5,
+                    unit: LimitUnit::WorkingDays,
+                },
+                handling: calendar(60),
+                extension_cap_days: 30,
+                review_window: calendar(30),
+                review_decision: calendar(30),
+                re_examination_window: calendar(30),
+                re_examination_decision: calendar(30),
+                evaluation_window: calendar(30),
+            },
+            clock: ClockSettings {
+                utc_offset_hours: 8,
+                start: None,
+                offset_days: 0,
+            },
         }
+    }
+}
+
+fn calendar(days: u32) -> LimitSetting {
+    LimitSetting {
+        days,
+        unit: LimitUnit::CalendarDays,
     }
 }
 
@@ -212,5 +301,7 @@ mod tests {
         assert!(err.to_string().contains("listen.intake"), "{err}");
         let err = Settings::load(&[("events.backend", "carrier-pigeon")]).unwrap_err();
         assert!(err.to_string().contains("events.backend"), "{err}");
+        let err = Settings::load(&[("limits.handling.unit", "fortnights")]).unwrap_err();
+        assert!(err.to_string().contains("limits.handling.unit"), "{err}");
     }
 }

@@ -4,45 +4,54 @@
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
-use xinfang_domain::reference::{ReferenceData, ReferenceError, Source};
+use xinfang_domain::reference::{ReferenceData, ReferenceError, Source, Sources};
 
-const FILES: [&str; 3] = ["channels.toml", "categories.toml", "org.toml"];
+const FILES: [&str; 4] = [
+    "channels.toml",
+    "categories.toml",
+    "org.toml",
+    "calendar.toml",
+];
 
-/// The demo organisation of the embedded default: one city, two counties, four townships.
-const DEMO: [&str; 3] = [
+/// The demo data of the embedded default: one city, two counties, four townships, and the
+/// holiday calendar.
+const DEMO: [&str; 4] = [
     include_str!("../../../config/reference/channels.toml"),
     include_str!("../../../config/reference/categories.toml"),
     include_str!("../../../config/reference/org.toml"),
+    include_str!("../../../config/reference/calendar.toml"),
 ];
 
 pub fn load(dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
-    let Some(dir) = dir else {
-        return parse([
-            ("channels.toml", DEMO[0]),
-            ("categories.toml", DEMO[1]),
-            ("org.toml", DEMO[2]),
-        ]);
+    let files: Vec<(String, String)> = match dir {
+        None => FILES
+            .iter()
+            .zip(DEMO)
+            .map(|(n, t)| (n.to_string(), t.to_owned()))
+            .collect(),
+        Some(dir) => FILES
+            .iter()
+            .map(|name| {
+                let path = dir.join(name);
+                let text = std::fs::read_to_string(&path).map_err(|e| ReferenceError {
+                    file: path.display().to_string(),
+                    line: 0,
+                    message: e.to_string(),
+                })?;
+                Ok((path.display().to_string(), text))
+            })
+            .collect::<Result<_, ReferenceError>>()?,
     };
-    let mut texts = Vec::new();
-    for name in FILES {
-        let path = dir.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|e| ReferenceError {
-            file: path.display().to_string(),
-            line: 0,
-            message: e.to_string(),
-        })?;
-        texts.push((path.display().to_string(), text));
-    }
-    parse([
-        (texts[0].0.as_str(), texts[0].1.as_str()),
-        (texts[1].0.as_str(), texts[1].1.as_str()),
-        (texts[2].0.as_str(), texts[2].1.as_str()),
-    ])
-}
-
-fn parse(files: [(&str, &str); 3]) -> Result<ReferenceData, ReferenceError> {
-    let [channels, categories, org] = files.map(|(name, text)| Source { name, text });
-    ReferenceData::parse(channels, categories, org)
+    let [channels, categories, org, calendar] = [0, 1, 2, 3].map(|i| Source {
+        name: &files[i].0,
+        text: &files[i].1,
+    });
+    ReferenceData::parse(Sources {
+        channels,
+        categories,
+        org,
+        calendar,
+    })
 }
 
 /// The reference data in use, swapped whole on reload.

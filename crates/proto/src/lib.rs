@@ -5,6 +5,8 @@
 
 include!(concat!(env!("OUT_DIR"), "/xinfang.rs"));
 
+pub mod convert;
+
 /// The encoded `FileDescriptorSet` of all packages, for tonic-reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/xinfang_descriptor.bin"));

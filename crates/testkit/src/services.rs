@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 
 pub struct RunningService {
@@ -28,6 +29,12 @@ impl RunningService {
         }
     }
 
+    pub async fn dispatch_client(&self) -> DispatchServiceClient<Channel> {
+        DispatchServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to dispatch")
+    }
+
     pub async fn intake_client(&self) -> IntakeServiceClient<Channel> {
         IntakeServiceClient::connect(format!("http://{}", self.addr))
             .await
@@ -43,6 +50,11 @@ impl Drop for RunningService {
 
 /// Settings for a service under test: this database, these brokers (none: the SQL log).
 pub fn settings(database_url: &str, brokers: Option<&str>) -> Settings {
+    settings_with(database_url, brokers, &[])
+}
+
+/// The same, with more overrides (a clock start, a limit).
+pub fn settings_with(database_url: &str, brokers: Option<&str>, more: &[(&str, &str)]) -> Settings {
     let mut overrides = vec![
         ("database.url", database_url),
         ("events.relay_interval_ms", "50"),
@@ -52,6 +64,7 @@ pub fn settings(database_url: &str, brokers: Option<&str>) -> Settings {
         overrides.push(("events.backend", "kafka"));
         overrides.push(("events.brokers", brokers));
     }
+    overrides.extend_from_slice(more);
     Settings::load(&overrides).expect("test settings")
 }
 

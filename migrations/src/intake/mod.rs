@@ -1,6 +1,7 @@
 //! Intake's tables (受理登记): petitions, petitioners, case numbers, audit log, outbox.
 
 mod m20261127_000001_create_intake;
+mod m20261127_000002_public_steps;
 
 use sea_orm_migration::prelude::*;
 
@@ -9,7 +10,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_create_intake::Migration)]
+        vec![
+            Box::new(m20261127_000001_create_intake::Migration),
+            Box::new(m20261127_000002_public_steps::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

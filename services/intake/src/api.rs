@@ -1,6 +1,6 @@
 //! The `xinfang.intake.v1.IntakeService` gRPC API.
 
-use crate::entity::{audit, petition, petitioner};
+use crate::entity::{audit, petition, petitioner, public_step};
 use crate::error::IntakeError;
 use crate::registration::{self, NewPetition};
 use crate::store::{ListFilter, Store, Written};
@@ -18,9 +18,11 @@ use xinfang_domain::lifecycle::State;
 use xinfang_domain::screening::{self, Candidate, Disposition, Policy, Screening};
 use xinfang_events::{EventDraft, Payload};
 use xinfang_platform::auth::{Caller, caller};
+use xinfang_platform::clock::NodeClock;
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::public_calls::PublicCallLimiter;
 use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::convert::{flag_from_wire, state_from_wire};
 use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeService;
 use xinfang_proto::xinfang::intake::v1::*;
@@ -39,6 +41,7 @@ pub struct IntakeApi {
     /// The node's region code: prefixes case numbers, stamps events.
     pub node: String,
     pub public_calls: PublicCallLimiter,
+    pub clock: NodeClock,
 }
 
 #[tonic::async_trait]
@@ -125,7 +128,16 @@ impl IntakeService for IntakeApi {
             .petitioners(&petition.id)
             .await
             .map_err(IntakeError::from)?;
-        Ok(Response::new(self.public_view(&petition, &petitioners)))
+        let later = self
+            .store
+            .public_steps(&petition.id)
+            .await
+            .map_err(IntakeError::from)?;
+        Ok(Response::new(self.public_view(
+            &petition,
+            &petitioners,
+            &later,
+        )))
     }
 }
 
@@ -144,7 +156,7 @@ impl IntakeApi {
             return self.replay(existing, &digest).await;
         }
         let reference = self.reference.current();
-        let now = Utc::now();
+        let now = self.clock.now();
         let new = registration::parse(&request, &reference, caller, now)?;
         let keys: Vec<String> = new
             .petitioners
@@ -174,7 +186,7 @@ impl IntakeApi {
         let code = query_code::generate();
         let petition = self.petition_row(&new, &screening, &request, &digest, &code, caller, now);
         let petitioners = self.petitioner_rows(&petition.id, &new);
-        let event = self.registered_event(&new, &screening, &petitioners);
+        let event = self.registered_event(&new, &screening, &petitioners, now);
         let announce = |stored: &petition::Model| {
             let audit = audit::ActiveModel {
                 id: NotSet,
@@ -341,8 +353,9 @@ impl IntakeApi {
         new: &NewPetition,
         screening: &Screening,
         petitioners: &[petitioner::Model],
+        now: DateTime<Utc>,
     ) -> Payload {
-        let state = wire::state_to_wire(screening.disposition.state());
+        let state = pb::PetitionState::from(screening.disposition.state());
         Payload::PetitionRegistered(PetitionRegistered {
             case_number: String::new(),
             kind: new.kind as i32,
@@ -374,7 +387,7 @@ impl IntakeApi {
             first_time_here: screening.first_time_here,
             first_time_anywhere: screening.first_time_anywhere,
             petitioned_at: Some(wire::timestamp(new.petitioned_at)),
-            registered_at: Some(wire::timestamp(Utc::now())),
+            registered_at: Some(wire::timestamp(now)),
             triage_deadline: None,
             matter_key: new.matter_key.clone(),
         })
@@ -392,7 +405,7 @@ impl IntakeApi {
         for (i, s) in request.states.iter().enumerate() {
             match pb::PetitionState::try_from(*s)
                 .ok()
-                .and_then(wire::state_from_wire)
+                .and_then(state_from_wire)
             {
                 Some(state) => states.push(state),
                 None => errors.push(FieldError::new(
@@ -403,10 +416,7 @@ impl IntakeApi {
         }
         let mut flag_mask = 0;
         for (i, f) in request.flags.iter().enumerate() {
-            match pb::FlagKind::try_from(*f)
-                .ok()
-                .and_then(wire::flag_from_wire)
-            {
+            match pb::FlagKind::try_from(*f).ok().and_then(flag_from_wire) {
                 Some(kind) => flag_mask |= kind.bit(),
                 None => errors.push(FieldError::new(
                     format!("flags[{i}]"),
@@ -490,6 +500,7 @@ impl IntakeApi {
         &self,
         p: &petition::Model,
         petitioners: &[petitioner::Model],
+        later: &[public_step::Model],
     ) -> TrackByQueryCodeResponse {
         let reference = self.reference.current();
         let unit_name = reference
@@ -523,10 +534,17 @@ impl IntakeApi {
             }),
             _ => {}
         }
+        steps.extend(later.iter().map(|s| pb::PublicStep {
+            kind: s.kind.clone(),
+            title: s.title.clone(),
+            organ_name: s.organ_name.clone(),
+            occurred_at: Some(wire::timestamp(s.occurred_at)),
+            text: s.text.clone(),
+        }));
         TrackByQueryCodeResponse {
             case_number: p.case_number.clone(),
             title: p.title.clone(),
-            state: state.map(wire::state_to_wire).unwrap_or_default() as i32,
+            state: state.map(pb::PetitionState::from).unwrap_or_default() as i32,
             registered_at: Some(wire::timestamp(p.registered_at)),
             steps,
             petitioner_names: petitioners.iter().map(|x| mask_name(&x.name)).collect(),

@@ -1,14 +1,17 @@
-//! Running the intake service: its gRPC API behind the token interceptor and, when events go to
-//! Kafka, its outbox relay. Both stop when `shutdown` is cancelled.
+//! Running the intake service: its gRPC API, its subscription to dispatch's events (public
+//! steps), and, when events go to Kafka, its outbox relay. All stop when `shutdown` is cancelled.
 
 use crate::api::IntakeApi;
+use crate::dispatch_events::DispatchEvents;
 use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use xinfang_events::relay::Relay;
+use xinfang_events::subscription::subscribe;
 use xinfang_platform::auth::Authenticator;
+use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::{EventBackend, Settings};
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::public_calls::PublicCallLimiter;
@@ -30,11 +33,12 @@ pub async fn run(
         policy: settings.screening.policy(),
         node: settings.node.region.clone(),
         public_calls: PublicCallLimiter::per_minute(settings.auth.public_calls_per_minute),
+        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
     let relay = match settings.events.backend {
         EventBackend::Kafka => {
             let relay = Relay::new(
-                db,
+                db.clone(),
                 SERVICE,
                 &settings.events.brokers,
                 settings.events.relay_batch,
@@ -47,12 +51,31 @@ pub async fn run(
         // The outbox table is the log; nothing to relay.
         EventBackend::Sql => None,
     };
+    let handler = DispatchEvents {
+        reference: api.reference.clone(),
+    };
+    let events = settings.events.clone();
+    let consumer_db = db.clone();
+    let consumer_shutdown = shutdown.clone();
+    let consumer = tokio::spawn(async move {
+        subscribe(
+            &events,
+            consumer_db,
+            SERVICE,
+            "intake",
+            &["dispatch"],
+            handler,
+            consumer_shutdown.cancelled_owned(),
+        )
+        .await
+    });
     let auth = Authenticator::new(&settings.auth);
     let served = GrpcServer::new(auth)
         .add_service(IntakeServiceServer::new(api))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();
+    consumer.await??;
     if let Some(relay) = relay {
         relay.await?;
     }

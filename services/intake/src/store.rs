@@ -1,7 +1,7 @@
 //! Intake's storage: reading petitions and writing a registration — the petition, its
 //! petitioners, the audit row and the event — in one transaction.
 
-use crate::entity::{audit, petition, petitioner};
+use crate::entity::{audit, petition, petitioner, public_step};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -71,6 +71,14 @@ impl Store {
         petitioner::Entity::find()
             .filter(petitioner::Column::PetitionId.eq(petition_id))
             .order_by_asc(petitioner::Column::Position)
+            .all(&self.db)
+            .await
+    }
+
+    pub async fn public_steps(&self, petition_id: &str) -> Result<Vec<public_step::Model>, DbErr> {
+        public_step::Entity::find()
+            .filter(public_step::Column::PetitionId.eq(petition_id))
+            .order_by_asc(public_step::Column::Id)
             .all(&self.db)
             .await
     }

@@ -4,70 +4,10 @@
 use crate::entity::{petition, petitioner};
 use serde::{Deserialize, Serialize};
 use xinfang_domain::lifecycle::State;
-use xinfang_domain::screening::{Flag, FlagKind};
+use xinfang_domain::screening::Flag;
+use xinfang_proto::convert::route_to_wire;
 use xinfang_proto::xinfang::intake::v1::Petition;
 use xinfang_proto::xinfang::petition::v1 as pb;
-
-pub fn state_to_wire(state: State) -> pb::PetitionState {
-    use pb::PetitionState as P;
-    match state {
-        State::Registered => P::Registered,
-        State::Forwarded => P::Forwarded,
-        State::Assigned => P::Assigned,
-        State::Redirected => P::Redirected,
-        State::NotAccepted => P::NotAccepted,
-        State::Escalated => P::Escalated,
-        State::TransferredOut => P::TransferredOut,
-        State::Accepted => P::Accepted,
-        State::Answered => P::Answered,
-        State::Review => P::Review,
-        State::Reviewed => P::Reviewed,
-        State::ReExamination => P::ReExamination,
-        State::ReExamined => P::ReExamined,
-        State::Terminated => P::Terminated,
-        State::Closed => P::Closed,
-        State::Linked => P::Linked,
-        State::NotReaccepted => P::NotReaccepted,
-    }
-}
-
-pub fn state_from_wire(state: pb::PetitionState) -> Option<State> {
-    xinfang_domain::lifecycle::ALL_STATES
-        .into_iter()
-        .find(|s| state_to_wire(*s) == state)
-}
-
-pub fn flag_to_wire(kind: FlagKind) -> pb::FlagKind {
-    use pb::FlagKind as F;
-    match kind {
-        FlagKind::Repeat => F::Repeat,
-        FlagKind::TerminatedMatter => F::TerminatedMatter,
-        FlagKind::LitigationRelated => F::LitigationRelated,
-        FlagKind::StatutoryRoute => F::StatutoryRoute,
-        FlagKind::BypassVisit => F::BypassVisit,
-        FlagKind::GroupPetition => F::GroupPetition,
-        FlagKind::MajorUrgent => F::MajorUrgent,
-        FlagKind::Threat => F::Threat,
-        FlagKind::Anonymous => F::Anonymous,
-    }
-}
-
-pub fn flag_from_wire(kind: pb::FlagKind) -> Option<FlagKind> {
-    xinfang_domain::screening::FLAG_KINDS
-        .into_iter()
-        .find(|k| flag_to_wire(*k) == kind)
-}
-
-pub fn route_to_wire(route: &str) -> pb::StatutoryRoute {
-    match route {
-        "litigation" => pb::StatutoryRoute::Litigation,
-        "arbitration" => pb::StatutoryRoute::Arbitration,
-        "reconsideration" => pb::StatutoryRoute::Reconsideration,
-        "police" => pb::StatutoryRoute::Police,
-        "discipline" => pb::StatutoryRoute::Discipline,
-        _ => pb::StatutoryRoute::Unspecified,
-    }
-}
 
 /// A flag as stored in the petition row's JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,7 +23,7 @@ pub struct StoredFlag {
 impl From<&Flag> for StoredFlag {
     fn from(flag: &Flag) -> Self {
         Self {
-            kind: flag_to_wire(flag.kind).as_str_name().to_owned(),
+            kind: pb::FlagKind::from(flag.kind).as_str_name().to_owned(),
             explanation: flag.explanation.clone(),
             related_petition: flag.related_petition.clone(),
             proposed_route: flag.proposed_route.clone(),
@@ -126,7 +66,7 @@ pub fn petitioner_to_wire(p: &petitioner::Model) -> pb::Petitioner {
 pub fn petition_to_wire(p: &petition::Model, petitioners: &[petitioner::Model]) -> Petition {
     let flags: Vec<StoredFlag> = serde_json::from_str(&p.flags).unwrap_or_default();
     let state = State::parse(&p.state)
-        .map(state_to_wire)
+        .map(pb::PetitionState::from)
         .unwrap_or_default();
     Petition {
         id: p.id.clone(),

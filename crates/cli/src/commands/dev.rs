@@ -1,9 +1,10 @@
 //! `xinfang dev`: every built service in one process, SQLite under ./data, the outbox tables as
 //! the event log, the demo organisation. Nothing is lost across a restart: it is all in the file.
 
+use super::serve::bind;
 use crate::node::Node;
 use anyhow::Context;
-use tokio::net::TcpListener;
+use xinfang_platform::clock::NodeClock;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,23 +24,30 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .context("migrations")?;
 
-    let intake_addr = node.settings.listen.intake;
-    let intake = TcpListener::bind(intake_addr)
-        .await
-        .with_context(|| format!("listen.intake {intake_addr}"))?;
-    println!("xinfang node {} ({})", node.settings.node.region, url);
-    println!("  intake   grpc://{intake_addr}   xinfang.intake.v1.IntakeService");
-    println!("  events   SQL log in the outbox tables of {url}");
-    println!("  a clerk token:  xinfang token --unit city-xfj --role clerk");
+    let (s, db, r, stop) = (&node.settings, &node.db, &node.reference, &node.shutdown);
+    let intake = bind("listen.intake", s.listen.intake).await?;
+    let dispatch = bind("listen.dispatch", s.listen.dispatch).await?;
+    let today = NodeClock::new(&s.clock)
+        .map_err(anyhow::Error::msg)?
+        .today();
+    println!("xinfang node {} ({url})", s.node.region);
+    println!(
+        "  intake    grpc://{}   xinfang.intake.v1.IntakeService",
+        s.listen.intake
+    );
+    println!(
+        "  dispatch  grpc://{}   xinfang.dispatch.v1.DispatchService",
+        s.listen.dispatch
+    );
+    println!("  events    SQL log in the outbox tables of {url}");
+    println!("  today     {today} (clock.start and clock.offset_days move it)");
+    println!("  a clerk token:  xinfang token --unit city-xfj");
     println!("Ctrl-C stops the node.");
-    xinfang_intake::run::run(
-        &node.settings,
-        node.db.clone(),
-        node.reference.clone(),
-        intake,
-        node.shutdown.clone(),
-    )
-    .await?;
+    let (intake, dispatch) = tokio::join!(
+        xinfang_intake::run::run(s, db.clone(), r.clone(), intake, stop.clone()),
+        xinfang_dispatch::run::run(s, db.clone(), r.clone(), dispatch, stop.clone()),
+    );
+    intake.and(dispatch)?;
     node.db.close().await?;
     Ok(())
 }

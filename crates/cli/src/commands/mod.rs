@@ -1,5 +1,7 @@
 //! The command line.
 
+mod case;
+mod connection;
 mod dev;
 mod migrate;
 mod petition;
@@ -32,6 +34,9 @@ enum Command {
     /// Register, track, get and list petitions on a running node.
     #[command(subcommand)]
     Petition(petition::Command),
+    /// Work queues, routing, acceptance, extension and answers on a running node.
+    #[command(subcommand)]
+    Case(case::Command),
 }
 
 impl Cli {
@@ -42,6 +47,7 @@ impl Cli {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Token(args) => token::run(args),
             Command::Petition(command) => command.run().await,
+            Command::Case(command) => command.run().await,
         }
     }
 }

@@ -1,24 +1,9 @@
 //! `xinfang petition …`: a clerk's (or a citizen's) view of a running node over gRPC.
 
-use anyhow::Context;
-use tonic::metadata::MetadataValue;
-use tonic::transport::Channel;
-use xinfang_platform::auth::Authenticator;
-use xinfang_platform::config::Settings;
+use super::connection::{Connection, request, status};
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::intake::v1::*;
 use xinfang_proto::xinfang::petition::v1::{IdType, PetitionState, Petitioner};
-
-#[derive(clap::Args)]
-pub struct Connection {
-    /// The intake endpoint; defaults to the configured listen address.
-    #[arg(long, global = true)]
-    endpoint: Option<String>,
-    /// Act as a clerk of this unit (token signed with the configured secret); without it, the
-    /// call is a citizen's, or uses $XINFANG_TOKEN.
-    #[arg(long = "as-unit", global = true)]
-    unit: Option<String>,
-}
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -102,23 +87,20 @@ impl Command {
                     }],
                     ..Default::default()
                 };
-                let response = conn
-                    .call(
-                        request,
-                        |mut c, r| async move { c.register_petition(r).await },
-                    )
-                    .await?;
+                let response = call(&conn, request, |mut c, r| async move {
+                    c.register_petition(r).await
+                })
+                .await?;
                 let petition = response.petition.unwrap_or_default();
                 print_petition(&petition);
                 println!("query code (查询码): {}", response.query_code);
             }
             Command::Track { conn, code } => {
-                let r = conn
-                    .call(
-                        TrackByQueryCodeRequest { query_code: code },
-                        |mut c, r| async move { c.track_by_query_code(r).await },
-                    )
-                    .await?;
+                let message = TrackByQueryCodeRequest { query_code: code };
+                let r = call(&conn, message, |mut c, r| async move {
+                    c.track_by_query_code(r).await
+                })
+                .await?;
                 println!("{}  {}  {}", r.case_number, state_name(r.state), r.title);
                 println!("petitioners: {}", r.petitioner_names.join(", "));
                 for step in r.steps {
@@ -127,23 +109,21 @@ impl Command {
                 }
             }
             Command::Get { conn, id } => {
-                let p = conn
-                    .call(GetPetitionRequest { id }, |mut c, r| async move {
-                        c.get_petition(r).await
-                    })
-                    .await?;
+                let p = call(&conn, GetPetitionRequest { id }, |mut c, r| async move {
+                    c.get_petition(r).await
+                })
+                .await?;
                 print_petition(&p);
             }
             Command::List { conn, page_size } => {
-                let r = conn
-                    .call(
-                        ListPetitionsRequest {
-                            page_size,
-                            ..Default::default()
-                        },
-                        |mut c, r| async move { c.list_petitions(r).await },
-                    )
-                    .await?;
+                let message = ListPetitionsRequest {
+                    page_size,
+                    ..Default::default()
+                };
+                let r = call(&conn, message, |mut c, r| async move {
+                    c.list_petitions(r).await
+                })
+                .await?;
                 for p in r.petitions {
                     println!(
                         "{}  {}  {:<14} {}  {}",
@@ -160,45 +140,18 @@ impl Command {
     }
 }
 
-impl Connection {
-    async fn call<Req, Resp, F, Fut>(&self, message: Req, call: F) -> anyhow::Result<Resp>
-    where
-        F: FnOnce(IntakeServiceClient<Channel>, tonic::Request<Req>) -> Fut,
-        Fut: std::future::Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
-    {
-        let settings = Settings::load(&[]).context("configuration")?;
-        let endpoint = self
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", settings.listen.intake));
-        let client = IntakeServiceClient::connect(endpoint.clone())
-            .await
-            .with_context(|| format!("connecting to {endpoint} (is `xinfang dev` running?)"))?;
-        let mut request = tonic::Request::new(message);
-        let token = match &self.unit {
-            Some(unit) => Some(Authenticator::new(&settings.auth).issue(
-                "cli",
-                "命令行",
-                unit,
-                &["clerk"],
-                600,
-            )),
-            None => std::env::var("XINFANG_TOKEN").ok(),
-        };
-        if let Some(token) = token {
-            request.metadata_mut().insert(
-                "authorization",
-                MetadataValue::try_from(format!("Bearer {token}"))?,
-            );
-        }
-        match call(client, request).await {
-            Ok(response) => Ok(response.into_inner()),
-            Err(status) => anyhow::bail!("{:?}: {}", status.code(), status.message()),
-        }
-    }
+/// Calls intake with the connection's token.
+async fn call<Req, Resp, F, Fut>(conn: &Connection, message: Req, call: F) -> anyhow::Result<Resp>
+where
+    F: FnOnce(IntakeServiceClient<tonic::transport::Channel>, tonic::Request<Req>) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
+{
+    let (channel, token) = conn.channel(|s| s.listen.intake).await?;
+    let response = call(IntakeServiceClient::new(channel), request(message, &token)?).await;
+    response.map(tonic::Response::into_inner).map_err(status)
 }
 
-fn state_name(state: i32) -> &'static str {
+pub fn state_name(state: i32) -> &'static str {
     PetitionState::try_from(state)
         .map(|s| s.as_str_name().trim_start_matches("PETITION_STATE_"))
         .unwrap_or("?")

@@ -13,25 +13,33 @@ pub struct Args {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Service {
     Intake,
+    Dispatch,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let node = Node::start(&[]).await?;
+    let (s, db, r, stop) = (
+        &node.settings,
+        node.db.clone(),
+        node.reference.clone(),
+        node.shutdown.clone(),
+    );
     match args.service {
         Service::Intake => {
-            let addr = node.settings.listen.intake;
-            let listener = TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("listen.intake {addr}"))?;
-            tracing::info!(%addr, "intake serving");
-            xinfang_intake::run::run(
-                &node.settings,
-                node.db.clone(),
-                node.reference.clone(),
-                listener,
-                node.shutdown.clone(),
-            )
-            .await
+            let listener = bind("listen.intake", s.listen.intake).await?;
+            xinfang_intake::run::run(s, db, r, listener, stop).await
+        }
+        Service::Dispatch => {
+            let listener = bind("listen.dispatch", s.listen.dispatch).await?;
+            xinfang_dispatch::run::run(s, db, r, listener, stop).await
         }
     }
+}
+
+pub async fn bind(key: &str, addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("{key} {addr}"))?;
+    tracing::info!(%addr, "{key}: serving");
+    Ok(listener)
 }

@@ -10,6 +10,7 @@ pub use categories::{Category, CategoryTable};
 pub use channels::{Channel, ChannelTable};
 pub use org::{OrgTree, OrgUnit, UnitKind};
 
+use crate::clock::Calendar;
 use std::fmt;
 
 /// A reference file that could not be accepted.
@@ -34,7 +35,7 @@ pub struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn error_at(&self, offset: usize, message: impl Into<String>) -> ReferenceError {
+    pub(crate) fn error_at(&self, offset: usize, message: impl Into<String>) -> ReferenceError {
         ReferenceError {
             file: self.name.to_owned(),
             line: self.text[..offset.min(self.text.len())]
@@ -45,7 +46,7 @@ impl Source<'_> {
         }
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ReferenceError> {
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ReferenceError> {
         toml::from_str(self.text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
             self.error_at(offset, e.message().to_owned())
@@ -59,18 +60,24 @@ pub struct ReferenceData {
     pub channels: ChannelTable,
     pub categories: CategoryTable,
     pub org: OrgTree,
+    pub calendar: Calendar,
+}
+
+/// The reference files of a node, by name.
+pub struct Sources<'a> {
+    pub channels: Source<'a>,
+    pub categories: Source<'a>,
+    pub org: Source<'a>,
+    pub calendar: Source<'a>,
 }
 
 impl ReferenceData {
-    pub fn parse(
-        channels: Source<'_>,
-        categories: Source<'_>,
-        org: Source<'_>,
-    ) -> Result<Self, ReferenceError> {
+    pub fn parse(sources: Sources<'_>) -> Result<Self, ReferenceError> {
         Ok(Self {
-            channels: ChannelTable::parse(channels)?,
-            categories: CategoryTable::parse(categories)?,
-            org: OrgTree::parse(org)?,
+            channels: ChannelTable::parse(sources.channels)?,
+            categories: CategoryTable::parse(sources.categories)?,
+            org: OrgTree::parse(sources.org)?,
+            calendar: Calendar::parse(sources.calendar)?,
         })
     }
 }

@@ -142,6 +142,53 @@ impl OrgTree {
         self.units.values()
     }
 
+    pub fn parent_of(&self, code: &str) -> Option<&OrgUnit> {
+        self.unit(code)?
+            .parent
+            .as_deref()
+            .and_then(|p| self.unit(p))
+    }
+
+    /// The unit itself, then its parent, up to the root.
+    pub fn chain(&self, code: &str) -> Vec<&OrgUnit> {
+        let mut chain = Vec::new();
+        let mut next = self.unit(code);
+        while let Some(unit) = next {
+            if chain.iter().any(|u: &&OrgUnit| u.code == unit.code) {
+                break; // a cycle in the data; stop rather than loop
+            }
+            chain.push(unit);
+            next = unit.parent.as_deref().and_then(|p| self.unit(p));
+        }
+        chain
+    }
+
+    /// The nearest unit above both `a` and `b` (Art. 24: jurisdiction disputes go there).
+    pub fn common_superior(&self, a: &str, b: &str) -> Option<&OrgUnit> {
+        let above_b = self.chain(b);
+        self.chain(a)
+            .into_iter()
+            .skip(1)
+            .find(|u| above_b.iter().skip(1).any(|v| v.code == u.code))
+    }
+
+    /// 路由建议: the units competent for `category` whose region contains `region`, the most
+    /// local first.
+    pub fn competent_units(&self, region: &RegionCode, category: &str) -> Vec<&OrgUnit> {
+        let mut units: Vec<&OrgUnit> = self
+            .units
+            .values()
+            .filter(|u| u.region.contains(region))
+            .filter(|u| {
+                u.competences
+                    .iter()
+                    .any(|c| category.starts_with(c.as_str()))
+            })
+            .collect();
+        units.sort_by_key(|u| std::cmp::Reverse(u.region.level()));
+        units
+    }
+
     /// Whether a region belongs to this node: a unit serves it, or it is a village of a township
     /// that a unit serves (villages need not be listed).
     pub fn knows_region(&self, region: &RegionCode) -> bool {
@@ -189,6 +236,30 @@ parent = "city-xfj"
         assert!(tree.knows_region(&code("340102001003")));
         assert!(!tree.knows_region(&code("340102002")));
         assert!(!tree.knows_region(&code("340200")));
+    }
+
+    #[test]
+    fn routing_proposes_the_most_local_competent_unit() {
+        let tree = OrgTree::parse(Source {
+            name: "org.toml",
+            text: include_str!("../../../../config/reference/org.toml"),
+        })
+        .unwrap();
+        let township = RegionCode::parse("340102001").unwrap();
+        let codes: Vec<_> = tree
+            .competent_units(&township, "020100")
+            .iter()
+            .map(|u| u.code.as_str())
+            .collect();
+        assert_eq!(codes, vec!["east-t1", "east-rsj", "city-rsj"]);
+        assert_eq!(
+            tree.common_superior("east-t1", "east-rsj").unwrap().code,
+            "east-xfj"
+        );
+        assert_eq!(
+            tree.common_superior("east-t1", "west-t1").unwrap().code,
+            "city-xfj"
+        );
     }
 
     #[test]

@@ -3,3 +3,4 @@
 pub mod audit;
 pub mod petition;
 pub mod petitioner;
+pub mod public_step;

@@ -1,0 +1,64 @@
+//! How the petition and case commands reach a node: an endpoint, and a token for a clerk of a
+//! unit (signed with the configured secret; the embedded node's convenience), $XINFANG_TOKEN,
+//! or none (the citizen's calls).
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+use xinfang_platform::auth::Authenticator;
+use xinfang_platform::config::Settings;
+
+#[derive(clap::Args, Clone)]
+pub struct Connection {
+    /// The service endpoint; defaults to the configured listen address.
+    #[arg(long, global = true)]
+    endpoint: Option<String>,
+    /// Act as a clerk of this unit, e.g. east-t1 (roles from --role).
+    #[arg(long = "as-unit", global = true)]
+    unit: Option<String>,
+    #[arg(long = "role", global = true, default_value = "clerk")]
+    roles: Vec<String>,
+}
+
+impl Connection {
+    pub async fn channel(
+        &self,
+        default: impl Fn(&Settings) -> SocketAddr,
+    ) -> anyhow::Result<(Channel, Option<String>)> {
+        let settings = Settings::load(&[]).context("configuration")?;
+        let endpoint = self
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", default(&settings)));
+        let channel = Channel::from_shared(endpoint.clone())?
+            .connect()
+            .await
+            .with_context(|| format!("connecting to {endpoint} (is `xinfang dev` running?)"))?;
+        let roles: Vec<&str> = self.roles.iter().map(String::as_str).collect();
+        let token = match &self.unit {
+            Some(unit) => {
+                Some(Authenticator::new(&settings.auth).issue("cli", "命令行", unit, &roles, 600))
+            }
+            None => std::env::var("XINFANG_TOKEN").ok(),
+        };
+        Ok((channel, token))
+    }
+}
+
+/// A request with the bearer token, if any.
+pub fn request<T>(message: T, token: &Option<String>) -> anyhow::Result<tonic::Request<T>> {
+    let mut request = tonic::Request::new(message);
+    if let Some(token) = token {
+        request.metadata_mut().insert(
+            "authorization",
+            MetadataValue::try_from(format!("Bearer {token}"))?,
+        );
+    }
+    Ok(request)
+}
+
+/// The status as a readable error.
+pub fn status(status: tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("{:?}: {}", status.code(), status.message())
+}

@@ -1,0 +1,39 @@
+//! Subscribing a service's handler to other services' events, whichever log the node runs:
+//! Kafka topics, or the outbox tables (the embedded default). Services do not know which.
+
+use crate::consumer::{EventConsumer, EventHandler};
+use crate::envelope::topic_of;
+use crate::sql_log::SqlLogConsumer;
+use sea_orm::DatabaseConnection;
+use std::future::Future;
+use std::time::Duration;
+use xinfang_platform::config::{EventBackend, EventSettings};
+
+/// Runs `handler` on the events of `sources` (producing services) until `shutdown`.
+/// `service` owns the inbox; `group` names the consumer (the Kafka consumer group).
+pub async fn subscribe<H: EventHandler>(
+    settings: &EventSettings,
+    db: DatabaseConnection,
+    service: &str,
+    group: &str,
+    sources: &[&str],
+    handler: H,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    match settings.backend {
+        EventBackend::Kafka => {
+            let topics: Vec<String> = sources.iter().map(|s| topic_of(s)).collect();
+            let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+            EventConsumer::new(db, service, group, &settings.brokers, &topics, handler)?
+                .run(shutdown)
+                .await;
+        }
+        EventBackend::Sql => {
+            let interval = Duration::from_millis(settings.relay_interval_ms);
+            SqlLogConsumer::new(db, service, group, sources, handler, interval)
+                .run(shutdown)
+                .await;
+        }
+    }
+    Ok(())
+}

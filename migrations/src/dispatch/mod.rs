@@ -1,0 +1,18 @@
+//! Dispatch's tables (转送交办, 受理, 办理): cases, their steps, inbox, outbox.
+
+mod m20261127_000001_create_dispatch;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_dispatch::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("dispatch_migrations").into_iden()
+    }
+}

@@ -1,0 +1,81 @@
+//! Running the dispatch service: its gRPC API, its subscription to intake's events, and (on
+//! Kafka) its outbox relay. All stop when `shutdown` is cancelled.
+
+use crate::api::DispatchApi;
+use crate::intake_events::IntakeEvents;
+use crate::store::{SERVICE, Store};
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use xinfang_events::relay::Relay;
+use xinfang_events::subscription::subscribe;
+use xinfang_platform::auth::Authenticator;
+use xinfang_platform::clock::NodeClock;
+use xinfang_platform::config::{EventBackend, Settings};
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_platform::server::GrpcServer;
+use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchServiceServer;
+
+pub async fn run(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let clock = NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?;
+    let api = DispatchApi {
+        store: Store::new(db.clone()),
+        reference: reference.clone(),
+        limits: settings.limits.clone(),
+        clock,
+        node: settings.node.region.clone(),
+    };
+    let relay = match settings.events.backend {
+        EventBackend::Kafka => {
+            let relay = Relay::new(
+                db.clone(),
+                SERVICE,
+                &settings.events.brokers,
+                settings.events.relay_batch,
+            )?;
+            let interval = Duration::from_millis(settings.events.relay_interval_ms);
+            Some(tokio::spawn(
+                relay.run(interval, shutdown.clone().cancelled_owned()),
+            ))
+        }
+        EventBackend::Sql => None,
+    };
+    let handler = IntakeEvents {
+        reference,
+        limits: settings.limits.clone(),
+        clock,
+        node: settings.node.region.clone(),
+    };
+    let events = settings.events.clone();
+    let consumer_db = db.clone();
+    let consumer_shutdown = shutdown.clone();
+    let consumer = tokio::spawn(async move {
+        subscribe(
+            &events,
+            consumer_db,
+            SERVICE,
+            "dispatch",
+            &["intake"],
+            handler,
+            consumer_shutdown.cancelled_owned(),
+        )
+        .await
+    });
+    let served = GrpcServer::new(Authenticator::new(&settings.auth))
+        .add_service(DispatchServiceServer::new(api))
+        .serve(listener, shutdown.clone().cancelled_owned())
+        .await;
+    shutdown.cancel();
+    consumer.await??;
+    if let Some(relay) = relay {
+        relay.await?;
+    }
+    Ok(served?)
+}

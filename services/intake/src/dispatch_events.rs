@@ -1,0 +1,161 @@
+//! Following dispatch: each public step of an item (转送, 交办, 受理告知, 延期告知, 处理意见, ...)
+//! is kept for the petitioner's query-code view, and the petition's state follows its case.
+
+use crate::entity::{petition, public_step};
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use xinfang_domain::lifecycle::State;
+use xinfang_events::consumer::EventHandler;
+use xinfang_events::{Envelope, Payload};
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::convert::state_from_wire;
+use xinfang_proto::xinfang::petition::v1 as pb;
+
+pub struct DispatchEvents {
+    pub reference: ReferenceStore,
+}
+
+/// What the petitioner is told of one event, and the state it leaves the item in.
+struct Told {
+    kind: &'static str,
+    title: String,
+    organ: String,
+    text: String,
+    state: Option<State>,
+}
+
+fn opinion_zh(opinion: i32) -> &'static str {
+    match pb::HandlingOpinion::try_from(opinion).unwrap_or_default() {
+        pb::HandlingOpinion::Support => "支持",
+        pb::HandlingOpinion::Explain => "解释说明",
+        pb::HandlingOpinion::NotSupport => "不予支持",
+        pb::HandlingOpinion::Unspecified => "",
+    }
+}
+
+fn told(payload: &Payload) -> Option<Told> {
+    let told = match payload {
+        Payload::CaseTriaged(e) => {
+            let state = pb::PetitionState::try_from(e.state)
+                .ok()
+                .and_then(state_from_wire);
+            let (kind, title) = match state? {
+                State::Forwarded => ("forwarded", "已转送"),
+                State::Assigned => ("assigned", "已交办"),
+                State::Redirected => ("redirected", "请通过法定途径解决"),
+                State::NotAccepted => ("not_accepted", "不予受理"),
+                State::Escalated => ("escalated", "已上报"),
+                // Escalation inside the node: the petitioner sees nothing new yet.
+                _ => return None,
+            };
+            Told {
+                kind,
+                title: title.into(),
+                organ: e.organ_code.clone(),
+                text: e.reason.clone(),
+                state,
+            }
+        }
+        Payload::CaseAccepted(e) => Told {
+            kind: "accepted",
+            title: "受理告知".into(),
+            organ: e.organ_code.clone(),
+            text: e.notice_text.clone(),
+            state: Some(State::Accepted),
+        },
+        Payload::CaseObjected(_) => Told {
+            kind: "rerouted",
+            title: "重新分流".into(),
+            organ: String::new(),
+            text: "承办机关提出异议，事项重新分流".into(),
+            state: Some(State::Registered),
+        },
+        Payload::ExtensionDecided(e) if e.approved => Told {
+            kind: "extension",
+            title: "延期告知".into(),
+            organ: String::new(),
+            text: format!(
+                "办理期限延长至 {}，理由：{}",
+                e.handling_deadline
+                    .as_ref()
+                    .map(|d| d.due_date.as_str())
+                    .unwrap_or_default(),
+                e.reason
+            ),
+            state: None,
+        },
+        Payload::CaseAnswered(e) => Told {
+            kind: "answered",
+            title: format!("处理意见（{}）", opinion_zh(e.opinion)),
+            organ: e.organ_code.clone(),
+            text: e.text.clone(),
+            state: Some(State::Answered),
+        },
+        Payload::SuggestionDecided(e) => Told {
+            kind: "suggestion_decided",
+            title: "建议办理结果".into(),
+            organ: String::new(),
+            text: e.reply.clone(),
+            state: Some(State::Answered),
+        },
+        Payload::CaseTransferred(e) if !e.to_node_region_code.is_empty() => Told {
+            kind: "transferred_out",
+            title: "转有权处理地".into(),
+            organ: String::new(),
+            text: e.reason.clone(),
+            state: Some(State::TransferredOut),
+        },
+        Payload::CaseTransferred(e) => Told {
+            kind: "transferred",
+            title: "转办".into(),
+            organ: e.to_organ_code.clone(),
+            text: e.reason.clone(),
+            state: None,
+        },
+        _ => return None,
+    };
+    Some(told)
+}
+
+impl EventHandler for DispatchEvents {
+    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> anyhow::Result<()> {
+        let Some(told) = envelope.payload.as_ref().and_then(told) else {
+            return Ok(());
+        };
+        let occurred_at = envelope
+            .occurred_at
+            .as_ref()
+            .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .unwrap_or_else(Utc::now);
+        let organ_name = self
+            .reference
+            .current()
+            .org
+            .unit(&told.organ)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        public_step::ActiveModel {
+            id: NotSet,
+            petition_id: Set(envelope.petition_id.clone()),
+            kind: Set(told.kind.into()),
+            title: Set(told.title),
+            organ_name: Set(organ_name),
+            occurred_at: Set(occurred_at),
+            text: Set(told.text),
+        }
+        .insert(txn)
+        .await?;
+        if let Some(state) = told.state {
+            petition::Entity::update_many()
+                .col_expr(
+                    petition::Column::State,
+                    sea_orm::sea_query::Expr::value(state.as_str()),
+                )
+                .filter(petition::Column::Id.eq(envelope.petition_id.as_str()))
+                .exec(txn)
+                .await?;
+        }
+        Ok(())
+    }
+}
