@@ -1,7 +1,7 @@
 //! A fresh PostgreSQL database per test, migrated. `XINFANG_TEST_PG` names the server
 //! (default `postgres://postgres@127.0.0.1:5432`).
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
 pub struct TestDatabase {
     pub url: String,
@@ -12,10 +12,17 @@ fn server() -> String {
     std::env::var("XINFANG_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// Connection options without sqlx's statement log, which would drown the services' own logs.
+fn quiet(url: String) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url);
+    options.sqlx_logging(false);
+    options
+}
+
 impl TestDatabase {
     pub async fn create() -> Self {
         let name = format!("xinfang_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(format!("{}/postgres", server()))
+        let admin = Database::connect(quiet(format!("{}/postgres", server())))
             .await
             .expect("PostgreSQL must be running for the integration tests (see README)");
         admin

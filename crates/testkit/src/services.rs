@@ -77,6 +77,30 @@ fn telemetry(settings: &Settings) {
 }
 
 pub async fn spawn_intake(settings: Settings) -> RunningService {
+    spawn(settings, |s, db, r, l, t| async move {
+        xinfang_intake::run::run(&s, db, r, l, t).await
+    })
+    .await
+}
+
+pub async fn spawn_dispatch(settings: Settings) -> RunningService {
+    spawn(settings, |s, db, r, l, t| async move {
+        xinfang_dispatch::run::run(&s, db, r, l, t).await
+    })
+    .await
+}
+
+async fn spawn<F, Fut>(settings: Settings, run: F) -> RunningService
+where
+    F: FnOnce(
+        Settings,
+        sea_orm::DatabaseConnection,
+        ReferenceStore,
+        TcpListener,
+        CancellationToken,
+    ) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     telemetry(&settings);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let addr = listener.local_addr().expect("bound address");
@@ -85,10 +109,7 @@ pub async fn spawn_intake(settings: Settings) -> RunningService {
         .expect("service database");
     let reference = ReferenceStore::open(None).expect("demo reference data");
     let shutdown = CancellationToken::new();
-    let token = shutdown.clone();
-    let handle = tokio::spawn(async move {
-        xinfang_intake::run::run(&settings, db, reference, listener, token).await
-    });
+    let handle = tokio::spawn(run(settings, db, reference, listener, shutdown.clone()));
     RunningService {
         addr,
         shutdown,

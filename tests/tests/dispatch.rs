@@ -1,0 +1,569 @@
+//! Dispatch end to end: intake and dispatch as separate services over a real Kafka-protocol
+//! broker, a fresh PostgreSQL database, the node's clock started on 2026-02-03 (春节 ahead).
+
+use rdkafka::ClientConfig;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use std::time::Duration;
+use tonic::Code;
+use xinfang_proto::xinfang::dispatch::v1::*;
+use xinfang_proto::xinfang::intake::v1::{RegisterPetitionRequest, TrackByQueryCodeRequest};
+use xinfang_proto::xinfang::petition::v1::{HandlingOpinion, IdType, PetitionState, Petitioner};
+use xinfang_testkit::broker::Broker;
+use xinfang_testkit::database::TestDatabase;
+use xinfang_testkit::kafka::read_until;
+use xinfang_testkit::services::{RunningService, settings_with, spawn_dispatch, spawn_intake};
+use xinfang_testkit::{authed, eventually, resident_id, token};
+
+/// 09:00 Beijing time on Tuesday 2026-02-03; 春节 runs 02-15..02-23.
+const START: &str = "2026-02-03T09:00:00+08:00";
+
+struct Node {
+    db: TestDatabase,
+    broker: Broker,
+    intake: RunningService,
+    dispatch: RunningService,
+}
+
+async fn node() -> Node {
+    let db = TestDatabase::create().await;
+    let broker = Broker::start().await;
+    broker.create_topic("xinfang.intake.events", 3).await;
+    broker.create_topic("xinfang.dispatch.events", 3).await;
+    let settings = || settings_with(&db.url, Some(&broker.address()), &[("clock.start", START)]);
+    let intake = spawn_intake(settings()).await;
+    let dispatch = spawn_dispatch(settings()).await;
+    Node {
+        db,
+        broker,
+        intake,
+        dispatch,
+    }
+}
+
+fn wage_claim(key: &str, person: u32, unit_region: &str) -> RegisterPetitionRequest {
+    RegisterPetitionRequest {
+        idempotency_key: key.into(),
+        channel_code: "0300".into(),
+        region_code: unit_region.into(),
+        content_category: "020100".into(),
+        content: "拖欠工资三个月未发".into(),
+        petitioners: vec![Petitioner {
+            name: "王五".into(),
+            id_type: IdType::ResidentId as i32,
+            id_number: resident_id(person),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// Registers an item as a clerk of `unit` and waits until dispatch has its case.
+async fn registered(
+    node: &Node,
+    key: &str,
+    person: u32,
+    unit: &str,
+    region: &str,
+) -> (String, String) {
+    let mut intake = node.intake.intake_client().await;
+    let response = intake
+        .register_petition(authed(wage_claim(key, person, region), &token(unit)))
+        .await
+        .unwrap()
+        .into_inner();
+    let id = response.petition.unwrap().id;
+    let mut dispatch = node.dispatch.dispatch_client().await;
+    let seen = eventually(60, || {
+        let request = authed(
+            GetCaseRequest {
+                petition_id: id.clone(),
+            },
+            &token(unit),
+        );
+        let mut client = dispatch.clone();
+        async move { client.get_case(request).await.ok() }
+    })
+    .await;
+    assert!(seen.is_some(), "dispatch opened a case for {id}");
+    let _ = &mut dispatch;
+    (id, response.query_code)
+}
+
+fn due(case: &Case) -> String {
+    case.current_deadline
+        .as_ref()
+        .map(|d| d.due_date.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_full_path_from_registration_to_answer_keeps_every_statutory_date() {
+    let node = node().await;
+    let (id, query_code) = registered(&node, "full", 1, "east-t1", "340102001").await;
+    let mut dispatch = node.dispatch.dispatch_client().await;
+    let clerk = token("east-t1");
+    let organ = token("east-rsj");
+
+    let case = dispatch
+        .get_case(authed(
+            GetCaseRequest {
+                petition_id: id.clone(),
+            },
+            &clerk,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.state, PetitionState::Registered as i32);
+    // 15 days from 02-03 is 02-18, inside 春节: the next working day is 02-24.
+    assert_eq!(due(&case), "2026-02-24");
+    assert!(
+        case.current_deadline
+            .unwrap()
+            .explanation
+            .contains("顺延至 2026-02-24")
+    );
+
+    let proposal = dispatch
+        .propose_route(authed(
+            ProposeRouteRequest {
+                petition_id: id.clone(),
+            },
+            &clerk,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(proposal.organ_codes.contains(&"east-rsj".to_owned()));
+
+    let forward = ForwardRequest {
+        petition_id: id.clone(),
+        organ_code: "east-rsj".into(),
+        note: String::new(),
+    };
+    let case = dispatch
+        .forward(authed(forward, &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.state, PetitionState::Forwarded as i32);
+    assert_eq!(
+        due(&case),
+        "2026-02-24",
+        "acceptance within 15 days of routing"
+    );
+
+    let accept = AcceptRequest {
+        petition_id: id.clone(),
+        notice_text: "您的信访事项已受理".into(),
+    };
+    let case = dispatch
+        .accept(authed(accept, &organ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.state, PetitionState::Accepted as i32);
+    // 60 days from 02-03 is 04-04, in 清明 (04-04..04-06): 04-07.
+    assert_eq!(due(&case), "2026-04-07");
+
+    let extend = RequestExtensionRequest {
+        petition_id: id.clone(),
+        days: 30,
+        reason: "需调取工资台账".into(),
+    };
+    dispatch
+        .request_extension(authed(extend, &organ))
+        .await
+        .unwrap();
+    let approve = DecideExtensionRequest {
+        petition_id: id.clone(),
+        approved: true,
+        reason: String::new(),
+    };
+    let case = dispatch
+        .decide_extension(authed(approve, &token("east-xfj")))
+        .await
+        .unwrap()
+        .into_inner();
+    // 90 days from 02-03 is 05-04, in 劳动节 (05-01..05-05): 05-06.
+    assert_eq!(due(&case), "2026-05-06");
+    assert!(case.extension_used);
+
+    let answer = AnswerRequest {
+        petition_id: id.clone(),
+        opinion: HandlingOpinion::Support as i32,
+        text: "责令十日内足额支付".into(),
+    };
+    let case = dispatch
+        .answer(authed(answer, &organ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.state, PetitionState::Answered as i32);
+    assert_eq!(due(&case), "2026-03-05", "the 30-day review window");
+    let actions: Vec<&str> = case.steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "opened",
+            "forward",
+            "accept",
+            "request_extension",
+            "decide_extension",
+            "answer"
+        ]
+    );
+    assert!(
+        case.steps
+            .iter()
+            .all(|s| s.actor.is_some() && s.occurred_at.is_some())
+    );
+
+    // Each step went out on Kafka, in order, keyed by the petition.
+    let events = read_until(&node.broker.address(), "xinfang.dispatch.events", 30, |r| {
+        r.len() >= 6
+    })
+    .await;
+    let types: Vec<&str> = events
+        .iter()
+        .filter(|r| r.key == id)
+        .map(|r| r.envelope.event_type.as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "CaseOpened",
+            "CaseTriaged",
+            "CaseAccepted",
+            "ExtensionRequested",
+            "ExtensionDecided",
+            "CaseAnswered"
+        ]
+    );
+
+    // The petitioner sees every public step with its date.
+    let mut intake = node.intake.intake_client().await;
+    let steps = eventually(30, || {
+        let mut intake = intake.clone();
+        let code = query_code.clone();
+        async move {
+            let r = intake
+                .track_by_query_code(TrackByQueryCodeRequest { query_code: code })
+                .await
+                .ok()?
+                .into_inner();
+            (r.steps.len() >= 5 && r.state == PetitionState::Answered as i32).then_some(r.steps)
+        }
+    })
+    .await
+    .expect("the public steps reach intake");
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "已登记",
+            "已转送",
+            "受理告知",
+            "延期告知",
+            "处理意见（支持）"
+        ]
+    );
+    assert!(steps[3].text.contains("2026-05-06") && steps[3].text.contains("需调取工资台账"));
+    let _ = &mut intake;
+    node.dispatch.stop().await;
+    node.intake.stop().await;
+}
+
+#[tokio::test]
+async fn illegal_steps_are_refused_with_the_reason() {
+    let node = node().await;
+    let (id, _) = registered(&node, "illegal", 2, "east-t1", "340102001").await;
+    let mut dispatch = node.dispatch.dispatch_client().await;
+    let clerk = token("east-t1");
+    let organ = token("east-rsj");
+    let answer = |id: &str| AnswerRequest {
+        petition_id: id.into(),
+        opinion: HandlingOpinion::Explain as i32,
+        text: "解释说明".into(),
+    };
+
+    // Answering before routing and acceptance.
+    let err = dispatch
+        .answer(authed(answer(&id), &clerk))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(
+        err.message().contains("not been routed and accepted"),
+        "{}",
+        err.message()
+    );
+
+    let forward = ForwardRequest {
+        petition_id: id.clone(),
+        organ_code: "east-rsj".into(),
+        note: String::new(),
+    };
+    dispatch
+        .forward(authed(forward.clone(), &clerk))
+        .await
+        .unwrap();
+    let err = dispatch
+        .answer(authed(answer(&id), &organ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(err.message().contains("not accepted it yet"));
+
+    // The organ objects to the misrouting: the item is back in triage, with the reason.
+    let object = ObjectRequest {
+        petition_id: id.clone(),
+        reason: "不属本部门职责".into(),
+        jurisdiction_dispute: false,
+    };
+    let case = dispatch
+        .object(authed(object, &organ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.state, PetitionState::Registered as i32);
+    assert!(case.responsible_organ_code.is_empty());
+    assert_eq!(case.steps.last().unwrap().reason, "不属本部门职责");
+    // The item left the organ's queue: it can no longer accept it.
+    let stranger = AcceptRequest {
+        petition_id: id.clone(),
+        notice_text: "受理".into(),
+    };
+    assert_eq!(
+        dispatch
+            .accept(authed(stranger.clone(), &organ))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+
+    // Route again, accept, extend once; a second extension is refused.
+    dispatch.forward(authed(forward, &clerk)).await.unwrap();
+    dispatch.accept(authed(stranger, &organ)).await.unwrap();
+    let extend = |days| RequestExtensionRequest {
+        petition_id: id.clone(),
+        days,
+        reason: "调查".into(),
+    };
+    let too_long = dispatch
+        .request_extension(authed(extend(31), &organ))
+        .await
+        .unwrap_err();
+    assert_eq!(too_long.code(), Code::InvalidArgument);
+    assert!(too_long.message().contains("days"));
+    dispatch
+        .request_extension(authed(extend(20), &organ))
+        .await
+        .unwrap();
+    let approve = DecideExtensionRequest {
+        petition_id: id.clone(),
+        approved: true,
+        reason: String::new(),
+    };
+    // The organ's clerk cannot approve its own extension; the unit above can.
+    assert_eq!(
+        dispatch
+            .decide_extension(authed(approve.clone(), &organ))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::PermissionDenied
+    );
+    dispatch
+        .decide_extension(authed(approve, &token("east-xfj")))
+        .await
+        .unwrap();
+    let second = dispatch
+        .request_extension(authed(extend(5), &organ))
+        .await
+        .unwrap_err();
+    assert_eq!(second.code(), Code::FailedPrecondition);
+    assert!(second.message().contains("already extended once"));
+    node.dispatch.stop().await;
+    node.intake.stop().await;
+}
+
+#[tokio::test]
+async fn redelivered_registrations_open_no_second_case_and_a_restart_loses_nothing() {
+    let db = TestDatabase::create().await;
+    let broker = Broker::start().await;
+    broker.create_topic("xinfang.intake.events", 3).await;
+    broker.create_topic("xinfang.dispatch.events", 3).await;
+    let settings = || settings_with(&db.url, Some(&broker.address()), &[("clock.start", START)]);
+    let intake = spawn_intake(settings()).await;
+    let mut client = intake.intake_client().await;
+    let clerk = token("east-t1");
+
+    // Ten registrations; dispatch starts, is stopped mid-stream, and starts again.
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        let r = client
+            .register_petition(authed(
+                wage_claim(&format!("r{n}"), 100 + n, "340102001"),
+                &clerk,
+            ))
+            .await
+            .unwrap();
+        ids.push(r.into_inner().petition.unwrap().id);
+    }
+    let dispatch = spawn_dispatch(settings()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    dispatch.stop().await;
+    let dispatch = spawn_dispatch(settings()).await;
+    let all = eventually(60, || async {
+        (db.count("dispatch_case").await == 10).then_some(())
+    })
+    .await;
+    assert!(
+        all.is_some(),
+        "every registration has its case after the restart"
+    );
+
+    // Every intake event delivered again, as a broker would after a lost offset commit.
+    let records = read_until(&broker.address(), "xinfang.intake.events", 30, |r| {
+        r.len() >= 10
+    })
+    .await;
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.address())
+        .create()
+        .unwrap();
+    for record in &records {
+        producer
+            .send(
+                FutureRecord::to("xinfang.intake.events")
+                    .key(&record.key)
+                    .payload(&record.raw),
+                Duration::from_secs(10),
+            )
+            .await
+            .expect("redelivered");
+    }
+    let copies = read_until(&broker.address(), "xinfang.intake.events", 30, |r| {
+        r.len() >= 20
+    })
+    .await;
+    assert_eq!(copies.len(), 20);
+    // Give dispatch time to read the copies, then count.
+    let drained = eventually(60, || async {
+        (db.count("dispatch_inbox").await == 10 && db.count("dispatch_case").await == 10)
+            .then_some(())
+    })
+    .await;
+    assert!(drained.is_some());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(db.count("dispatch_case").await, 10, "no second case");
+    assert_eq!(
+        db.count("dispatch_step WHERE action = 'opened'").await,
+        10,
+        "no second opening step"
+    );
+    for id in &ids {
+        assert_eq!(
+            db.count(&format!("dispatch_case WHERE petition_id = '{id}'"))
+                .await,
+            1
+        );
+    }
+    dispatch.stop().await;
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn a_township_handler_sees_only_its_own_queue() {
+    let node = node().await;
+    let (mine, _) = registered(&node, "mine", 3, "east-t1", "340102001").await;
+    let (theirs, _) = registered(&node, "theirs", 4, "east-t2", "340102002").await;
+    let mut dispatch = node.dispatch.dispatch_client().await;
+    let queue = |unit: &str| authed(ListCasesRequest::default(), &token(unit));
+    let ids = |r: ListCasesResponse| {
+        r.cases
+            .into_iter()
+            .map(|c| c.petition_id)
+            .collect::<Vec<_>>()
+    };
+
+    assert_eq!(
+        ids(dispatch
+            .list_cases(queue("east-t1"))
+            .await
+            .unwrap()
+            .into_inner()),
+        vec![mine.clone()]
+    );
+    assert_eq!(
+        ids(dispatch
+            .list_cases(queue("east-t2"))
+            .await
+            .unwrap()
+            .into_inner()),
+        vec![theirs.clone()]
+    );
+    assert!(
+        ids(dispatch
+            .list_cases(queue("west-t1"))
+            .await
+            .unwrap()
+            .into_inner())
+        .is_empty()
+    );
+    let mut county = ids(dispatch
+        .list_cases(queue("east-xfj"))
+        .await
+        .unwrap()
+        .into_inner());
+    county.sort();
+    let mut both = vec![mine.clone(), theirs.clone()];
+    both.sort();
+    assert_eq!(county, both, "the district sees its townships");
+    let other = authed(
+        GetCaseRequest {
+            petition_id: mine.clone(),
+        },
+        &token("east-t2"),
+    );
+    assert_eq!(
+        dispatch.get_case(other).await.unwrap_err().code(),
+        Code::NotFound
+    );
+
+    // Once forwarded, the department sees it in its queue; overdue filters by the clock.
+    let forward = ForwardRequest {
+        petition_id: mine.clone(),
+        organ_code: "east-rsj".into(),
+        note: String::new(),
+    };
+    dispatch
+        .forward(authed(forward, &token("east-t1")))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(dispatch
+            .list_cases(queue("east-rsj"))
+            .await
+            .unwrap()
+            .into_inner()),
+        vec![mine]
+    );
+    let overdue = ListCasesRequest {
+        overdue_only: true,
+        ..Default::default()
+    };
+    assert!(
+        dispatch
+            .list_cases(authed(overdue, &token("east-xfj")))
+            .await
+            .unwrap()
+            .into_inner()
+            .cases
+            .is_empty()
+    );
+    node.dispatch.stop().await;
+    node.intake.stop().await;
+}
