@@ -18,7 +18,7 @@ use xinfang_testkit::{authed, eventually, resident_id, token};
 const START: &str = "2026-02-03T09:00:00+08:00";
 
 struct Node {
-    db: TestDatabase,
+    _db: TestDatabase,
     broker: Broker,
     intake: RunningService,
     dispatch: RunningService,
@@ -33,7 +33,7 @@ async fn node() -> Node {
     let intake = spawn_intake(settings()).await;
     let dispatch = spawn_dispatch(settings()).await;
     Node {
-        db,
+        _db: db,
         broker,
         intake,
         dispatch,
@@ -72,7 +72,7 @@ async fn registered(
         .unwrap()
         .into_inner();
     let id = response.petition.unwrap().id;
-    let mut dispatch = node.dispatch.dispatch_client().await;
+    let dispatch = node.dispatch.dispatch_client().await;
     let seen = eventually(60, || {
         let request = authed(
             GetCaseRequest {
@@ -85,7 +85,6 @@ async fn registered(
     })
     .await;
     assert!(seen.is_some(), "dispatch opened a case for {id}");
-    let _ = &mut dispatch;
     (id, response.query_code)
 }
 
@@ -242,7 +241,7 @@ async fn the_full_path_from_registration_to_answer_keeps_every_statutory_date() 
     );
 
     // The petitioner sees every public step with its date.
-    let mut intake = node.intake.intake_client().await;
+    let intake = node.intake.intake_client().await;
     let steps = eventually(30, || {
         let mut intake = intake.clone();
         let code = query_code.clone();
@@ -269,7 +268,6 @@ async fn the_full_path_from_registration_to_answer_keeps_every_statutory_date() 
         ]
     );
     assert!(steps[3].text.contains("2026-05-06") && steps[3].text.contains("需调取工资台账"));
-    let _ = &mut intake;
     node.dispatch.stop().await;
     node.intake.stop().await;
 }

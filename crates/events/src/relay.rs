@@ -14,6 +14,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use std::future::Future;
 use std::time::Duration as StdDuration;
+use xinfang_platform::config::{EventBackend, EventSettings};
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,24 @@ pub struct ClaimedBatch<'r> {
     txn: DatabaseTransaction,
     rows: Vec<Row>,
     published: usize,
+}
+
+/// Starts `service`'s relay when the node's events go to Kafka; with the SQL log there is
+/// nothing to relay (the outbox is the log).
+pub fn spawn(
+    settings: &EventSettings,
+    db: DatabaseConnection,
+    service: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Option<tokio::task::JoinHandle<()>>, RelayError> {
+    match settings.backend {
+        EventBackend::Kafka => {
+            let relay = Relay::new(db, service, &settings.brokers, settings.relay_batch)?;
+            let interval = StdDuration::from_millis(settings.relay_interval_ms);
+            Ok(Some(tokio::spawn(relay.run(interval, shutdown))))
+        }
+        EventBackend::Sql => Ok(None),
+    }
 }
 
 impl Relay {

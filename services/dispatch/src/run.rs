@@ -5,14 +5,12 @@ use crate::api::DispatchApi;
 use crate::intake_events::IntakeEvents;
 use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use xinfang_events::relay::Relay;
 use xinfang_events::subscription::subscribe;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
-use xinfang_platform::config::{EventBackend, Settings};
+use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchServiceServer;
@@ -32,21 +30,12 @@ pub async fn run(
         clock,
         node: settings.node.region.clone(),
     };
-    let relay = match settings.events.backend {
-        EventBackend::Kafka => {
-            let relay = Relay::new(
-                db.clone(),
-                SERVICE,
-                &settings.events.brokers,
-                settings.events.relay_batch,
-            )?;
-            let interval = Duration::from_millis(settings.events.relay_interval_ms);
-            Some(tokio::spawn(
-                relay.run(interval, shutdown.clone().cancelled_owned()),
-            ))
-        }
-        EventBackend::Sql => None,
-    };
+    let relay = xinfang_events::relay::spawn(
+        &settings.events,
+        db.clone(),
+        SERVICE,
+        shutdown.clone().cancelled_owned(),
+    )?;
     let handler = IntakeEvents {
         reference,
         limits: settings.limits.clone(),

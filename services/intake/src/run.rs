@@ -5,14 +5,12 @@ use crate::api::IntakeApi;
 use crate::dispatch_events::DispatchEvents;
 use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use xinfang_events::relay::Relay;
 use xinfang_events::subscription::subscribe;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
-use xinfang_platform::config::{EventBackend, Settings};
+use xinfang_platform::config::Settings;
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::public_calls::PublicCallLimiter;
 use xinfang_platform::reference::ReferenceStore;
@@ -35,22 +33,12 @@ pub async fn run(
         public_calls: PublicCallLimiter::per_minute(settings.auth.public_calls_per_minute),
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
-    let relay = match settings.events.backend {
-        EventBackend::Kafka => {
-            let relay = Relay::new(
-                db.clone(),
-                SERVICE,
-                &settings.events.brokers,
-                settings.events.relay_batch,
-            )?;
-            let interval = Duration::from_millis(settings.events.relay_interval_ms);
-            Some(tokio::spawn(
-                relay.run(interval, shutdown.clone().cancelled_owned()),
-            ))
-        }
-        // The outbox table is the log; nothing to relay.
-        EventBackend::Sql => None,
-    };
+    let relay = xinfang_events::relay::spawn(
+        &settings.events,
+        db.clone(),
+        SERVICE,
+        shutdown.clone().cancelled_owned(),
+    )?;
     let handler = DispatchEvents {
         reference: api.reference.clone(),
     };
