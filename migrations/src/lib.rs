@@ -6,6 +6,7 @@
 pub mod dispatch;
 mod event_tables;
 pub mod intake;
+pub mod supervision;
 
 pub use event_tables::{create_inbox, create_outbox};
 pub use sea_orm_migration::MigratorTrait;
@@ -13,13 +14,14 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbErr};
 
 /// The services with tables, in the order `xinfang migrate` applies them.
-pub const SERVICES: &[&str] = &["intake", "dispatch"];
+pub const SERVICES: &[&str] = &["intake", "dispatch", "supervision"];
 
 /// Applies every pending migration of one service.
 pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(), DbErr> {
     match service {
         "intake" => intake::Migrator::up(db, None).await,
         "dispatch" => dispatch::Migrator::up(db, None).await,
+        "supervision" => supervision::Migrator::up(db, None).await,
         other => Err(DbErr::Custom(format!(
             "no migrations for service {other:?}"
         ))),

@@ -5,8 +5,10 @@ pub mod clock;
 pub mod field;
 pub mod identity;
 pub mod lifecycle;
+pub mod metrics;
 pub mod reference;
 pub mod region;
 pub mod screening;
+pub mod supervision;
 
 pub use field::FieldError;

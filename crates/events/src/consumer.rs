@@ -10,6 +10,7 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use std::future::Future;
 use std::time::Duration;
+use tracing::Instrument;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 /// What a consuming service does with one event, inside the transaction that records it.
@@ -78,16 +79,13 @@ impl<H: EventHandler> EventConsumer<H> {
                     .into_iter()
                     .collect();
                     xinfang_platform::telemetry::continue_trace(&span, &trace);
-                    let _entered = span.enter();
                     // Retry the same event until it applies: skipping would break the order.
-                    let mut backoff = Duration::from_millis(200);
-                    while let Err(err) = self.apply_once(&topic, &envelope).await {
-                        tracing::warn!(%err, "consumer: applying failed, retrying");
-                        tokio::select! {
-                            _ = &mut shutdown => return,
-                            _ = tokio::time::sleep(backoff) => {}
-                        }
-                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                    let applied = self
+                        .apply_until_done(&topic, &envelope, &mut shutdown)
+                        .instrument(span)
+                        .await;
+                    if !applied {
+                        return;
                     }
                 }
                 Err(err) => {
@@ -102,6 +100,25 @@ impl<H: EventHandler> EventConsumer<H> {
         let _ = self
             .consumer
             .commit_consumer_state(rdkafka::consumer::CommitMode::Sync);
+    }
+
+    /// Applies the event, retrying with backoff; false when shutdown came first.
+    async fn apply_until_done(
+        &self,
+        topic: &str,
+        envelope: &Envelope,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> bool {
+        let mut backoff = Duration::from_millis(200);
+        while let Err(err) = self.apply_once(topic, envelope).await {
+            tracing::warn!(%err, "consumer: applying failed, retrying");
+            tokio::select! {
+                _ = shutdown.as_mut() => return false,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        }
+        true
     }
 
     /// Applies one event with its inbox row in one transaction. Returns whether it was new.

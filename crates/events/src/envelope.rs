@@ -88,6 +88,7 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::SupervisionOrderIssued(_) => "SupervisionOrderIssued",
         Payload::SupervisionOrderReplied(_) => "SupervisionOrderReplied",
         Payload::BacklogItemChanged(_) => "BacklogItemChanged",
+        Payload::SupervisionOrderEscalated(_) => "SupervisionOrderEscalated",
         Payload::MeetingDecisionRecorded(_) => "MeetingDecisionRecorded",
         Payload::ReceptionRecorded(_) => "ReceptionRecorded",
         Payload::HearingScheduled(_) => "HearingScheduled",

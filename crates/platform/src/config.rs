@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use xinfang_domain::clock::{Limit, LimitUnit};
+use xinfang_domain::metrics::{IndexWeights, Metric};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +22,21 @@ pub struct Settings {
     pub screening: ScreeningSettings,
     pub limits: LimitSettings,
     pub clock: ClockSettings,
+    pub supervision: SupervisionSettings,
+}
+
+/// 督查督办 rules marked [default] in domain.md.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionSettings {
+    /// A warning this many days before a limit ends.
+    pub warn_days_before: u32,
+    /// The organ replies to a supervision order (督办单) within this limit.
+    pub order_reply: LimitSetting,
+    /// How often the watcher looks for items whose next check has come, in milliseconds.
+    pub sweep_interval_ms: u64,
+    /// Weights of the metrics in the petition index (信访指数).
+    pub index_weights: IndexWeights,
 }
 
 /// One statutory limit: its length and unit (`calendar_days` or `working_days`).
@@ -119,6 +135,7 @@ pub struct EventSettings {
 pub struct ListenSettings {
     pub intake: SocketAddr,
     pub dispatch: SocketAddr,
+    pub supervision: SocketAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -196,6 +213,7 @@ impl Default for Settings {
             listen: ListenSettings {
                 intake: "127.0.0.1:50051".parse().expect("static address"),
                 dispatch: "127.0.0.1:50052".parse().expect("static address"),
+                supervision: "127.0.0.1:50053".parse().expect("static address"),
             },
             auth: AuthSettings {
                 jwt_secret: "embedded-node-only-change-me".into(),
@@ -238,6 +256,25 @@ impl Default for Settings {
                 utc_offset_hours: 8,
                 start: None,
                 offset_days: 0,
+            },
+            supervision: SupervisionSettings {
+                warn_days_before: 3,
+                order_reply: LimitSetting {
+                    days: 5,
+                    unit: LimitUnit::WorkingDays,
+                },
+                sweep_interval_ms: 1000,
+                index_weights: [
+                    (Metric::TimelyAcceptance, 0.2),
+                    (Metric::OnTimeConclusion, 0.2),
+                    (Metric::Satisfaction, 0.2),
+                    (Metric::EvaluationParticipation, 0.1),
+                    (Metric::RepeatRate, 0.1),
+                    (Metric::FirstTimeOnePass, 0.1),
+                    (Metric::BypassRate, 0.05),
+                    (Metric::OnlineShare, 0.05),
+                ]
+                .into(),
             },
         }
     }

@@ -97,3 +97,41 @@ impl From<&Deadline> for pb::Deadline {
         }
     }
 }
+
+use crate::xinfang::supervision::v1 as sv;
+use xinfang_domain::metrics::Metric;
+
+impl From<Metric> for sv::Metric {
+    fn from(metric: Metric) -> Self {
+        match metric {
+            Metric::TimelyAcceptance => sv::Metric::TimelyAcceptance,
+            Metric::OnTimeConclusion => sv::Metric::OnTimeConclusion,
+            Metric::EvaluationParticipation => sv::Metric::EvaluationParticipation,
+            Metric::Satisfaction => sv::Metric::Satisfaction,
+            Metric::RepeatRate => sv::Metric::RepeatRate,
+            Metric::OnlineShare => sv::Metric::OnlineShare,
+            Metric::FirstTimeOnePass => sv::Metric::FirstTimeOnePass,
+            Metric::BypassRate => sv::Metric::BypassRate,
+            Metric::ResolutionRate => sv::Metric::ResolutionRate,
+            Metric::ClosureRate => sv::Metric::ClosureRate,
+        }
+    }
+}
+
+/// The domain metric of a wire metric (none for UNSPECIFIED and 漏排率, not computed yet).
+pub fn metric_from_wire(metric: sv::Metric) -> Option<Metric> {
+    [
+        Metric::TimelyAcceptance,
+        Metric::OnTimeConclusion,
+        Metric::EvaluationParticipation,
+        Metric::Satisfaction,
+        Metric::RepeatRate,
+        Metric::OnlineShare,
+        Metric::FirstTimeOnePass,
+        Metric::BypassRate,
+        Metric::ResolutionRate,
+        Metric::ClosureRate,
+    ]
+    .into_iter()
+    .find(|m| sv::Metric::from(*m) == metric)
+}

@@ -10,6 +10,7 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+use xinfang_proto::xinfang::supervision::v1::supervision_service_client::SupervisionServiceClient;
 
 pub struct RunningService {
     pub addr: SocketAddr,
@@ -33,6 +34,12 @@ impl RunningService {
         DispatchServiceClient::connect(format!("http://{}", self.addr))
             .await
             .expect("connect to dispatch")
+    }
+
+    pub async fn supervision_client(&self) -> SupervisionServiceClient<Channel> {
+        SupervisionServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to supervision")
     }
 
     pub async fn intake_client(&self) -> IntakeServiceClient<Channel> {
@@ -86,6 +93,13 @@ pub async fn spawn_intake(settings: Settings) -> RunningService {
 pub async fn spawn_dispatch(settings: Settings) -> RunningService {
     spawn(settings, |s, db, r, l, t| async move {
         xinfang_dispatch::run::run(&s, db, r, l, t).await
+    })
+    .await
+}
+
+pub async fn spawn_supervision(settings: Settings) -> RunningService {
+    spawn(settings, |s, db, r, l, t| async move {
+        xinfang_supervision::run::run(&s, db, r, l, t).await
     })
     .await
 }

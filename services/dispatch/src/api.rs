@@ -539,12 +539,14 @@ impl DispatchService for DispatchApi {
                 step.destination = case.triage_unit.clone();
                 step.reason = reason.clone();
                 step.text = format!("异议退回：{reason}");
-                step.deadlines = vec![triage];
                 step.event = Some(Payload::CaseObjected(ev::CaseObjected {
                     organ_code: organ,
                     reason,
                     jurisdiction_dispute: r.jurisdiction_dispute,
+                    triage_unit: case.triage_unit.clone(),
+                    triage_deadline: Some((&triage).into()),
                 }));
+                step.deadlines = vec![triage];
                 Ok(step)
             },
         )

@@ -27,27 +27,39 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (s, db, r, stop) = (&node.settings, &node.db, &node.reference, &node.shutdown);
     let intake = bind("listen.intake", s.listen.intake).await?;
     let dispatch = bind("listen.dispatch", s.listen.dispatch).await?;
+    let supervision = bind("listen.supervision", s.listen.supervision).await?;
     let today = NodeClock::new(&s.clock)
         .map_err(anyhow::Error::msg)?
         .today();
     println!("xinfang node {} ({url})", s.node.region);
+    for (name, addr, service) in [
+        ("intake", s.listen.intake, "xinfang.intake.v1.IntakeService"),
+        (
+            "dispatch",
+            s.listen.dispatch,
+            "xinfang.dispatch.v1.DispatchService",
+        ),
+        (
+            "supervision",
+            s.listen.supervision,
+            "xinfang.supervision.v1.SupervisionService",
+        ),
+    ] {
+        println!("  {name:<12} grpc://{addr}   {service}");
+    }
+    println!("  {:<12} SQL log in the outbox tables of {url}", "events");
     println!(
-        "  intake    grpc://{}   xinfang.intake.v1.IntakeService",
-        s.listen.intake
+        "  {:<12} {today} (clock.start and clock.offset_days move it)",
+        "today"
     );
-    println!(
-        "  dispatch  grpc://{}   xinfang.dispatch.v1.DispatchService",
-        s.listen.dispatch
-    );
-    println!("  events    SQL log in the outbox tables of {url}");
-    println!("  today     {today} (clock.start and clock.offset_days move it)");
     println!("  a clerk token:  xinfang token --unit city-xfj");
     println!("Ctrl-C stops the node.");
-    let (intake, dispatch) = tokio::join!(
+    let (intake, dispatch, supervision) = tokio::join!(
         xinfang_intake::run::run(s, db.clone(), r.clone(), intake, stop.clone()),
         xinfang_dispatch::run::run(s, db.clone(), r.clone(), dispatch, stop.clone()),
+        xinfang_supervision::run::run(s, db.clone(), r.clone(), supervision, stop.clone()),
     );
-    intake.and(dispatch)?;
+    intake.and(dispatch).and(supervision)?;
     node.db.close().await?;
     Ok(())
 }

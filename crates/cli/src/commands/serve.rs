@@ -14,6 +14,7 @@ pub struct Args {
 enum Service {
     Intake,
     Dispatch,
+    Supervision,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -32,6 +33,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Service::Dispatch => {
             let listener = bind("listen.dispatch", s.listen.dispatch).await?;
             xinfang_dispatch::run::run(s, db, r, listener, stop).await
+        }
+        Service::Supervision => {
+            let listener = bind("listen.supervision", s.listen.supervision).await?;
+            xinfang_supervision::run::run(s, db, r, listener, stop).await
         }
     }
 }

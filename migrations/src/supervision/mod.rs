@@ -1,0 +1,19 @@
+//! Supervision's tables (督查督办): watched items with their metric facts, supervision orders,
+//! backlog lists and leader packages, inbox, outbox.
+
+mod m20261127_000001_create_supervision;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_supervision::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("supervision_migrations").into_iden()
+    }
+}

@@ -1,0 +1,6 @@
+//! Supervision's tables (see `migrations/src/supervision`).
+
+pub mod backlog_item;
+pub mod backlog_list;
+pub mod item;
+pub mod order;

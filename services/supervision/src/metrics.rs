@@ -1,0 +1,215 @@
+//! Counting the metrics of domain.md over the items supervision follows: one grouped query per
+//! request (by region, organ or channel), each metric's numerator and denominator a condition on
+//! the item's facts, the period on the chosen date basis. The same conditions list the items
+//! behind any figure.
+//!
+//! | metric | numerator | denominator |
+//! |---|---|---|
+//! | 及时受理率 | accepted within the limit | accepted (in time or late) + overdue not accepted |
+//! | 按期办结率 | answered by the (extended) due date | items whose answer was due in the period, and is past or given [default] |
+//! | 参评率 | evaluated | evaluated + evaluation window passed |
+//! | 满意率 | 满意 + 基本满意 | evaluated |
+//! | 重复信访率 | repeat items | all items |
+//! | 网信占比 | online items | all items |
+//! | 初信初访一次性办结率 | first-time items answered and never repeated | first-time items answered [default] |
+//! | 越级上访率 | bypass visits | visits [default] |
+
+use crate::entity::item;
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbErr};
+use xinfang_domain::metrics::{Metric, Ratio};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Region,
+    Organ,
+    Channel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    Petitioned,
+    Registered,
+    Exchanged,
+}
+
+/// What to count: where (a region prefix), when (a period on a basis), grouped how.
+#[derive(Debug, Clone)]
+pub struct MetricQuery {
+    pub region_prefix: String,
+    pub dimension: Dimension,
+    pub basis: Basis,
+    pub from: String,
+    pub to: String,
+    /// For 按期办结率: answers due up to today only.
+    pub today: String,
+}
+
+fn col(c: item::Column) -> Expr {
+    Expr::col((item::Entity, c))
+}
+
+fn yes(c: item::Column) -> SimpleExpr {
+    col(c).eq(true)
+}
+
+impl MetricQuery {
+    fn basis_column(&self) -> item::Column {
+        match self.basis {
+            Basis::Petitioned => item::Column::PetitionedOn,
+            Basis::Registered => item::Column::RegisteredOn,
+            Basis::Exchanged => item::Column::ExchangedOn,
+        }
+    }
+
+    fn in_period(&self, c: item::Column) -> SimpleExpr {
+        col(c).between(self.from.clone(), self.to.clone())
+    }
+
+    /// How many leading digits of the region code make a group: the level below the prefix.
+    fn region_digits(&self) -> i32 {
+        match self.region_prefix.len() {
+            0..=2 => 4,
+            3..=4 => 6,
+            _ => 9,
+        }
+    }
+
+    fn group(&self) -> SimpleExpr {
+        match self.dimension {
+            Dimension::Region => Func::cust("SUBSTR")
+                .arg(col(item::Column::RegionCode))
+                .arg(1)
+                .arg(self.region_digits())
+                .into(),
+            Dimension::Organ => {
+                Func::coalesce([col(item::Column::OrganCode), Expr::val("")]).into()
+            }
+            Dimension::Channel => col(item::Column::ChannelCode),
+        }
+    }
+
+    /// The numerator's and the denominator's condition of an item metric.
+    pub fn parts(&self, metric: Metric) -> Option<(SimpleExpr, SimpleExpr)> {
+        use item::Column as C;
+        let period = self.in_period(self.basis_column());
+        let (numerator, denominator) = match metric {
+            Metric::TimelyAcceptance => (
+                col(C::AcceptedOn).is_not_null().and(yes(C::AcceptedInTime)),
+                col(C::AcceptedOn)
+                    .is_not_null()
+                    .or(yes(C::AcceptanceOverdue)),
+            ),
+            Metric::OnTimeConclusion => {
+                let due = self.in_period(C::AnswerDue).and(
+                    col(C::AnsweredOn)
+                        .is_not_null()
+                        .or(col(C::AnswerDue).lt(self.today.clone())),
+                );
+                return Some((due.clone().and(yes(C::AnsweredOnTime)), due));
+            }
+            Metric::EvaluationParticipation => (
+                yes(C::Evaluated),
+                yes(C::Evaluated).or(yes(C::EvaluationMissed)),
+            ),
+            Metric::Satisfaction => (yes(C::Evaluated).and(yes(C::Satisfied)), yes(C::Evaluated)),
+            Metric::RepeatRate => (yes(C::Repeat), Expr::value(true)),
+            Metric::OnlineShare => (yes(C::Online), Expr::value(true)),
+            Metric::FirstTimeOnePass => {
+                let closed = yes(C::FirstTime).and(col(C::AnsweredOn).is_not_null());
+                (closed.clone().and(col(C::RepeatedLater).eq(false)), closed)
+            }
+            Metric::BypassRate => (yes(C::Visit).and(yes(C::Bypass)), yes(C::Visit)),
+            Metric::ResolutionRate | Metric::ClosureRate => return None,
+        };
+        Some((period.clone().and(numerator), period.and(denominator)))
+    }
+
+    fn scope(&self) -> SimpleExpr {
+        col(item::Column::RegionCode).like(format!("{}%", self.region_prefix))
+    }
+
+    /// Counts `metrics` per group.
+    pub async fn count(
+        &self,
+        db: &impl ConnectionTrait,
+        metrics: &[Metric],
+    ) -> Result<Vec<(String, Metric, Ratio)>, DbErr> {
+        let parts: Vec<(Metric, SimpleExpr, SimpleExpr)> = metrics
+            .iter()
+            .filter_map(|m| self.parts(*m).map(|(n, d)| (*m, n, d)))
+            .collect();
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut select = Query::select();
+        select.expr_as(self.group(), Alias::new("grp"));
+        for (i, (_, numerator, denominator)) in parts.iter().enumerate() {
+            select.expr_as(
+                Func::count(Expr::case(numerator.clone(), 1)),
+                Alias::new(format!("n{i}")),
+            );
+            select.expr_as(
+                Func::count(Expr::case(denominator.clone(), 1)),
+                Alias::new(format!("d{i}")),
+            );
+        }
+        let select: SelectStatement = select
+            .from(item::Entity)
+            .and_where(self.scope())
+            .and_where(self.any_period())
+            // By the output name: a bound parameter in SUBSTR makes the expression itself differ.
+            .add_group_by([Expr::col(Alias::new("grp"))])
+            .order_by(Alias::new("grp"), sea_orm::sea_query::Order::Asc)
+            .to_owned();
+        let rows = db.query_all(&select).await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let group: String = row.try_get("", "grp")?;
+            for (i, (metric, _, _)) in parts.iter().enumerate() {
+                let n: i64 = row.try_get("", &format!("n{i}"))?;
+                let d: i64 = row.try_get("", &format!("d{i}"))?;
+                out.push((group.clone(), *metric, Ratio::new(n as u64, d as u64)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rows any metric of the period may count (so the scan is bounded by the period).
+    fn any_period(&self) -> SimpleExpr {
+        Cond::any()
+            .add(self.in_period(self.basis_column()))
+            .add(self.in_period(item::Column::AnswerDue))
+            .into()
+    }
+
+    /// The items behind one figure: a metric's numerator or denominator in one group.
+    pub async fn items(
+        &self,
+        db: &impl ConnectionTrait,
+        metric: Metric,
+        group: &str,
+        numerator: bool,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<String>, DbErr> {
+        let Some((n, d)) = self.parts(metric) else {
+            return Ok(Vec::new());
+        };
+        let select = Query::select()
+            .column(item::Column::PetitionId)
+            .from(item::Entity)
+            .and_where(self.scope())
+            .and_where(if numerator { n } else { d })
+            .and_where(self.group().eq(group))
+            .and_where(col(item::Column::PetitionId).gt(after))
+            .order_by(item::Column::PetitionId, sea_orm::sea_query::Order::Asc)
+            .limit(limit)
+            .to_owned();
+        db.query_all(&select)
+            .await?
+            .into_iter()
+            .map(|r| r.try_get("", "petition_id"))
+            .collect()
+    }
+}
