@@ -21,7 +21,7 @@ const TOPICS: [&str; 2] = ["xinfang.intake.events", "xinfang.dispatch.events"];
 
 async fn broker() -> Broker {
     let broker = Broker::start().await;
-    for topic in TOPICS {
+    for topic in TOPICS.iter().chain(&["xinfang.supervision.events"]) {
         broker.create_topic(topic, 3).await;
     }
     broker
@@ -674,5 +674,51 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
         seen.petition_ids.is_empty(),
         "no west item through an east token"
     );
+    // The monthly bulletin opens in a spreadsheet reader, Chinese headers and all.
+    let export = |format: ExportFormat| {
+        authed(
+            ExportMonthlyBulletinRequest {
+                month: "2026-02".into(),
+                format: format as i32,
+            },
+            &city,
+        )
+    };
+    let xlsx = client
+        .export_monthly_bulletin(export(ExportFormat::Xlsx))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(xlsx.file_name, "月度通报-2026-02.xlsx");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.content)).unwrap();
+    use calamine::Reader;
+    assert_eq!(book.sheet_names(), ["地区排名", "部门排名"]);
+    let regions = book.worksheet_range("地区排名").unwrap();
+    let cell = |row: u32, col: u32| {
+        regions
+            .get_value((row, col))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(cell(1, 4), "信访指数");
+    assert_eq!(cell(1, 5), "及时受理率");
+    let ranked: Vec<(String, String)> = (2..4).map(|r| (cell(r, 1), cell(r, 3))).collect();
+    assert!(
+        ranked.iter().any(|(_, name)| name == "东城区信访局"),
+        "{ranked:?}"
+    );
+    assert!(
+        ranked.iter().any(|(_, name)| name == "西城区信访局"),
+        "{ranked:?}"
+    );
+    let csv = client
+        .export_monthly_bulletin(export(ExportFormat::Csv))
+        .await
+        .unwrap()
+        .into_inner();
+    let text = String::from_utf8(csv.content).unwrap();
+    assert!(text.starts_with("\u{feff}类别,排名,代码,名称,信访指数,及时受理率,按期办结率"));
+    assert!(text.contains("部门,"), "organs are ranked too");
     supervision.stop().await;
 }

@@ -1,12 +1,14 @@
 //! The `xinfang.supervision.v1.SupervisionService` gRPC API, scoped by the caller's unit: a
 //! county supervisor reads its own county's items, orders and figures, the city all.
 
+use crate::bulletin;
 use crate::entity::{backlog_item, backlog_list, item, order};
 use crate::error::SupervisionError;
 use crate::metrics::{Basis, Dimension, MetricQuery};
 use crate::watch::{Watcher, record_reply};
+use crate::worklist::Worklist;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -18,7 +20,6 @@ use xinfang_events::{EventDraft, Payload, outbox};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_proto::convert::metric_from_wire;
 use xinfang_proto::xinfang::events::v1 as ev;
-use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionService;
 use xinfang_proto::xinfang::supervision::v1::*;
 
@@ -298,23 +299,6 @@ fn order_view(o: &order::Model) -> SupervisionOrder {
     }
 }
 
-fn due_view(i: &item::Model, today: &str) -> DueItem {
-    DueItem {
-        petition_id: i.petition_id.clone(),
-        case_number: i.case_number.clone(),
-        organ_code: i.organ_code.clone().unwrap_or_default(),
-        region_code: i.region_code.clone(),
-        deadline: Some(pb::Deadline {
-            limit_name: i.limit_name.clone().unwrap_or_default(),
-            due_date: i.due_date.clone().unwrap_or_default(),
-            explanation: i.deadline.clone().unwrap_or_default(),
-            ..Default::default()
-        }),
-        warned: i.warned_due.is_some() && i.warned_due == i.due_date,
-        overdue: i.due_date.as_deref().is_some_and(|d| d < today),
-    }
-}
-
 #[tonic::async_trait]
 impl SupervisionService for SupervisionApi {
     async fn list_due_items(
@@ -325,45 +309,27 @@ impl SupervisionService for SupervisionApi {
         let r = request.into_inner();
         let prefix = self.scope(&caller, &r.region_code)?;
         let limit = page_size(r.page_size)?;
-        let today = self.watcher.clock.today().to_string();
-        let mut query = item::Entity::find()
-            .filter(item::Column::DueDate.is_not_null())
-            .filter(item::Column::RegionCode.starts_with(&prefix));
-        if r.overdue_only {
-            query = query.filter(item::Column::DueDate.lt(today.as_str()));
-        }
-        if !r.due_before.is_empty() {
-            query = query
-                .filter(item::Column::DueDate.lt(date("due_before", &r.due_before)?.to_string()));
-        }
-        if let Some((due, id)) = r.page_token.split_once('|') {
-            query = query.filter(
-                Expr::col(item::Column::DueDate)
-                    .gt(due)
-                    .or(Expr::col(item::Column::DueDate)
-                        .eq(due)
-                        .and(Expr::col(item::Column::PetitionId).gt(id))),
-            );
-        }
-        let mut rows = query
-            .order_by_asc(item::Column::DueDate)
-            .order_by_asc(item::Column::PetitionId)
-            .limit(limit + 1)
-            .all(&self.db)
+        let due_before = match r.due_before.trim() {
+            "" => None,
+            d => Some(date("due_before", d)?.to_string()),
+        };
+        let worklist = Worklist {
+            region_prefix: prefix,
+            today: self.watcher.clock.today().to_string(),
+            overdue_only: r.overdue_only,
+            due_before,
+            after: r
+                .page_token
+                .split_once('|')
+                .map(|(d, id)| (d.to_owned(), id.to_owned())),
+            limit,
+        };
+        let (items, next_page_token) = worklist
+            .fetch(&self.db)
             .await
             .map_err(SupervisionError::from)?;
-        let more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let next_page_token = match (more, rows.last()) {
-            (true, Some(last)) => format!(
-                "{}|{}",
-                last.due_date.clone().unwrap_or_default(),
-                last.petition_id
-            ),
-            _ => String::new(),
-        };
         Ok(Response::new(ListDueItemsResponse {
-            items: rows.iter().map(|i| due_view(i, &today)).collect(),
+            items,
             next_page_token,
         }))
     }
@@ -771,11 +737,66 @@ impl SupervisionService for SupervisionApi {
 
     async fn export_monthly_bulletin(
         &self,
-        _request: Request<ExportMonthlyBulletinRequest>,
+        request: Request<ExportMonthlyBulletinRequest>,
     ) -> Result<Response<ExportMonthlyBulletinResponse>, Status> {
-        Err(Status::unimplemented(
-            "the monthly bulletin export (月度通报, XLSX / CSV) is not built yet",
-        ))
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let first = NaiveDate::parse_from_str(&format!("{}-01", r.month.trim()), "%Y-%m-%d")
+            .map_err(|_| {
+                SupervisionError::field("month", format!("{:?} is not a month YYYY-MM", r.month))
+            })?;
+        let last = first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .ok_or_else(|| SupervisionError::field("month", "out of range"))?;
+        let request = |dimension: Dimension_| GetMetricsRequest {
+            dimension: dimension as i32,
+            basis: DateBasis::Registered as i32,
+            from: first.to_string(),
+            to: last.to_string(),
+            ..Default::default()
+        };
+        let reference = self.watcher.reference.current();
+        let weights = &self.watcher.settings.index_weights;
+        let mut lines = Vec::new();
+        for (kind, dimension) in [("地区", Dimension_::Region), ("部门", Dimension_::Organ)] {
+            let query = self.metric_query(&caller, &request(dimension))?;
+            let figures = query
+                .count(&self.db, &ITEM_METRICS)
+                .await
+                .map_err(SupervisionError::from)?;
+            lines.extend(bulletin::rank(kind, &figures, weights, |code| {
+                let unit = match dimension {
+                    Dimension_::Organ => reference.org.unit(code),
+                    // A region is named by its office or government, not a department.
+                    _ => reference
+                        .org
+                        .units()
+                        .filter(|u| u.region.as_str() == code)
+                        .min_by_key(|u| u.kind == xinfang_domain::reference::UnitKind::Department),
+                };
+                unit.map_or_else(|| code.to_owned(), |u| u.name.clone())
+            }));
+        }
+        let title = format!("{} 信访工作月度通报", r.month.trim());
+        let (content, media_type, extension) =
+            match ExportFormat::try_from(r.format).unwrap_or_default() {
+                ExportFormat::Csv => (
+                    bulletin::to_csv(&lines).map_err(SupervisionError::from)?,
+                    "text/csv; charset=utf-8",
+                    "csv",
+                ),
+                _ => (
+                    bulletin::to_xlsx(&title, &lines).map_err(SupervisionError::from)?,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "xlsx",
+                ),
+            };
+        Ok(Response::new(ExportMonthlyBulletinResponse {
+            file_name: format!("月度通报-{}.{extension}", r.month.trim()),
+            media_type: media_type.into(),
+            content,
+        }))
     }
 }
 

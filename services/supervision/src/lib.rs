@@ -5,6 +5,7 @@
 //! petition index (信访指数), scoped by the caller's unit.
 
 pub mod api;
+pub mod bulletin;
 mod clock;
 mod entity;
 mod error;
@@ -12,6 +13,7 @@ pub mod facts;
 pub mod metrics;
 pub mod run;
 pub mod watch;
+pub mod worklist;
 
 pub use api::SupervisionApi;
 pub use error::SupervisionError;
