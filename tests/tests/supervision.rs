@@ -626,6 +626,15 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
         .into_inner();
     assert_eq!(figures(&again.values), f);
 
+    // The kept counts equal a count made afresh from the items.
+    xinfang_supervision::counts::rebuild(&db.db).await.unwrap();
+    let rebuilt = client
+        .get_metrics(get(DateBasis::Registered, ""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(figures(&rebuilt.values), f);
+
     // A county supervisor reads its own county only.
     let county = token("east-xfj");
     let own = client

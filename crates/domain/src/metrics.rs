@@ -2,6 +2,7 @@
 //! them. Counting the items is the supervision service's job; what a ratio means, when there is
 //! no data, and how the index weighs the metrics is decided here.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -99,9 +100,191 @@ pub fn petition_index(components: &[(Metric, Ratio)], weights: &IndexWeights) ->
     (weight_sum > 0.0).then(|| 100.0 * total / weight_sum)
 }
 
+/// The date an item is counted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DateBasis {
+    Petitioned,
+    Registered,
+    Exchanged,
+    /// 按期办结率 counts items by their answer's due date [default].
+    Due,
+}
+
+impl DateBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateBasis::Petitioned => "petitioned",
+            DateBasis::Registered => "registered",
+            DateBasis::Exchanged => "exchanged",
+            DateBasis::Due => "due",
+        }
+    }
+}
+
+/// What the metrics know of one item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFacts {
+    pub online: bool,
+    pub visit: bool,
+    pub repeat: bool,
+    pub bypass: bool,
+    pub first_time: bool,
+    pub petitioned_on: Option<NaiveDate>,
+    pub registered_on: Option<NaiveDate>,
+    pub exchanged_on: Option<NaiveDate>,
+    pub accepted: bool,
+    pub accepted_in_time: bool,
+    pub acceptance_overdue: bool,
+    pub answer_due: Option<NaiveDate>,
+    pub answered: bool,
+    pub answered_on_time: bool,
+    pub answer_overdue: bool,
+    pub evaluated: bool,
+    pub satisfied: bool,
+    pub evaluation_missed: bool,
+    pub repeated_later: bool,
+}
+
+/// One count an item adds: to a metric's numerator (or denominator), on a date of a basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Contribution {
+    pub metric: Metric,
+    pub numerator: bool,
+    pub basis: DateBasis,
+    pub date: NaiveDate,
+}
+
+/// Every count an item adds to the item metrics (domain.md, Metrics; [default] readings noted):
+///
+/// - 及时受理率: accepted in time ÷ (accepted + overdue not accepted)
+/// - 按期办结率: answered by the due date ÷ answers due (given, or overdue) — dated by the due date
+/// - 参评率: evaluated ÷ (evaluated + window passed); 满意率: 满意 + 基本满意 ÷ evaluated
+/// - 重复信访率, 网信占比: repeat, online ÷ all items
+/// - 初信初访一次性办结率: first-time items answered and never repeated ÷ first-time items answered
+/// - 越级上访率: bypass visits ÷ visits
+pub fn contributions(f: &ItemFacts) -> Vec<Contribution> {
+    let mut out = Vec::new();
+    let mut add = |metric: Metric,
+                   denominator: bool,
+                   numerator: bool,
+                   dates: &[(DateBasis, Option<NaiveDate>)]| {
+        for (basis, date) in dates {
+            let Some(date) = *date else { continue };
+            for (counts, is_numerator) in [(denominator, false), (denominator && numerator, true)] {
+                if counts {
+                    out.push(Contribution {
+                        metric,
+                        numerator: is_numerator,
+                        basis: *basis,
+                        date,
+                    });
+                }
+            }
+        }
+    };
+    let bases = [
+        (DateBasis::Petitioned, f.petitioned_on),
+        (DateBasis::Registered, f.registered_on),
+        (DateBasis::Exchanged, f.exchanged_on),
+    ];
+    use Metric as M;
+    add(
+        M::TimelyAcceptance,
+        f.accepted || f.acceptance_overdue,
+        f.accepted && f.accepted_in_time,
+        &bases,
+    );
+    add(
+        M::OnTimeConclusion,
+        f.answer_due.is_some() && (f.answered || f.answer_overdue),
+        f.answered && f.answered_on_time,
+        &[(DateBasis::Due, f.answer_due)],
+    );
+    add(
+        M::EvaluationParticipation,
+        f.evaluated || f.evaluation_missed,
+        f.evaluated,
+        &bases,
+    );
+    add(M::Satisfaction, f.evaluated, f.satisfied, &bases);
+    add(M::RepeatRate, true, f.repeat, &bases);
+    add(M::OnlineShare, true, f.online, &bases);
+    add(
+        M::FirstTimeOnePass,
+        f.first_time && f.answered,
+        !f.repeated_later,
+        &bases,
+    );
+    add(M::BypassRate, f.visit, f.bypass, &bases);
+    out
+}
+
+impl Metric {
+    /// The stable name stored with counts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::TimelyAcceptance => "timely_acceptance",
+            Metric::OnTimeConclusion => "on_time_conclusion",
+            Metric::EvaluationParticipation => "evaluation_participation",
+            Metric::Satisfaction => "satisfaction",
+            Metric::RepeatRate => "repeat_rate",
+            Metric::OnlineShare => "online_share",
+            Metric::FirstTimeOnePass => "first_time_one_pass",
+            Metric::BypassRate => "bypass_rate",
+            Metric::ResolutionRate => "resolution_rate",
+            Metric::ClosureRate => "closure_rate",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Metric> {
+        ITEM_METRICS
+            .into_iter()
+            .chain([Metric::ResolutionRate, Metric::ClosureRate])
+            .find(|m| m.as_str() == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_answered_first_time_visit_counts_where_the_formulas_say() {
+        let facts = ItemFacts {
+            visit: true,
+            first_time: true,
+            registered_on: Some(d("2026-02-05")),
+            accepted: true,
+            accepted_in_time: true,
+            answer_due: Some(d("2026-04-07")),
+            answered: true,
+            answered_on_time: false,
+            ..Default::default()
+        };
+        let counted: Vec<(Metric, bool, DateBasis)> = contributions(&facts)
+            .iter()
+            .map(|c| (c.metric, c.numerator, c.basis))
+            .collect();
+        use DateBasis::{Due, Registered};
+        use Metric as M;
+        assert_eq!(
+            counted,
+            [
+                (M::TimelyAcceptance, false, Registered),
+                (M::TimelyAcceptance, true, Registered),
+                (M::OnTimeConclusion, false, Due),
+                (M::RepeatRate, false, Registered),
+                (M::OnlineShare, false, Registered),
+                (M::FirstTimeOnePass, false, Registered),
+                (M::FirstTimeOnePass, true, Registered),
+                (M::BypassRate, false, Registered),
+            ]
+        );
+    }
 
     #[test]
     fn no_denominator_is_no_data_not_zero() {

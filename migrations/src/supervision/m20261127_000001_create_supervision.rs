@@ -73,6 +73,7 @@ impl MigrationTrait for Migration {
                     .col(date("answer_due"))
                     .col(date("answered_on"))
                     .col(flag("answered_on_time"))
+                    .col(flag("answer_overdue"))
                     .col(date("evaluation_due"))
                     .col(flag("evaluated"))
                     .col(flag("satisfied"))
@@ -209,6 +210,36 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("evidence").text().null())
                     .col(date("certified_on"))
                     .primary_key(Index::create().col("list_id").col("petition_id"))
+                    .to_owned(),
+            )
+            .await?;
+        // The metrics' counts, kept up to date from each item's change: per metric part, date
+        // basis, day and month, and group (region, organ, channel) with the item's region for
+        // scope. A year is read from twelve month rows per group, not from the items.
+        manager
+            .create_table(
+                Table::create()
+                    .table("supervision_metric_count")
+                    .col(ColumnDef::new("metric").string().not_null())
+                    .col(ColumnDef::new("part").string_len(1).not_null())
+                    .col(ColumnDef::new("basis").string().not_null())
+                    .col(ColumnDef::new("grain").string_len(5).not_null())
+                    .col(ColumnDef::new("bucket").string_len(10).not_null())
+                    .col(ColumnDef::new("dimension").string().not_null())
+                    .col(ColumnDef::new("grp").string().not_null())
+                    .col(ColumnDef::new("region").string().not_null())
+                    .col(ColumnDef::new("n").big_integer().not_null())
+                    .primary_key(
+                        Index::create()
+                            .col("dimension")
+                            .col("basis")
+                            .col("grain")
+                            .col("bucket")
+                            .col("metric")
+                            .col("part")
+                            .col("grp")
+                            .col("region"),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -4,7 +4,7 @@
 use crate::bulletin;
 use crate::entity::{backlog_item, backlog_list, item, order};
 use crate::error::SupervisionError;
-use crate::metrics::{Basis, Dimension, MetricQuery};
+use crate::metrics::{Dimension, MetricQuery};
 use crate::watch::{Watcher, record_reply};
 use crate::worklist::Worklist;
 use chrono::NaiveDate;
@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
+use xinfang_domain::metrics::DateBasis as Basis;
 use xinfang_domain::metrics::{ITEM_METRICS, Metric, Ratio, petition_index};
 use xinfang_events::{EventDraft, Payload, outbox};
 use xinfang_platform::auth::{Caller, caller};
@@ -110,7 +111,6 @@ impl SupervisionApi {
             basis,
             from: from.to_string(),
             to: to.to_string(),
-            today: self.watcher.clock.today().to_string(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! count. Applied with the inbox row in one transaction, so a redelivered event changes nothing.
 
 use crate::clock::{self, set_limit};
+use crate::counts;
 use crate::entity::item;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel};
@@ -106,10 +107,12 @@ impl EventHandler for Facts {
                 item.accepted_on = Some(on.clone());
                 item.accepted_in_time = e.within_limit;
                 item.acceptance_overdue = false;
+                item.answer_overdue = false;
                 item.answer_due = e.handling_deadline.as_ref().map(|d| d.due_date.clone());
                 set_limit(&mut item, e.handling_deadline.as_ref(), warn);
             }
             Payload::ExtensionDecided(e) if e.approved => {
+                item.answer_overdue = false;
                 item.answer_due = e.handling_deadline.as_ref().map(|d| d.due_date.clone());
                 set_limit(&mut item, e.handling_deadline.as_ref(), warn);
             }
@@ -153,6 +156,7 @@ impl EventHandler for Facts {
         if item == before && existed {
             return Ok(());
         }
+        counts::apply_change(txn, existed.then_some(&before), &item).await?;
         if existed {
             item.into_active_model().reset_all().update(txn).await?;
         } else {
@@ -172,9 +176,12 @@ async fn mark_repeated(txn: &DatabaseTransaction, original: &str) -> anyhow::Res
     {
         Some(item) if item.repeated_later => {}
         Some(item) => {
-            let mut active = item.into_active_model();
-            active.repeated_later = sea_orm::ActiveValue::Set(true);
-            active.update(txn).await?;
+            let repeated = item::Model {
+                repeated_later: true,
+                ..item.clone()
+            };
+            counts::apply_change(txn, Some(&item), &repeated).await?;
+            repeated.into_active_model().reset_all().update(txn).await?;
         }
         None => {
             let placeholder = item::Model {

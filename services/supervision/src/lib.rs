@@ -7,6 +7,7 @@
 pub mod api;
 pub mod bulletin;
 mod clock;
+pub mod counts;
 mod entity;
 mod error;
 pub mod facts;

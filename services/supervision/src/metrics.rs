@@ -1,12 +1,11 @@
-//! Counting the metrics of domain.md over the items supervision follows: one grouped query per
-//! request (by region, organ or channel), each metric's numerator and denominator a condition on
-//! the item's facts, the period on the chosen date basis. The same conditions list the items
-//! behind any figure.
+//! The metrics of domain.md over the items supervision follows, by region, organ or channel, on
+//! a chosen date basis. Figures come from the kept counts (`counts`); the items behind a figure
+//! are found with the same definitions written as conditions on the items' facts.
 //!
 //! | metric | numerator | denominator |
 //! |---|---|---|
 //! | 及时受理率 | accepted within the limit | accepted (in time or late) + overdue not accepted |
-//! | 按期办结率 | answered by the (extended) due date | items whose answer was due in the period, and is past or given [default] |
+//! | 按期办结率 | answered by the (extended) due date | items whose answer was due in the period, given or overdue [default] |
 //! | 参评率 | evaluated | evaluated + evaluation window passed |
 //! | 满意率 | 满意 + 基本满意 | evaluated |
 //! | 重复信访率 | repeat items | all items |
@@ -15,9 +14,9 @@
 //! | 越级上访率 | bypass visits | visits [default] |
 
 use crate::entity::item;
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr};
-use xinfang_domain::metrics::{Metric, Ratio};
+use xinfang_domain::metrics::{DateBasis, Metric, Ratio};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
@@ -26,23 +25,15 @@ pub enum Dimension {
     Channel,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Basis {
-    Petitioned,
-    Registered,
-    Exchanged,
-}
-
 /// What to count: where (a region prefix), when (a period on a basis), grouped how.
 #[derive(Debug, Clone)]
 pub struct MetricQuery {
     pub region_prefix: String,
     pub dimension: Dimension,
-    pub basis: Basis,
+    /// Petitioned, registered or exchanged (按期办结率 is always dated by its due date).
+    pub basis: DateBasis,
     pub from: String,
     pub to: String,
-    /// For 按期办结率: answers due up to today only.
-    pub today: String,
 }
 
 fn col(c: item::Column) -> Expr {
@@ -56,9 +47,9 @@ fn yes(c: item::Column) -> SimpleExpr {
 impl MetricQuery {
     fn basis_column(&self) -> item::Column {
         match self.basis {
-            Basis::Petitioned => item::Column::PetitionedOn,
-            Basis::Registered => item::Column::RegisteredOn,
-            Basis::Exchanged => item::Column::ExchangedOn,
+            DateBasis::Petitioned => item::Column::PetitionedOn,
+            DateBasis::Exchanged => item::Column::ExchangedOn,
+            DateBasis::Registered | DateBasis::Due => item::Column::RegisteredOn,
         }
     }
 
@@ -67,7 +58,7 @@ impl MetricQuery {
     }
 
     /// How many leading digits of the region code make a group: the level below the prefix.
-    fn region_digits(&self) -> i32 {
+    pub(crate) fn region_digits(&self) -> i32 {
         match self.region_prefix.len() {
             0..=2 => 4,
             3..=4 => 6,
@@ -101,11 +92,9 @@ impl MetricQuery {
                     .or(yes(C::AcceptanceOverdue)),
             ),
             Metric::OnTimeConclusion => {
-                let due = self.in_period(C::AnswerDue).and(
-                    col(C::AnsweredOn)
-                        .is_not_null()
-                        .or(col(C::AnswerDue).lt(self.today.clone())),
-                );
+                let due = self
+                    .in_period(C::AnswerDue)
+                    .and(col(C::AnsweredOn).is_not_null().or(yes(C::AnswerOverdue)));
                 return Some((due.clone().and(yes(C::AnsweredOnTime)), due));
             }
             Metric::EvaluationParticipation => (
@@ -129,58 +118,13 @@ impl MetricQuery {
         col(item::Column::RegionCode).like(format!("{}%", self.region_prefix))
     }
 
-    /// Counts `metrics` per group.
+    /// Counts `metrics` per group, from the kept counts.
     pub async fn count(
         &self,
         db: &impl ConnectionTrait,
         metrics: &[Metric],
     ) -> Result<Vec<(String, Metric, Ratio)>, DbErr> {
-        let parts: Vec<(Metric, SimpleExpr, SimpleExpr)> = metrics
-            .iter()
-            .filter_map(|m| self.parts(*m).map(|(n, d)| (*m, n, d)))
-            .collect();
-        if parts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut select = Query::select();
-        select.expr_as(self.group(), Alias::new("grp"));
-        for (i, (_, numerator, denominator)) in parts.iter().enumerate() {
-            select.expr_as(
-                Func::count(Expr::case(numerator.clone(), 1)),
-                Alias::new(format!("n{i}")),
-            );
-            select.expr_as(
-                Func::count(Expr::case(denominator.clone(), 1)),
-                Alias::new(format!("d{i}")),
-            );
-        }
-        let select: SelectStatement = select
-            .from(item::Entity)
-            .and_where(self.scope())
-            .and_where(self.any_period())
-            // By the output name: a bound parameter in SUBSTR makes the expression itself differ.
-            .add_group_by([Expr::col(Alias::new("grp"))])
-            .order_by(Alias::new("grp"), sea_orm::sea_query::Order::Asc)
-            .to_owned();
-        let rows = db.query_all(&select).await?;
-        let mut out = Vec::new();
-        for row in rows {
-            let group: String = row.try_get("", "grp")?;
-            for (i, (metric, _, _)) in parts.iter().enumerate() {
-                let n: i64 = row.try_get("", &format!("n{i}"))?;
-                let d: i64 = row.try_get("", &format!("d{i}"))?;
-                out.push((group.clone(), *metric, Ratio::new(n as u64, d as u64)));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Rows any metric of the period may count (so the scan is bounded by the period).
-    fn any_period(&self) -> SimpleExpr {
-        Cond::any()
-            .add(self.in_period(self.basis_column()))
-            .add(self.in_period(item::Column::AnswerDue))
-            .into()
+        crate::counts::read(db, self, metrics).await
     }
 
     /// The items behind one figure: a metric's numerator or denominator in one group.

@@ -102,6 +102,9 @@ impl Watcher {
             if limit == "acceptance" && item.accepted_on.is_none() {
                 item.acceptance_overdue = true;
             }
+            if limit == "handling" && item.answered_on.is_none() {
+                item.answer_overdue = true;
+            }
             let overdue = ev::DeadlineOverdue {
                 limit_name: limit.clone(),
                 due_date: due.clone(),
@@ -125,6 +128,7 @@ impl Watcher {
             txn.rollback().await?;
             return Ok(false);
         }
+        crate::counts::apply_change(&txn, Some(&seen), &item).await?;
         txn.commit().await?;
         if checks.any() {
             tracing::info!(petition = %item.petition_id, ?checks, %due, "supervision: acted on a clock");

@@ -34,6 +34,8 @@ pub struct Model {
     pub answer_due: Option<String>,
     pub answered_on: Option<String>,
     pub answered_on_time: bool,
+    /// The handling limit passed unanswered (counts into 按期办结率 before the answer comes).
+    pub answer_overdue: bool,
     pub evaluation_due: Option<String>,
     pub evaluated: bool,
     pub satisfied: bool,

@@ -1,0 +1,294 @@
+//! The metrics' counts, kept up to date from each item's change: an item's contributions
+//! (`xinfang_domain::metrics::contributions`) before and after the change are compared, and only
+//! the difference is added, per day and per month, for each grouping. Inside the transaction of
+//! the change and its inbox row, so exact under redelivery. `rebuild` recomputes all of it from
+//! the items (after a change of a [default] definition).
+
+use crate::clock::parse;
+use crate::entity::item;
+use crate::metrics::{Dimension, MetricQuery};
+use chrono::{Datelike, Months, NaiveDate};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::{BTreeSet, HashMap};
+use xinfang_domain::metrics::{Contribution, DateBasis, ItemFacts, Metric, Ratio, contributions};
+
+const TABLE: &str = "supervision_metric_count";
+const KEY: [&str; 8] = [
+    "dimension",
+    "basis",
+    "grain",
+    "bucket",
+    "metric",
+    "part",
+    "grp",
+    "region",
+];
+
+pub fn facts(i: &item::Model) -> ItemFacts {
+    ItemFacts {
+        online: i.online,
+        visit: i.visit,
+        repeat: i.repeat,
+        bypass: i.bypass,
+        first_time: i.first_time,
+        petitioned_on: parse(&i.petitioned_on),
+        registered_on: parse(&i.registered_on),
+        exchanged_on: parse(&i.exchanged_on),
+        accepted: i.accepted_on.is_some(),
+        accepted_in_time: i.accepted_in_time,
+        acceptance_overdue: i.acceptance_overdue,
+        answer_due: parse(&i.answer_due),
+        answered: i.answered_on.is_some(),
+        answered_on_time: i.answered_on_time,
+        answer_overdue: i.answer_overdue,
+        evaluated: i.evaluated,
+        satisfied: i.satisfied,
+        evaluation_missed: i.evaluation_missed,
+        repeated_later: i.repeated_later,
+    }
+}
+
+/// A contribution with the item's groups.
+type Keyed = (Contribution, String, String, String);
+
+fn keyed(i: &item::Model) -> Vec<Keyed> {
+    let organ = i.organ_code.clone().unwrap_or_default();
+    contributions(&facts(i))
+        .into_iter()
+        .map(|c| {
+            (
+                c,
+                i.region_code.clone(),
+                organ.clone(),
+                i.channel_code.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The rows one contribution counts in: day and month, by region, organ and channel.
+fn rows(key: &Keyed) -> impl Iterator<Item = [String; 8]> + '_ {
+    let (c, region, organ, channel) = key;
+    let grains = [
+        ("day", c.date.to_string()),
+        ("month", c.date.format("%Y-%m").to_string()),
+    ];
+    grains.into_iter().flat_map(move |(grain, bucket)| {
+        [("region", region), ("organ", organ), ("channel", channel)].map(|(dimension, grp)| {
+            [
+                dimension.to_owned(),
+                c.basis.as_str().to_owned(),
+                grain.to_owned(),
+                bucket.clone(),
+                c.metric.as_str().to_owned(),
+                if c.numerator { "n" } else { "d" }.to_owned(),
+                grp.clone(),
+                region.clone(),
+            ]
+        })
+    })
+}
+
+async fn add(db: &impl ConnectionTrait, deltas: &HashMap<[String; 8], i64>) -> Result<(), DbErr> {
+    let rows: Vec<_> = deltas.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in rows.chunks(500) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(TABLE))
+            .columns(KEY.iter().copied().chain(["n"]).map(Alias::new));
+        for (key, n) in chunk {
+            insert.values_panic(key.iter().map(|v| v.clone().into()).chain([(**n).into()]));
+        }
+        insert.on_conflict(
+            OnConflict::columns(KEY.map(Alias::new))
+                .value(
+                    Alias::new("n"),
+                    Expr::cust(format!("{TABLE}.n + excluded.n")),
+                )
+                .to_owned(),
+        );
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Adds the difference an item's change makes to the counts.
+pub async fn apply_change(
+    db: &impl ConnectionTrait,
+    before: Option<&item::Model>,
+    after: &item::Model,
+) -> Result<(), DbErr> {
+    let mut deltas: HashMap<[String; 8], i64> = HashMap::new();
+    for key in before.map(keyed).unwrap_or_default() {
+        for row in rows(&key) {
+            *deltas.entry(row).or_default() -= 1;
+        }
+    }
+    for key in keyed(after) {
+        for row in rows(&key) {
+            *deltas.entry(row).or_default() += 1;
+        }
+    }
+    add(db, &deltas).await
+}
+
+/// Recomputes every count from the items.
+pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute(&Query::delete().from_table(Alias::new(TABLE)).to_owned())
+        .await?;
+    let mut totals: HashMap<[String; 8], i64> = HashMap::new();
+    let mut after = String::new();
+    loop {
+        let page = item::Entity::find()
+            .filter(item::Column::PetitionId.gt(after.as_str()))
+            .order_by_asc(item::Column::PetitionId)
+            .limit(10_000)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.petition_id.clone();
+        for i in &page {
+            for key in keyed(i) {
+                for row in rows(&key) {
+                    *totals.entry(row).or_default() += 1;
+                }
+            }
+        }
+    }
+    add(db, &totals).await
+}
+
+/// The month buckets wholly inside [from, to] and the day ranges left at its ends.
+fn buckets(from: NaiveDate, to: NaiveDate) -> (Vec<String>, Vec<(NaiveDate, NaiveDate)>) {
+    let mut months = Vec::new();
+    let mut days = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let month_start = start.with_day(1).expect("day 1 exists");
+        let next_month = month_start + Months::new(1);
+        let month_end = next_month.pred_opt().expect("a day before the 1st");
+        if start == month_start && month_end <= to {
+            months.push(start.format("%Y-%m").to_string());
+        } else {
+            days.push((start, Ord::min(month_end, to)));
+        }
+        start = next_month;
+    }
+    (months, days)
+}
+
+fn col(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// Reads the counts of `metrics` for a query: per group, each metric's ratio.
+pub async fn read(
+    db: &impl ConnectionTrait,
+    q: &MetricQuery,
+    metrics: &[Metric],
+) -> Result<Vec<(String, Metric, Ratio)>, DbErr> {
+    let (Some(from), Some(to)) = (parse(&Some(q.from.clone())), parse(&Some(q.to.clone()))) else {
+        return Ok(Vec::new());
+    };
+    let (months, days) = buckets(from, to);
+    let mut period = Cond::any();
+    if !months.is_empty() {
+        period = period.add(col("grain").eq("month").and(col("bucket").is_in(months)));
+    }
+    for (a, b) in days {
+        period = period.add(
+            col("grain")
+                .eq("day")
+                .and(col("bucket").between(a.to_string(), b.to_string())),
+        );
+    }
+    let (dimension, group): (&str, SimpleExpr) = match q.dimension {
+        Dimension::Region => (
+            "region",
+            Func::cust("SUBSTR")
+                .arg(col("grp"))
+                .arg(1)
+                .arg(q.region_digits())
+                .into(),
+        ),
+        Dimension::Organ => ("organ", col("grp")),
+        Dimension::Channel => ("channel", col("grp")),
+    };
+    let select = Query::select()
+        .expr_as(group, Alias::new("g"))
+        .column(Alias::new("metric"))
+        .column(Alias::new("part"))
+        .expr_as(
+            Func::sum(col("n")).cast_as(Alias::new("BIGINT")),
+            Alias::new("total"),
+        )
+        .from(Alias::new(TABLE))
+        .and_where(col("dimension").eq(dimension))
+        .and_where(col("basis").is_in([q.basis.as_str(), DateBasis::Due.as_str()]))
+        .and_where(col("metric").is_in(metrics.iter().map(|m| m.as_str())))
+        .and_where(col("region").like(format!("{}%", q.region_prefix)))
+        .cond_where(period)
+        .add_group_by([col("g"), col("metric"), col("part")])
+        .to_owned();
+    let mut found: HashMap<(String, Metric), Ratio> = HashMap::new();
+    let mut groups = BTreeSet::new();
+    for row in db.query_all(&select).await? {
+        let g: String = row.try_get("", "g")?;
+        let metric: String = row.try_get("", "metric")?;
+        let part: String = row.try_get("", "part")?;
+        let total: i64 = row.try_get("", "total")?;
+        let Some(metric) = Metric::parse(&metric) else {
+            continue;
+        };
+        let ratio = found.entry((g.clone(), metric)).or_default();
+        if part == "n" {
+            ratio.numerator = Ord::max(total, 0) as u64;
+        } else {
+            ratio.denominator = Ord::max(total, 0) as u64;
+        }
+        groups.insert(g);
+    }
+    Ok(groups
+        .into_iter()
+        .flat_map(|g| {
+            metrics
+                .iter()
+                .map(|m| {
+                    (
+                        g.clone(),
+                        *m,
+                        found.get(&(g.clone(), *m)).copied().unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_period_is_whole_months_plus_the_days_at_its_ends() {
+        let (months, days) = buckets(d("2026-01-15"), d("2026-04-10"));
+        assert_eq!(months, ["2026-02", "2026-03"]);
+        assert_eq!(
+            days,
+            [
+                (d("2026-01-15"), d("2026-01-31")),
+                (d("2026-04-01"), d("2026-04-10"))
+            ]
+        );
+        let (months, days) = buckets(d("2026-01-01"), d("2026-12-31"));
+        assert_eq!(months.len(), 12);
+        assert!(days.is_empty());
+    }
+}
