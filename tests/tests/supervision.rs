@@ -627,7 +627,9 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
     assert_eq!(figures(&again.values), f);
 
     // The kept counts equal a count made afresh from the items.
-    xinfang_supervision::counts::rebuild(&db.db).await.unwrap();
+    xinfang_supervision::counts::rebuild(&db.db, &Default::default())
+        .await
+        .unwrap();
     let rebuilt = client
         .get_metrics(get(DateBasis::Registered, ""))
         .await

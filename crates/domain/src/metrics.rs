@@ -154,6 +154,26 @@ pub struct Contribution {
     pub date: NaiveDate,
 }
 
+/// The readings of the metrics that domain.md marks [default]: configuration, not law.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definitions {
+    /// 按期办结率 counts an item in the period its answer was due (true) or on the chosen
+    /// date basis, like the other metrics (false).
+    pub on_time_by_due_date: bool,
+    /// 越级上访率 divides bypass visits by visits (true) or by all items (false).
+    pub bypass_over_visits: bool,
+}
+
+impl Default for Definitions {
+    fn default() -> Self {
+        Self {
+            on_time_by_due_date: true,
+            bypass_over_visits: true,
+        }
+    }
+}
+
 /// Every count an item adds to the item metrics (domain.md, Metrics; [default] readings noted):
 ///
 /// - 及时受理率: accepted in time ÷ (accepted + overdue not accepted)
@@ -162,7 +182,7 @@ pub struct Contribution {
 /// - 重复信访率, 网信占比: repeat, online ÷ all items
 /// - 初信初访一次性办结率: first-time items answered and never repeated ÷ first-time items answered
 /// - 越级上访率: bypass visits ÷ visits
-pub fn contributions(f: &ItemFacts) -> Vec<Contribution> {
+pub fn contributions(f: &ItemFacts, definitions: &Definitions) -> Vec<Contribution> {
     let mut out = Vec::new();
     let mut add = |metric: Metric,
                    denominator: bool,
@@ -194,11 +214,16 @@ pub fn contributions(f: &ItemFacts) -> Vec<Contribution> {
         f.accepted && f.accepted_in_time,
         &bases,
     );
+    let due = [(DateBasis::Due, f.answer_due)];
     add(
         M::OnTimeConclusion,
         f.answer_due.is_some() && (f.answered || f.answer_overdue),
         f.answered && f.answered_on_time,
-        &[(DateBasis::Due, f.answer_due)],
+        if definitions.on_time_by_due_date {
+            &due
+        } else {
+            &bases
+        },
     );
     add(
         M::EvaluationParticipation,
@@ -215,7 +240,12 @@ pub fn contributions(f: &ItemFacts) -> Vec<Contribution> {
         !f.repeated_later,
         &bases,
     );
-    add(M::BypassRate, f.visit, f.bypass, &bases);
+    add(
+        M::BypassRate,
+        f.visit || !definitions.bypass_over_visits,
+        f.visit && f.bypass,
+        &bases,
+    );
     out
 }
 
@@ -265,10 +295,11 @@ mod tests {
             answered_on_time: false,
             ..Default::default()
         };
-        let counted: Vec<(Metric, bool, DateBasis)> = contributions(&facts)
-            .iter()
-            .map(|c| (c.metric, c.numerator, c.basis))
-            .collect();
+        let counted: Vec<(Metric, bool, DateBasis)> =
+            contributions(&facts, &Definitions::default())
+                .iter()
+                .map(|c| (c.metric, c.numerator, c.basis))
+                .collect();
         use DateBasis::{Due, Registered};
         use Metric as M;
         assert_eq!(
@@ -283,6 +314,38 @@ mod tests {
                 (M::FirstTimeOnePass, true, Registered),
                 (M::BypassRate, false, Registered),
             ]
+        );
+    }
+
+    #[test]
+    fn the_default_readings_are_configuration() {
+        let facts = ItemFacts {
+            registered_on: Some(d("2026-02-05")),
+            answer_due: Some(d("2026-04-07")),
+            answered: true,
+            ..Default::default()
+        };
+        let other = Definitions {
+            on_time_by_due_date: false,
+            bypass_over_visits: false,
+        };
+        let on_time: Vec<DateBasis> = contributions(&facts, &other)
+            .iter()
+            .filter(|c| c.metric == Metric::OnTimeConclusion)
+            .map(|c| c.basis)
+            .collect();
+        assert_eq!(
+            on_time,
+            [DateBasis::Registered],
+            "dated like the other metrics"
+        );
+        let bypass = contributions(&facts, &other)
+            .iter()
+            .filter(|c| c.metric == Metric::BypassRate)
+            .count();
+        assert_eq!(
+            bypass, 1,
+            "a letter counts in the bypass denominator over all items"
         );
     }
 

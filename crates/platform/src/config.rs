@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use xinfang_domain::clock::{Limit, LimitUnit};
-use xinfang_domain::metrics::{IndexWeights, Metric};
+use xinfang_domain::metrics::{Definitions, IndexWeights, Metric};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +37,9 @@ pub struct SupervisionSettings {
     pub sweep_interval_ms: u64,
     /// Weights of the metrics in the petition index (信访指数).
     pub index_weights: IndexWeights,
+    /// The [default] readings of the metrics. After a change, `xinfang recount` rebuilds the
+    /// kept counts.
+    pub definitions: Definitions,
 }
 
 /// One statutory limit: its length and unit (`calendar_days` or `working_days`).
@@ -275,6 +278,7 @@ impl Default for Settings {
                     (Metric::OnlineShare, 0.05),
                 ]
                 .into(),
+                definitions: Definitions::default(),
             },
         }
     }

@@ -10,8 +10,8 @@
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::time::{Duration, Instant};
-use xinfang_domain::metrics::DateBasis;
 use xinfang_domain::metrics::ITEM_METRICS;
+use xinfang_domain::metrics::{DateBasis, Definitions};
 use xinfang_supervision::metrics::{Dimension, MetricQuery};
 use xinfang_supervision::worklist::Worklist;
 
@@ -113,7 +113,9 @@ async fn prepare(server: &str, items: i64) -> DatabaseConnection {
     if counted.is_none() {
         // The counts the events would have kept, computed once from the items.
         let started = Instant::now();
-        xinfang_supervision::counts::rebuild(&db).await.unwrap();
+        xinfang_supervision::counts::rebuild(&db, &Definitions::default())
+            .await
+            .unwrap();
         println!("counts rebuilt in {:.1} s", started.elapsed().as_secs_f64());
     }
     db.execute_unprepared("VACUUM ANALYZE").await.unwrap();
@@ -164,6 +166,7 @@ async fn main() {
         basis: DateBasis::Registered,
         from: "2026-01-01".into(),
         to: "2026-12-31".into(),
+        definitions: Definitions::default(),
     };
     let mut times = Vec::new();
     for run in 0..RUNS + 3 {

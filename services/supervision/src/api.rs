@@ -111,6 +111,7 @@ impl SupervisionApi {
             basis,
             from: from.to_string(),
             to: to.to_string(),
+            definitions: self.watcher.settings.definitions,
         })
     }
 

@@ -13,7 +13,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{BTreeSet, HashMap};
-use xinfang_domain::metrics::{Contribution, DateBasis, ItemFacts, Metric, Ratio, contributions};
+use xinfang_domain::metrics::{
+    Contribution, DateBasis, Definitions, ItemFacts, Metric, Ratio, contributions,
+};
 
 const TABLE: &str = "supervision_metric_count";
 const KEY: [&str; 8] = [
@@ -54,9 +56,9 @@ pub fn facts(i: &item::Model) -> ItemFacts {
 /// A contribution with the item's groups.
 type Keyed = (Contribution, String, String, String);
 
-fn keyed(i: &item::Model) -> Vec<Keyed> {
+fn keyed(i: &item::Model, definitions: &Definitions) -> Vec<Keyed> {
     let organ = i.organ_code.clone().unwrap_or_default();
-    contributions(&facts(i))
+    contributions(&facts(i), definitions)
         .into_iter()
         .map(|c| {
             (
@@ -118,16 +120,17 @@ async fn add(db: &impl ConnectionTrait, deltas: &HashMap<[String; 8], i64>) -> R
 /// Adds the difference an item's change makes to the counts.
 pub async fn apply_change(
     db: &impl ConnectionTrait,
+    definitions: &Definitions,
     before: Option<&item::Model>,
     after: &item::Model,
 ) -> Result<(), DbErr> {
     let mut deltas: HashMap<[String; 8], i64> = HashMap::new();
-    for key in before.map(keyed).unwrap_or_default() {
+    for key in before.map(|b| keyed(b, definitions)).unwrap_or_default() {
         for row in rows(&key) {
             *deltas.entry(row).or_default() -= 1;
         }
     }
-    for key in keyed(after) {
+    for key in keyed(after, definitions) {
         for row in rows(&key) {
             *deltas.entry(row).or_default() += 1;
         }
@@ -136,7 +139,7 @@ pub async fn apply_change(
 }
 
 /// Recomputes every count from the items.
-pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+pub async fn rebuild(db: &impl ConnectionTrait, definitions: &Definitions) -> Result<(), DbErr> {
     db.execute(&Query::delete().from_table(Alias::new(TABLE)).to_owned())
         .await?;
     let mut totals: HashMap<[String; 8], i64> = HashMap::new();
@@ -151,7 +154,7 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         let Some(last) = page.last() else { break };
         after = last.petition_id.clone();
         for i in &page {
-            for key in keyed(i) {
+            for key in keyed(i, definitions) {
                 for row in rows(&key) {
                     *totals.entry(row).or_default() += 1;
                 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel};
 use xinfang_domain::clock::due_date;
 use xinfang_domain::lifecycle::State;
+use xinfang_domain::metrics::Definitions;
 use xinfang_events::consumer::EventHandler;
 use xinfang_events::{Envelope, Payload};
 use xinfang_platform::clock::NodeClock;
@@ -21,6 +22,7 @@ pub struct Facts {
     pub limits: LimitSettings,
     pub clock: NodeClock,
     pub warn_days: u32,
+    pub definitions: Definitions,
 }
 
 fn date_of(clock: &NodeClock, ts: &Option<prost_types::Timestamp>) -> Option<String> {
@@ -71,7 +73,7 @@ impl EventHandler for Facts {
                     item.state = state.as_str().into();
                 }
                 if !e.linked_petition_id.is_empty() {
-                    mark_repeated(txn, &e.linked_petition_id).await?;
+                    mark_repeated(txn, &self.definitions, &e.linked_petition_id).await?;
                 }
             }
             Payload::CaseOpened(e) => {
@@ -156,7 +158,7 @@ impl EventHandler for Facts {
         if item == before && existed {
             return Ok(());
         }
-        counts::apply_change(txn, existed.then_some(&before), &item).await?;
+        counts::apply_change(txn, &self.definitions, existed.then_some(&before), &item).await?;
         if existed {
             item.into_active_model().reset_all().update(txn).await?;
         } else {
@@ -169,7 +171,11 @@ impl EventHandler for Facts {
 /// 初信初访一次性办结: a later repeat of an item means it was not settled in one pass. Events
 /// of different items may arrive in any order, so the original may not be known yet: its row is
 /// started here and completed by its own registration.
-async fn mark_repeated(txn: &DatabaseTransaction, original: &str) -> anyhow::Result<()> {
+async fn mark_repeated(
+    txn: &DatabaseTransaction,
+    definitions: &Definitions,
+    original: &str,
+) -> anyhow::Result<()> {
     match item::Entity::find_by_id(original.to_owned())
         .one(txn)
         .await?
@@ -180,7 +186,7 @@ async fn mark_repeated(txn: &DatabaseTransaction, original: &str) -> anyhow::Res
                 repeated_later: true,
                 ..item.clone()
             };
-            counts::apply_change(txn, Some(&item), &repeated).await?;
+            counts::apply_change(txn, definitions, Some(&item), &repeated).await?;
             repeated.into_active_model().reset_all().update(txn).await?;
         }
         None => {

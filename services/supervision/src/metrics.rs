@@ -16,7 +16,7 @@
 use crate::entity::item;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr};
-use xinfang_domain::metrics::{DateBasis, Metric, Ratio};
+use xinfang_domain::metrics::{DateBasis, Definitions, Metric, Ratio};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
@@ -34,6 +34,7 @@ pub struct MetricQuery {
     pub basis: DateBasis,
     pub from: String,
     pub to: String,
+    pub definitions: Definitions,
 }
 
 fn col(c: item::Column) -> Expr {
@@ -92,8 +93,13 @@ impl MetricQuery {
                     .or(yes(C::AcceptanceOverdue)),
             ),
             Metric::OnTimeConclusion => {
-                let due = self
-                    .in_period(C::AnswerDue)
+                let dated = if self.definitions.on_time_by_due_date {
+                    self.in_period(C::AnswerDue)
+                } else {
+                    period.clone()
+                };
+                let due = dated
+                    .and(col(C::AnswerDue).is_not_null())
                     .and(col(C::AnsweredOn).is_not_null().or(yes(C::AnswerOverdue)));
                 return Some((due.clone().and(yes(C::AnsweredOnTime)), due));
             }
@@ -108,7 +114,10 @@ impl MetricQuery {
                 let closed = yes(C::FirstTime).and(col(C::AnsweredOn).is_not_null());
                 (closed.clone().and(col(C::RepeatedLater).eq(false)), closed)
             }
-            Metric::BypassRate => (yes(C::Visit).and(yes(C::Bypass)), yes(C::Visit)),
+            Metric::BypassRate if self.definitions.bypass_over_visits => {
+                (yes(C::Visit).and(yes(C::Bypass)), yes(C::Visit))
+            }
+            Metric::BypassRate => (yes(C::Visit).and(yes(C::Bypass)), Expr::value(true)),
             Metric::ResolutionRate | Metric::ClosureRate => return None,
         };
         Some((period.clone().and(numerator), period.and(denominator)))

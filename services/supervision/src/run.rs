@@ -44,6 +44,7 @@ pub async fn run(
         limits: settings.limits.clone(),
         clock,
         warn_days: settings.supervision.warn_days_before,
+        definitions: settings.supervision.definitions,
     };
     let events = settings.events.clone();
     let consumer_db = db.clone();

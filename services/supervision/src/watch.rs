@@ -112,7 +112,10 @@ impl Watcher {
             };
             self.announce(&txn, &item.petition_id, Payload::DeadlineOverdue(overdue))
                 .await?;
-            let reason = format!("{limit} 期限 {due} 已过，逾期未办");
+            let reason = format!(
+                "{}期限 {due} 已过，逾期未办",
+                xinfang_domain::clock::label_of(&limit)
+            );
             self.issue_order(&txn, &item, &limit, &due, reason, today, now)
                 .await?;
         }
@@ -128,7 +131,7 @@ impl Watcher {
             txn.rollback().await?;
             return Ok(false);
         }
-        crate::counts::apply_change(&txn, Some(&seen), &item).await?;
+        crate::counts::apply_change(&txn, &self.settings.definitions, Some(&seen), &item).await?;
         txn.commit().await?;
         if checks.any() {
             tracing::info!(petition = %item.petition_id, ?checks, %due, "supervision: acted on a clock");

@@ -5,7 +5,9 @@ mod connection;
 mod dev;
 mod migrate;
 mod petition;
+mod recount;
 mod serve;
+mod supervise;
 mod token;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +39,11 @@ enum Command {
     /// Work queues, routing, acceptance, extension and answers on a running node.
     #[command(subcommand)]
     Case(case::Command),
+    /// Due and overdue items, supervision orders, metrics, the index and the monthly bulletin.
+    #[command(subcommand)]
+    Supervise(supervise::Command),
+    /// Rebuild supervision's metric counts after a change of a [default] metric definition.
+    Recount,
 }
 
 impl Cli {
@@ -48,6 +55,8 @@ impl Cli {
             Command::Token(args) => token::run(args),
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,
+            Command::Supervise(command) => command.run().await,
+            Command::Recount => recount::run().await,
         }
     }
 }

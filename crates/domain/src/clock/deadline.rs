@@ -32,18 +32,24 @@ impl Limit {
 
     /// The name a clerk knows the limit by.
     pub fn label(&self) -> &str {
-        match self.name.as_str() {
-            "triage" => "分流",
-            "acceptance" => "受理告知",
-            "objection" => "异议",
-            "handling" => "办理",
-            "review_window" => "复查申请",
-            "review_decision" => "复查",
-            "re_examination_window" => "复核申请",
-            "re_examination_decision" => "复核",
-            "evaluation_window" => "评价",
-            other => other,
-        }
+        label_of(&self.name)
+    }
+}
+
+/// The name a clerk knows a limit by (`handling` is 办理).
+pub fn label_of(name: &str) -> &str {
+    match name {
+        "triage" => "分流",
+        "acceptance" => "受理告知",
+        "objection" => "异议",
+        "handling" => "办理",
+        "review_window" => "复查申请",
+        "review_decision" => "复查",
+        "re_examination_window" => "复核申请",
+        "re_examination_decision" => "复核",
+        "evaluation_window" => "评价",
+        "order_reply" => "督办回复",
+        other => other,
     }
 }
 

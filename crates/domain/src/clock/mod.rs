@@ -11,4 +11,6 @@ mod calendar;
 mod deadline;
 
 pub use calendar::{Calendar, CalendarError};
-pub use deadline::{Deadline, Extension, ExtensionError, Limit, LimitUnit, Pause, due_date};
+pub use deadline::{
+    Deadline, Extension, ExtensionError, Limit, LimitUnit, Pause, due_date, label_of,
+};
