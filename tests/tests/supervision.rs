@@ -733,3 +733,169 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
     assert!(text.contains("部门,"), "organs are ranked too");
     supervision.stop().await;
 }
+
+#[tokio::test]
+async fn a_backlog_list_counts_closing_and_certified_resolution_apart() {
+    // The SQL event log this time: intake's outbox table is read directly, as in the embedded node.
+    let db = TestDatabase::create().await;
+    let settings = || {
+        settings_with(
+            &db.url,
+            None,
+            &[("clock.start", "2026-03-02T09:00:00+08:00")],
+        )
+    };
+    let intake = spawn_intake(settings()).await;
+    let supervision = spawn_supervision(settings()).await;
+    let mut client = intake.intake_client().await;
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let request = RegisterPetitionRequest {
+            idempotency_key: format!("backlog-{n}"),
+            channel_code: "0200".into(),
+            region_code: "340103001".into(),
+            content_category: "010200".into(),
+            content: "征收补偿多年未落实".into(),
+            petitioners: vec![pb::Petitioner {
+                name: "钱七".into(),
+                id_type: pb::IdType::ResidentId as i32,
+                id_number: resident_id(70 + n),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let r = client
+            .register_petition(authed(request, &token("west-t1")))
+            .await
+            .unwrap();
+        ids.push(r.into_inner().petition.unwrap().id);
+    }
+    let known = eventually(30, || async {
+        (db.count("supervision_item").await == 2).then_some(())
+    })
+    .await;
+    assert!(
+        known.is_some(),
+        "supervision follows intake through the SQL log"
+    );
+
+    let mut sup = supervision.supervision_client().await;
+    let city = token("city-xfj");
+    let list = sup
+        .create_backlog_list(authed(
+            CreateBacklogListRequest {
+                campaign: "信访积案攻坚化解专项行动".into(),
+                rule: String::new(),
+            },
+            &city,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let add = AddBacklogItemsRequest {
+        list_id: list.id.clone(),
+        petition_ids: ids.clone(),
+    };
+    assert_eq!(
+        sup.add_backlog_items(authed(add, &city))
+            .await
+            .unwrap()
+            .into_inner()
+            .items
+            .len(),
+        2
+    );
+    let package = AssignLeaderPackageRequest {
+        list_id: list.id.clone(),
+        petition_id: ids[0].clone(),
+        leader_name: "李副市长".into(),
+        leader_post: "副市长".into(),
+        target_date: "2026-06-30".into(),
+    };
+    assert_eq!(
+        sup.assign_leader_package(authed(package, &city))
+            .await
+            .unwrap()
+            .into_inner()
+            .leader_name,
+        "李副市长"
+    );
+
+    let certify = |id: &str| CertifyResolutionRequest {
+        list_id: list.id.clone(),
+        petition_id: id.into(),
+        evidence: "补偿款已到位，信访人签字息诉".into(),
+    };
+    let supervisor = xinfang_platform::auth::Authenticator::new(
+        &xinfang_platform::config::Settings::default().auth,
+    )
+    .issue("sup-1", "督查员", "city-xfj", &["supervisor"], 600);
+    // 化解 is certified by a supervisor, and only after 办结.
+    let self_declared = sup
+        .certify_resolution(authed(certify(&ids[0]), &city))
+        .await
+        .unwrap_err();
+    assert_eq!(self_declared.code(), Code::PermissionDenied);
+    let too_early = sup
+        .certify_resolution(authed(certify(&ids[0]), &supervisor))
+        .await
+        .unwrap_err();
+    assert_eq!(too_early.code(), Code::FailedPrecondition);
+    let close = CloseBacklogItemRequest {
+        list_id: list.id.clone(),
+        petition_id: ids[0].clone(),
+    };
+    assert!(
+        sup.close_backlog_item(authed(close, &city))
+            .await
+            .unwrap()
+            .into_inner()
+            .closed
+    );
+    let certified = sup
+        .certify_resolution(authed(certify(&ids[0]), &supervisor))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(certified.resolved && certified.certified_by.starts_with("sup-1"));
+
+    let figures = sup
+        .get_metrics(authed(
+            GetMetricsRequest {
+                metrics: vec![Metric::ResolutionRate as i32, Metric::ClosureRate as i32],
+                list_id: list.id.clone(),
+                from: "2026-01-01".into(),
+                to: "2026-12-31".into(),
+                ..Default::default()
+            },
+            &city,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .values;
+    let of = |m: Metric| {
+        figures
+            .iter()
+            .find(|v| v.metric == m as i32 && v.group == list.id)
+            .map(|v| (v.numerator, v.denominator))
+    };
+    assert_eq!(of(Metric::ResolutionRate), Some((1, 2)));
+    assert_eq!(of(Metric::ClosureRate), Some((1, 2)));
+    // Another county's supervisor does not see the city's list.
+    let other = GetMetricsRequest {
+        list_id: list.id.clone(),
+        from: "2026-01-01".into(),
+        to: "2026-12-31".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        sup.get_metrics(authed(other, &token("east-xfj")))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    supervision.stop().await;
+    intake.stop().await;
+}
