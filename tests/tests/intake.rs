@@ -12,7 +12,7 @@ use xinfang_proto::xinfang::petition::v1::{FlagKind, IdType, PetitionState, Peti
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::{group_caught_up, read_until};
-use xinfang_testkit::services::{settings, spawn_intake};
+use xinfang_testkit::services::{settings, settings_with, spawn_intake};
 use xinfang_testkit::{authed, eventually, resident_id, token};
 
 const TOPIC: &str = "xinfang.intake.events";
@@ -154,8 +154,8 @@ async fn the_same_idempotency_key_gives_one_petition_and_one_event() {
 
 #[tokio::test]
 async fn invalid_input_is_refused_naming_the_field_and_nothing_is_written() {
-    let db = TestDatabase::create().await;
-    let intake = spawn_intake(settings(&db.url, None)).await;
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
     let mut client = intake.intake_client().await;
     let clerk = token("east-t1");
 
@@ -199,8 +199,8 @@ async fn invalid_input_is_refused_naming_the_field_and_nothing_is_written() {
 
 #[tokio::test]
 async fn a_repeat_petition_is_linked_and_a_terminated_matter_is_not_accepted_again() {
-    let db = TestDatabase::create().await;
-    let intake = spawn_intake(settings(&db.url, None)).await;
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
     let mut client = intake.intake_client().await;
     let clerk = token("east-t1");
     let person = resident_id(6);
@@ -288,7 +288,12 @@ impl EventHandler for Probe {
 async fn a_relay_killed_between_publishing_and_marking_leads_to_exactly_one_application() {
     let (db, broker) = kafka_node().await;
     // Intake without its own relay: this test drives the relay by hand.
-    let intake = spawn_intake(settings(&db.url, None)).await;
+    let intake = spawn_intake(settings_with(
+        &db.url,
+        Some(&broker.address()),
+        &[("events.relay_enabled", "false")],
+    ))
+    .await;
     let mut client = intake.intake_client().await;
     let petition = client
         .register_petition(authed(
@@ -410,8 +415,8 @@ async fn petitions_registered_while_the_broker_is_down_are_all_published_when_it
 
 #[tokio::test]
 async fn a_township_user_cannot_get_or_list_another_townships_petitions() {
-    let db = TestDatabase::create().await;
-    let intake = spawn_intake(settings(&db.url, None)).await;
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
     let mut client = intake.intake_client().await;
     let petition = client
         .register_petition(authed(
@@ -562,8 +567,8 @@ impl std::io::Write for LogSink {
 
 #[tokio::test]
 async fn a_citizen_tracks_the_item_with_the_query_code_and_sees_no_identity() {
-    let db = TestDatabase::create().await;
-    let intake = spawn_intake(settings(&db.url, None)).await;
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
     let mut client = intake.intake_client().await;
     // A citizen submits online without a token.
     let mut online = wage_claim("citizen", &resident_id(11));

@@ -736,12 +736,12 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
 
 #[tokio::test]
 async fn a_backlog_list_counts_closing_and_certified_resolution_apart() {
-    // The SQL event log this time: intake's outbox table is read directly, as in the embedded node.
     let db = TestDatabase::create().await;
+    let broker = broker().await;
     let settings = || {
         settings_with(
             &db.url,
-            None,
+            Some(&broker.address()),
             &[("clock.start", "2026-03-02T09:00:00+08:00")],
         )
     };
@@ -774,10 +774,7 @@ async fn a_backlog_list_counts_closing_and_certified_resolution_apart() {
         (db.count("supervision_item").await == 2).then_some(())
     })
     .await;
-    assert!(
-        known.is_some(),
-        "supervision follows intake through the SQL log"
-    );
+    assert!(known.is_some(), "supervision follows intake's events");
 
     let mut sup = supervision.supervision_client().await;
     let city = token("city-xfj");

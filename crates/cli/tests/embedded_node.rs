@@ -4,6 +4,8 @@
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
+use xinfang_proto::xinfang::dispatch::v1::GetCaseRequest;
+use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::intake::v1::{GetPetitionRequest, RegisterPetitionRequest};
 use xinfang_proto::xinfang::petition::v1::{IdType, Petitioner};
@@ -11,12 +13,24 @@ use xinfang_testkit::{authed, resident_id, token};
 
 struct Node(Child);
 
+/// The ports of intake, dispatch and supervision.
+type Ports = [u16; 3];
+
 impl Node {
-    async fn start(data: &std::path::Path, port: u16) -> Self {
+    async fn start(data: &std::path::Path, ports: Ports) -> Self {
+        let port = ports[0];
         let child = Command::new(env!("CARGO_BIN_EXE_xinfang"))
             .args(["dev", "--data"])
             .arg(data)
-            .env("XINFANG__LISTEN__INTAKE", format!("127.0.0.1:{port}"))
+            .env("XINFANG__LISTEN__INTAKE", format!("127.0.0.1:{}", ports[0]))
+            .env(
+                "XINFANG__LISTEN__DISPATCH",
+                format!("127.0.0.1:{}", ports[1]),
+            )
+            .env(
+                "XINFANG__LISTEN__SUPERVISION",
+                format!("127.0.0.1:{}", ports[2]),
+            )
             .kill_on_drop(true)
             .spawn()
             .expect("xinfang dev starts");
@@ -63,11 +77,12 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let port = free_port();
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let ports = [free_port(), free_port(), free_port()];
+    let endpoint = format!("http://127.0.0.1:{}", ports[0]);
+    let dispatch_endpoint = format!("http://127.0.0.1:{}", ports[1]);
     let clerk = token("city-xfj");
 
-    let node = Node::start(&data, port).await;
+    let node = Node::start(&data, ports).await;
     let mut client = IntakeServiceClient::connect(endpoint.clone())
         .await
         .unwrap();
@@ -92,10 +107,26 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         .into_inner()
         .petition
         .unwrap();
-    drop(client);
+    // Dispatch follows intake through the SQL log and opens the case for triage.
+    let case = GetCaseRequest {
+        petition_id: registered.id.clone(),
+    };
+    let mut dispatch = DispatchServiceClient::connect(dispatch_endpoint.clone())
+        .await
+        .unwrap();
+    let mut opened = None;
+    for _ in 0..100 {
+        if let Ok(found) = dispatch.get_case(authed(case.clone(), &clerk)).await {
+            opened = Some(found.into_inner());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(opened.is_some(), "dispatch opened the case");
+    drop((client, dispatch));
     node.stop().await;
 
-    let node = Node::start(&data, port).await;
+    let node = Node::start(&data, ports).await;
     let mut client = IntakeServiceClient::connect(endpoint).await.unwrap();
     let again = client
         .get_petition(authed(
@@ -108,6 +139,14 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         .expect("the petition survived the restart")
         .into_inner();
     assert_eq!(again.case_number, registered.case_number);
+    let mut dispatch = DispatchServiceClient::connect(dispatch_endpoint)
+        .await
+        .unwrap();
+    assert!(
+        dispatch.get_case(authed(case, &clerk)).await.is_ok(),
+        "the case survived too"
+    );
+    drop((client, dispatch));
     node.stop().await;
 
     // Its event is in the SQL log (the outbox table) of the node's file.
@@ -121,6 +160,16 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
                 "SELECT COUNT(*) AS n FROM intake_outbox WHERE aggregate_id = '{}'",
                 registered.id
             ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    // Supervision followed it too, and read each event once.
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM supervision_item WHERE petition_id = '{}' AND due_date IS NOT NULL", registered.id),
         ))
         .await
         .unwrap()

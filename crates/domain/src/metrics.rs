@@ -33,6 +33,20 @@ pub const ITEM_METRICS: [Metric; 8] = [
     Metric::BypassRate,
 ];
 
+/// Every metric, item and list.
+pub const ALL_METRICS: [Metric; 10] = [
+    Metric::TimelyAcceptance,
+    Metric::OnTimeConclusion,
+    Metric::EvaluationParticipation,
+    Metric::Satisfaction,
+    Metric::RepeatRate,
+    Metric::OnlineShare,
+    Metric::FirstTimeOnePass,
+    Metric::BypassRate,
+    Metric::ResolutionRate,
+    Metric::ClosureRate,
+];
+
 impl Metric {
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -267,10 +281,7 @@ impl Metric {
     }
 
     pub fn parse(name: &str) -> Option<Metric> {
-        ITEM_METRICS
-            .into_iter()
-            .chain([Metric::ResolutionRate, Metric::ClosureRate])
-            .find(|m| m.as_str() == name)
+        ALL_METRICS.into_iter().find(|m| m.as_str() == name)
     }
 }
 

@@ -61,12 +61,12 @@ pub fn spawn(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, RelayError> {
     match settings.backend {
-        EventBackend::Kafka => {
+        EventBackend::Kafka if settings.relay_enabled => {
             let relay = Relay::new(db, service, &settings.brokers, settings.relay_batch)?;
             let interval = StdDuration::from_millis(settings.relay_interval_ms);
             Ok(Some(tokio::spawn(relay.run(interval, shutdown))))
         }
-        EventBackend::Sql => Ok(None),
+        EventBackend::Kafka | EventBackend::Sql => Ok(None),
     }
 }
 

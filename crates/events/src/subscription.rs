@@ -37,3 +37,19 @@ pub async fn subscribe<H: EventHandler>(
     }
     Ok(())
 }
+
+/// [`subscribe`] on its own task, for a service's run function.
+pub fn spawn<H: EventHandler + 'static>(
+    settings: &EventSettings,
+    db: DatabaseConnection,
+    service: &'static str,
+    group: &'static str,
+    sources: &'static [&'static str],
+    handler: H,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    let settings = settings.clone();
+    tokio::spawn(async move {
+        subscribe(&settings, db, service, group, sources, handler, shutdown).await
+    })
+}

@@ -128,6 +128,8 @@ pub enum EventBackend {
 pub struct EventSettings {
     pub backend: EventBackend,
     pub brokers: String,
+    /// Run each service's outbox relay in its process (off where relays run on their own).
+    pub relay_enabled: bool,
     /// How often the relay looks for unsent outbox rows, in milliseconds.
     pub relay_interval_ms: u64,
     pub relay_batch: u64,
@@ -210,6 +212,7 @@ impl Default for Settings {
             events: EventSettings {
                 backend: EventBackend::Sql,
                 brokers: "127.0.0.1:9092".into(),
+                relay_enabled: true,
                 relay_interval_ms: 200,
                 relay_batch: 500,
             },
@@ -321,7 +324,23 @@ impl Settings {
         for (key, value) in overrides {
             builder = builder.set_override(*key, *value)?;
         }
-        builder.build()?.try_deserialize()
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Rules between keys that types alone cannot say.
+    fn validate(&self) -> Result<(), config::ConfigError> {
+        // The SQL log reads outbox rows in id order, which is commit order only where writes are
+        // serialised: one process on SQLite.
+        if self.events.backend == EventBackend::Sql && !self.database.url.starts_with("sqlite:") {
+            return Err(config::ConfigError::Message(
+                "events.backend: \"sql\" is the embedded node's log and needs a SQLite database.url; \
+                 with PostgreSQL use \"kafka\""
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -344,5 +363,7 @@ mod tests {
         assert!(err.to_string().contains("events.backend"), "{err}");
         let err = Settings::load(&[("limits.handling.unit", "fortnights")]).unwrap_err();
         assert!(err.to_string().contains("limits.handling.unit"), "{err}");
+        let err = Settings::load(&[("database.url", "postgres://db/xinfang")]).unwrap_err();
+        assert!(err.to_string().contains("events.backend"), "{err}");
     }
 }

@@ -99,7 +99,7 @@ impl From<&Deadline> for pb::Deadline {
 }
 
 use crate::xinfang::supervision::v1 as sv;
-use xinfang_domain::metrics::Metric;
+use xinfang_domain::metrics::{ALL_METRICS, Metric};
 
 impl From<Metric> for sv::Metric {
     fn from(metric: Metric) -> Self {
@@ -120,18 +120,7 @@ impl From<Metric> for sv::Metric {
 
 /// The domain metric of a wire metric (none for UNSPECIFIED and 漏排率, not computed yet).
 pub fn metric_from_wire(metric: sv::Metric) -> Option<Metric> {
-    [
-        Metric::TimelyAcceptance,
-        Metric::OnTimeConclusion,
-        Metric::EvaluationParticipation,
-        Metric::Satisfaction,
-        Metric::RepeatRate,
-        Metric::OnlineShare,
-        Metric::FirstTimeOnePass,
-        Metric::BypassRate,
-        Metric::ResolutionRate,
-        Metric::ClosureRate,
-    ]
-    .into_iter()
-    .find(|m| sv::Metric::from(*m) == metric)
+    ALL_METRICS
+        .into_iter()
+        .find(|m| sv::Metric::from(*m) == metric)
 }

@@ -7,7 +7,6 @@ use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use xinfang_events::subscription::subscribe;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
@@ -42,21 +41,15 @@ pub async fn run(
         clock,
         node: settings.node.region.clone(),
     };
-    let events = settings.events.clone();
-    let consumer_db = db.clone();
-    let consumer_shutdown = shutdown.clone();
-    let consumer = tokio::spawn(async move {
-        subscribe(
-            &events,
-            consumer_db,
-            SERVICE,
-            "dispatch",
-            &["intake"],
-            handler,
-            consumer_shutdown.cancelled_owned(),
-        )
-        .await
-    });
+    let consumer = xinfang_events::subscription::spawn(
+        &settings.events,
+        db.clone(),
+        SERVICE,
+        "dispatch",
+        &["intake"],
+        handler,
+        shutdown.clone().cancelled_owned(),
+    );
     let served = GrpcServer::new(Authenticator::new(&settings.auth))
         .add_service(DispatchServiceServer::new(api))
         .serve(listener, shutdown.clone().cancelled_owned())

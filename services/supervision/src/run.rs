@@ -9,7 +9,6 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use xinfang_events::subscription::subscribe;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
@@ -46,21 +45,15 @@ pub async fn run(
         warn_days: settings.supervision.warn_days_before,
         definitions: settings.supervision.definitions,
     };
-    let events = settings.events.clone();
-    let consumer_db = db.clone();
-    let consumer_shutdown = shutdown.clone();
-    let consumer = tokio::spawn(async move {
-        subscribe(
-            &events,
-            consumer_db,
-            SERVICE,
-            SERVICE,
-            &["intake", "dispatch"],
-            facts,
-            consumer_shutdown.cancelled_owned(),
-        )
-        .await
-    });
+    let consumer = xinfang_events::subscription::spawn(
+        &settings.events,
+        db.clone(),
+        SERVICE,
+        SERVICE,
+        &["intake", "dispatch"],
+        facts,
+        shutdown.clone().cancelled_owned(),
+    );
     let watching = {
         let watcher = watcher.clone();
         let stop = shutdown.clone();
