@@ -569,6 +569,35 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
     assert_eq!(east(Metric::FirstTimeOnePass), (1, 1, Some(1.0)));
     assert_eq!(west(Metric::FirstTimeOnePass), (0, 1, Some(0.0)));
 
+    // 信访指数 with the default weights, hand-computed from the figures above: west
+    // (0.2·1 + 0.2·1 + 0.1·0 + 0.1·⅓ + 0.1·0 + 0.05·1 + 0.05·⅓) / 0.8 = 62.5, east 51.04.
+    let index = client
+        .get_petition_index(authed(
+            GetPetitionIndexRequest {
+                from: "2026-02-01".into(),
+                to: "2026-04-30".into(),
+                region_code: String::new(),
+            },
+            &city,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let ranked: Vec<(String, f64)> = index
+        .regions
+        .iter()
+        .map(|r| {
+            (
+                r.region_code.clone(),
+                (r.index.unwrap() * 100.0).round() / 100.0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        [("340103".to_owned(), 62.5), ("340102".to_owned(), 51.04)]
+    );
+
     // On the petitioned basis A (petitioned 01-30) falls out of the period.
     let petitioned = client
         .get_metrics(get(DateBasis::Petitioned, ""))

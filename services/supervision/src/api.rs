@@ -713,7 +713,7 @@ impl SupervisionService for SupervisionApi {
                 }
                 _ => regions.push(RegionIndex {
                     region_code: group.clone(),
-                    index: 0.0,
+                    index: None,
                     components: vec![value(metric, &group, ratio)],
                 }),
             }
@@ -730,9 +730,9 @@ impl SupervisionService for SupervisionApi {
                     Some((metric, Ratio::new(c.numerator as u64, c.denominator as u64)))
                 })
                 .collect();
-            region.index = petition_index(&parts, weights).unwrap_or(f64::NAN);
+            region.index = petition_index(&parts, weights);
         }
-        regions.sort_by(|a, b| b.index.total_cmp(&a.index));
+        regions.sort_by(|a, b| b.index.unwrap_or(-1.0).total_cmp(&a.index.unwrap_or(-1.0)));
         Ok(Response::new(GetPetitionIndexResponse { regions }))
     }
 

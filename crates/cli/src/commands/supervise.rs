@@ -195,7 +195,10 @@ impl Command {
                     .map_err(status)?
                     .into_inner();
                 for region in r.regions {
-                    println!("{:<10} 信访指数 {:.1}", region.region_code, region.index);
+                    let index = region
+                        .index
+                        .map_or_else(|| "无数据".to_owned(), |i| format!("{i:.1}"));
+                    println!("{:<10} 信访指数 {index}", region.region_code);
                 }
             }
             Command::Bulletin { conn, month, csv } => {
