@@ -411,8 +411,14 @@ async fn redelivered_registrations_open_no_second_case_and_a_restart_loses_nothi
         ids.push(r.into_inner().petition.unwrap().id);
     }
     let dispatch = spawn_dispatch(settings()).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Stop it as soon as it has opened its first case.
+    let started = eventually(60, || async {
+        (db.count("dispatch_case").await >= 1).then_some(())
+    })
+    .await;
+    assert!(started.is_some());
     dispatch.stop().await;
+    let before_restart = db.count("dispatch_case").await;
     let dispatch = spawn_dispatch(settings()).await;
     let all = eventually(60, || async {
         (db.count("dispatch_case").await == 10).then_some(())
@@ -420,7 +426,7 @@ async fn redelivered_registrations_open_no_second_case_and_a_restart_loses_nothi
     .await;
     assert!(
         all.is_some(),
-        "every registration has its case after the restart"
+        "every registration has its case after the restart ({before_restart} when stopped)"
     );
 
     // Every intake event delivered again, as a broker would after a lost offset commit.

@@ -94,11 +94,9 @@ async fn a_registered_petition_is_stored_and_its_event_reaches_kafka_keyed_by_pe
 
     // The relay marked it sent.
     assert!(
-        eventually(10, || async {
-            (db.count("intake_outbox WHERE sent_at IS NULL").await == 0).then_some(())
-        })
-        .await
-        .is_some()
+        db.reaches("intake_outbox WHERE sent_at IS NULL", 0, 10)
+            .await,
+        "the relay marked every row sent"
     );
     intake.stop().await;
 }
@@ -404,11 +402,9 @@ async fn petitions_registered_while_the_broker_is_down_are_all_published_when_it
         );
     }
     assert!(
-        eventually(30, || async {
-            (db.count("intake_outbox WHERE sent_at IS NULL").await == 0).then_some(())
-        })
-        .await
-        .is_some()
+        db.reaches("intake_outbox WHERE sent_at IS NULL", 0, 30)
+            .await,
+        "the relay marked every row sent"
     );
     intake.stop().await;
 }

@@ -54,6 +54,15 @@ impl TestDatabase {
         row.try_get("", "n").expect("count column")
     }
 
+    /// Whether `table` (with its WHERE) holds `n` rows within `seconds`.
+    pub async fn reaches(&self, table: &str, n: i64, seconds: u64) -> bool {
+        crate::eventually(seconds, || async {
+            (self.count(table).await == n).then_some(())
+        })
+        .await
+        .is_some()
+    }
+
     /// Every text column of every row of `table`, for looking for data that must not be there.
     pub async fn dump(&self, table: &str) -> String {
         let rows = self
