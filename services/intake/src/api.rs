@@ -90,15 +90,24 @@ impl IntakeService for IntakeApi {
             (true, Some(last)) => page_token(last.registered_at, &last.id),
             _ => String::new(),
         };
-        let mut petitions = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let petitioners = self
-                .store
-                .petitioners(&row.id)
-                .await
-                .map_err(IntakeError::from)?;
-            petitions.push(wire::petition_to_wire(row, &petitioners));
-        }
+        // One query for the whole page's petitioners.
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let petitioners = self
+            .store
+            .petitioners_of(&ids)
+            .await
+            .map_err(IntakeError::from)?;
+        let petitions = rows
+            .iter()
+            .map(|row| {
+                let own: Vec<_> = petitioners
+                    .iter()
+                    .filter(|p| p.petition_id == row.id)
+                    .cloned()
+                    .collect();
+                wire::petition_to_wire(row, &own)
+            })
+            .collect();
         Ok(Response::new(ListPetitionsResponse {
             petitions,
             next_page_token,

@@ -75,6 +75,16 @@ impl Store {
             .await
     }
 
+    /// The petitioners of several petitions, in order.
+    pub async fn petitioners_of(&self, ids: &[String]) -> Result<Vec<petitioner::Model>, DbErr> {
+        petitioner::Entity::find()
+            .filter(petitioner::Column::PetitionId.is_in(ids.iter().cloned()))
+            .order_by_asc(petitioner::Column::PetitionId)
+            .order_by_asc(petitioner::Column::Position)
+            .all(&self.db)
+            .await
+    }
+
     pub async fn public_steps(&self, petition_id: &str) -> Result<Vec<public_step::Model>, DbErr> {
         public_step::Entity::find()
             .filter(public_step::Column::PetitionId.eq(petition_id))
