@@ -96,10 +96,9 @@ impl<H: EventHandler> EventConsumer<H> {
                 tracing::warn!(%err, "consumer: storing the offset failed; the event may be redelivered");
             }
         }
-        // Commit what was stored before leaving the group.
-        let _ = self
-            .consumer
-            .commit_consumer_state(rdkafka::consumer::CommitMode::Sync);
+        // Leaving: closing the consumer commits the stored offsets (auto-commit). Never
+        // commit_consumer_state here: it commits the consumed position, which may be ahead of what
+        // was applied, and an unapplied event would be lost.
     }
 
     /// Applies the event, retrying with backoff; false when shutdown came first.

@@ -9,6 +9,8 @@ use xinfang_events::Envelope;
 /// One record as read: its key, the event id header, and the decoded envelope.
 #[derive(Debug, Clone)]
 pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
     pub key: String,
     pub event_id_header: String,
     pub traceparent_header: String,
@@ -52,6 +54,8 @@ pub async fn read_until(
                 .unwrap_or_default()
         };
         records.push(Record {
+            partition: message.partition(),
+            offset: message.offset(),
             key: message
                 .key()
                 .map(|k| String::from_utf8_lossy(k).into_owned())
@@ -63,6 +67,30 @@ pub async fn read_until(
         });
     }
     records
+}
+
+/// The offsets consumer group `group` committed, by partition (-1: none).
+pub fn committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> Vec<i64> {
+    let probe: rdkafka::consumer::BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .create()
+        .expect("offset probe");
+    let mut list = TopicPartitionList::new();
+    for p in 0..partitions {
+        list.add_partition(topic, p);
+    }
+    let committed = probe
+        .committed_offsets(list, Duration::from_secs(5))
+        .expect("committed offsets");
+    (0..partitions)
+        .map(
+            |p| match committed.find_partition(topic, p).map(|e| e.offset()) {
+                Some(Offset::Offset(o)) => o,
+                _ => -1,
+            },
+        )
+        .collect()
 }
 
 /// Whether consumer group `group` has committed offsets up to the end of every partition.

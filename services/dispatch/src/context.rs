@@ -15,6 +15,8 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     pub reference: Arc<ReferenceData>,
     pub limits: &'a LimitSettings,
+    /// This node's region code.
+    pub node: &'a str,
 }
 
 impl Context<'_> {

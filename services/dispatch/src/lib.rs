@@ -10,6 +10,7 @@ mod entity;
 mod error;
 pub mod intake_events;
 pub mod run;
+mod steps;
 pub mod store;
 mod wire;
 
