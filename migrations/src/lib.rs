@@ -6,6 +6,7 @@
 pub mod dispatch;
 mod event_tables;
 pub mod intake;
+mod schema;
 pub mod supervision;
 
 pub use event_tables::{create_inbox, create_outbox};

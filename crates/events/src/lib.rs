@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod relay;
 pub mod sql_log;
 pub mod subscription;
+pub mod tasks;
 
 pub use envelope::{EventDraft, topic_of};
 pub use xinfang_proto::xinfang::events::v1::{Envelope, envelope::Payload};

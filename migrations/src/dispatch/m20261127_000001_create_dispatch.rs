@@ -1,4 +1,5 @@
 use crate::event_tables::{create_inbox, create_outbox};
+use crate::schema::create_index;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -60,12 +61,7 @@ impl MigrationTrait for Migration {
             ("dispatch_case_due", &["due_date"][..]),
             ("dispatch_case_region", &["region_code"][..]),
         ] {
-            let mut index = Index::create();
-            index.name(name).table("dispatch_case");
-            for col in cols {
-                index.col(*col);
-            }
-            manager.create_index(index.to_owned()).await?;
+            create_index(manager, "dispatch_case", name, cols).await?;
         }
         manager
             .create_table(
@@ -96,16 +92,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("dispatch_step_petition")
-                    .table("dispatch_step")
-                    .col("petition_id")
-                    .col("id")
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "dispatch_step",
+            "dispatch_step_petition",
+            &["petition_id", "id"],
+        )
+        .await?;
         create_inbox(manager, "dispatch").await?;
         create_outbox(manager, "dispatch").await
     }

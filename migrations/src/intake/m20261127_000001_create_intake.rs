@@ -1,4 +1,5 @@
 use crate::event_tables::create_outbox;
+use crate::schema::create_index;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -76,12 +77,7 @@ impl MigrationTrait for Migration {
             ),
             ("intake_petition_state", &["state", "registered_at"][..]),
         ] {
-            let mut index = Index::create();
-            index.name(name).table("intake_petition");
-            for col in cols {
-                index.col(*col);
-            }
-            manager.create_index(index.to_owned()).await?;
+            create_index(manager, "intake_petition", name, cols).await?;
         }
 
         manager
@@ -110,15 +106,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("intake_petitioner_id_hash")
-                    .table("intake_petitioner")
-                    .col("id_number_hash")
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "intake_petitioner",
+            "intake_petitioner_id_hash",
+            &["id_number_hash"],
+        )
+        .await?;
 
         manager
             .create_table(

@@ -1,6 +1,7 @@
 //! Intake follows dispatch's events to show the petitioner every public step (可查询、可跟踪).
 
 use crate::event_tables::create_inbox;
+use crate::schema::create_index;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -33,16 +34,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("intake_public_step_petition")
-                    .table("intake_public_step")
-                    .col("petition_id")
-                    .col("id")
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "intake_public_step",
+            "intake_public_step_petition",
+            &["petition_id", "id"],
+        )
+        .await?;
         create_inbox(manager, "intake").await
     }
 }

@@ -1,4 +1,5 @@
 use crate::event_tables::{create_inbox, create_outbox};
+use crate::schema::create_index as index;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -15,20 +16,6 @@ fn flag(name: &'static str) -> ColumnDef {
         .not_null()
         .default(false)
         .to_owned()
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    name: &str,
-    cols: &[&str],
-) -> Result<(), DbErr> {
-    let mut index = Index::create();
-    index.name(name).table(Alias::new(table));
-    for col in cols {
-        index.col(Alias::new(*col));
-    }
-    manager.create_index(index.to_owned()).await
 }
 
 #[async_trait::async_trait]

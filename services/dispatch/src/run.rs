@@ -7,6 +7,7 @@ use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use xinfang_events::tasks::EventTasks;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
@@ -29,35 +30,25 @@ pub async fn run(
         clock,
         node: settings.node.region.clone(),
     };
-    let relay = xinfang_events::relay::spawn(
-        &settings.events,
-        db.clone(),
-        SERVICE,
-        shutdown.clone().cancelled_owned(),
-    )?;
     let handler = IntakeEvents {
         reference,
         limits: settings.limits.clone(),
         clock,
         node: settings.node.region.clone(),
     };
-    let consumer = xinfang_events::subscription::spawn(
+    let events = EventTasks::start(
         &settings.events,
-        db.clone(),
+        &db,
         SERVICE,
-        "dispatch",
         &["intake"],
         handler,
-        shutdown.clone().cancelled_owned(),
-    );
+        &shutdown,
+    )?;
     let served = GrpcServer::new(Authenticator::new(&settings.auth))
         .add_service(DispatchServiceServer::new(api))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();
-    consumer.await??;
-    if let Some(relay) = relay {
-        relay.await?;
-    }
+    events.join().await?;
     Ok(served?)
 }

@@ -196,6 +196,7 @@ impl IntakeApi {
         let petition = self.petition_row(&new, &screening, &request, &digest, &code, caller, now);
         let petitioners = self.petitioner_rows(&petition.id, &new);
         let event = self.registered_event(&new, &screening, &petitioners, now);
+        let written = petitioners.clone();
         let announce = |stored: &petition::Model| {
             let audit = audit::ActiveModel {
                 id: NotSet,
@@ -225,9 +226,9 @@ impl IntakeApi {
         {
             Written::Created(stored) => {
                 tracing::info!(petition = %stored.id, case = %stored.case_number, state = %stored.state, "registered");
-                let petitioners = self.store.petitioners(&stored.id).await?;
+                // The rows just written: no need to read them back.
                 Ok(RegisterPetitionResponse {
-                    petition: Some(wire::petition_to_wire(&stored, &petitioners)),
+                    petition: Some(wire::petition_to_wire(&stored, &written)),
                     query_code: code,
                     replayed: false,
                 })

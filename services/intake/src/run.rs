@@ -7,6 +7,7 @@ use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use xinfang_events::tasks::EventTasks;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
@@ -32,33 +33,23 @@ pub async fn run(
         public_calls: PublicCallLimiter::per_minute(settings.auth.public_calls_per_minute),
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
-    let relay = xinfang_events::relay::spawn(
-        &settings.events,
-        db.clone(),
-        SERVICE,
-        shutdown.clone().cancelled_owned(),
-    )?;
     let handler = DispatchEvents {
         reference: api.reference.clone(),
     };
-    let consumer = xinfang_events::subscription::spawn(
+    let events = EventTasks::start(
         &settings.events,
-        db.clone(),
+        &db,
         SERVICE,
-        "intake",
         &["dispatch"],
         handler,
-        shutdown.clone().cancelled_owned(),
-    );
+        &shutdown,
+    )?;
     let auth = Authenticator::new(&settings.auth);
     let served = GrpcServer::new(auth)
         .add_service(IntakeServiceServer::new(api))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();
-    consumer.await??;
-    if let Some(relay) = relay {
-        relay.await?;
-    }
+    events.join().await?;
     Ok(served?)
 }

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use xinfang_events::tasks::EventTasks;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
@@ -32,12 +33,6 @@ pub async fn run(
         clock,
         node: settings.node.region.clone(),
     });
-    let relay = xinfang_events::relay::spawn(
-        &settings.events,
-        db.clone(),
-        SERVICE,
-        shutdown.clone().cancelled_owned(),
-    )?;
     let facts = Facts {
         reference,
         limits: settings.limits.clone(),
@@ -45,15 +40,14 @@ pub async fn run(
         warn_days: settings.supervision.warn_days_before,
         definitions: settings.supervision.definitions,
     };
-    let consumer = xinfang_events::subscription::spawn(
+    let events = EventTasks::start(
         &settings.events,
-        db.clone(),
-        SERVICE,
+        &db,
         SERVICE,
         &["intake", "dispatch"],
         facts,
-        shutdown.clone().cancelled_owned(),
-    );
+        &shutdown,
+    )?;
     let watching = {
         let watcher = watcher.clone();
         let stop = shutdown.clone();
@@ -65,10 +59,7 @@ pub async fn run(
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();
-    consumer.await??;
+    events.join().await?;
     watching.await?;
-    if let Some(relay) = relay {
-        relay.await?;
-    }
     Ok(served?)
 }
