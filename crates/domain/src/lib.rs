@@ -1,14 +1,19 @@
 //! The petition domain (信访) as plain Rust: every rule of `shared/design/domain.md` that needs
 //! no database, network or clock of its own. Services call it; it calls nothing.
 
+pub mod aggregate;
+pub mod case;
 pub mod clock;
 pub mod field;
 pub mod identity;
 pub mod lifecycle;
 pub mod metrics;
+pub mod petition;
 pub mod reference;
 pub mod region;
 pub mod screening;
+pub mod refusal;
 pub mod supervision;
 
 pub use field::FieldError;
+pub use refusal::{Reason, Refusal};

@@ -43,6 +43,49 @@ pub enum Action {
     Close,                // 办结: the request window passed
 }
 
+/// 信访件类型: a petition, or a people's suggestion (人民建议, Art. 29).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ItemKind {
+    #[default]
+    Petition,
+    Suggestion,
+}
+
+/// 法定途径 (Art. 31 (1)–(5)): where a matter for another procedure is redirected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatutoryRoute {
+    Litigation,      // 诉讼 / 涉法涉诉
+    Arbitration,     // 仲裁
+    Reconsideration, // 行政复议
+    Police,          // 公安
+    Discipline,      // 纪检监察
+}
+
+impl StatutoryRoute {
+    pub const ALL: [StatutoryRoute; 5] = [
+        StatutoryRoute::Litigation,
+        StatutoryRoute::Arbitration,
+        StatutoryRoute::Reconsideration,
+        StatutoryRoute::Police,
+        StatutoryRoute::Discipline,
+    ];
+
+    /// The name the code tables use (`litigation`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatutoryRoute::Litigation => "litigation",
+            StatutoryRoute::Arbitration => "arbitration",
+            StatutoryRoute::Reconsideration => "reconsideration",
+            StatutoryRoute::Police => "police",
+            StatutoryRoute::Discipline => "discipline",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
 /// An illegal step: the state it was tried in and why it cannot happen there.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot {action:?} an item that is {state:?}: {reason}")]

@@ -1,15 +1,19 @@
 //! 节假日安排: per year, the public holidays and the make-up working days (调休) of the State
-//! Council's arrangement, as data a user can edit or replace.
+//! Council's arrangement, as data a user can edit or replace. A year without its arrangement is
+//! counted on the statutory holidays alone (`statutory`) and marked provisional (暂定), so a
+//! deadline that ends there is computed, flagged and recomputed once the arrangement is loaded.
 
+use super::statutory;
 use crate::reference::{ReferenceError, Source};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{date} is outside the loaded holiday calendar (years {years}); add that year's arrangement to calendar.toml"
+    "{date} is outside the years the holiday calendar can count (1901–2099); the loaded arrangements cover {years}"
 )]
 pub struct CalendarError {
     pub date: NaiveDate,
@@ -20,6 +24,8 @@ pub struct CalendarError {
 struct Year {
     holidays: BTreeSet<NaiveDate>,
     workdays: BTreeSet<NaiveDate>,
+    /// Statutory days only: the State Council's arrangement is not loaded.
+    provisional: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -39,10 +45,16 @@ struct YearRow {
     year: Spanned<i32>,
     #[serde(default)]
     note: String,
+    /// The row lists the statutory days only, before the arrangement is published.
+    #[serde(default)]
+    provisional: bool,
     holidays: Vec<Spanned<String>>,
     #[serde(default)]
     workdays: Vec<Spanned<String>>,
 }
+
+/// How many years after the last loaded one are counted ahead on the statutory days.
+const YEARS_AHEAD: i32 = 5;
 
 impl Calendar {
     pub fn parse(source: Source<'_>) -> Result<Self, ReferenceError> {
@@ -50,7 +62,10 @@ impl Calendar {
         let mut years = BTreeMap::new();
         for row in file.year {
             let year = *row.year.get_ref();
-            let mut parsed = Year::default();
+            let mut parsed = Year {
+                provisional: row.provisional,
+                ..Year::default()
+            };
             for (list, target, what) in [
                 (&row.holidays, &mut parsed.holidays, "holiday"),
                 (&row.workdays, &mut parsed.workdays, "make-up working day"),
@@ -78,7 +93,7 @@ impl Calendar {
                     format!("{both} is both a holiday and a working day"),
                 ));
             }
-            let _ = row.note;
+            let _ = row.note; // for the people who edit the file
             if years.insert(year, parsed).is_some() {
                 return Err(source.error_at(
                     row.year.span().start,
@@ -86,19 +101,67 @@ impl Calendar {
                 ));
             }
         }
-        Ok(Self { years })
+        let mut calendar = Self { years };
+        if let Some(&last) = calendar.years.keys().next_back() {
+            for year in last + 1..=last + YEARS_AHEAD {
+                if let Some(statutory) = Self::statutory_year(year) {
+                    calendar.years.insert(year, statutory);
+                }
+            }
+        }
+        Ok(calendar)
     }
 
-    fn year(&self, date: NaiveDate) -> Result<&Year, CalendarError> {
-        self.years.get(&date.year()).ok_or_else(|| CalendarError {
-            date,
-            years: self
-                .years
-                .keys()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+    fn statutory_year(year: i32) -> Option<Year> {
+        Some(Year {
+            holidays: statutory::holidays(year)?.into_iter().collect(),
+            workdays: BTreeSet::new(),
+            provisional: true,
         })
+    }
+
+    fn year(&self, date: NaiveDate) -> Result<Cow<'_, Year>, CalendarError> {
+        if let Some(year) = self.years.get(&date.year()) {
+            return Ok(Cow::Borrowed(year));
+        }
+        Self::statutory_year(date.year())
+            .map(Cow::Owned)
+            .ok_or_else(|| CalendarError {
+                date,
+                years: self.published_years(),
+            })
+    }
+
+    fn published_years(&self) -> String {
+        self.years
+            .iter()
+            .filter(|(_, y)| !y.provisional)
+            .map(|(year, _)| year.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the days of `year` are counted without the State Council's arrangement (暂定).
+    pub fn is_provisional(&self, year: i32) -> bool {
+        self.years.get(&year).is_none_or(|y| y.provisional)
+    }
+
+    /// The last day of the last year whose arrangement is loaded.
+    pub fn published_through(&self) -> Option<NaiveDate> {
+        let last = self
+            .years
+            .iter()
+            .filter(|(_, y)| !y.provisional)
+            .map(|(year, _)| *year)
+            .next_back()?;
+        NaiveDate::from_ymd_opt(last, 12, 31)
+    }
+
+    /// The end of the loaded arrangements, if it comes within `days` of `today` (or is past):
+    /// time to add next year's arrangement.
+    pub fn ends_within(&self, today: NaiveDate, days: i64) -> Option<NaiveDate> {
+        let end = self.published_through()?;
+        ((end - today).num_days() < days).then_some(end)
     }
 
     /// A working day: a weekday that is not a holiday, or a make-up working day.
@@ -155,9 +218,30 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_date_outside_the_loaded_years_fails_clearly() {
-        let err = shipped().is_working_day(d("2031-05-01")).unwrap_err();
-        assert!(err.to_string().contains("2025, 2026, 2027"), "{err}");
+    fn a_year_without_its_arrangement_counts_the_statutory_days_only() {
+        let c = shipped();
+        assert!(c.is_provisional(2027));
+        assert!(!c.is_provisional(2026));
+        assert_eq!(c.published_through(), Some(d("2026-12-31")));
+        // 2027-02-08 (初三) is a statutory holiday, 2027-02-09 an ordinary Tuesday.
+        assert!(!c.is_working_day(d("2027-02-08")).unwrap());
+        assert!(c.is_working_day(d("2027-02-09")).unwrap());
+        // Far beyond the loaded years, the statutory days still count.
+        assert!(!c.is_working_day(d("2031-10-02")).unwrap());
+        assert!(c.is_provisional(2031));
+    }
+
+    #[test]
+    fn the_end_of_the_loaded_arrangements_is_seen_sixty_days_ahead() {
+        let c = shipped();
+        assert_eq!(c.ends_within(d("2026-11-28"), 60), Some(d("2026-12-31")));
+        assert_eq!(c.ends_within(d("2026-10-01"), 60), None);
+    }
+
+    #[test]
+    fn a_date_beyond_the_lunar_tables_fails_clearly() {
+        let err = shipped().is_working_day(d("2150-05-04")).unwrap_err();
+        assert!(err.to_string().contains("2025, 2026"), "{err}");
     }
 
     #[test]

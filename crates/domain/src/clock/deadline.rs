@@ -1,7 +1,7 @@
 //! Limits, pauses, extensions and the due dates they make, each with its explanation.
 
 use super::calendar::{Calendar, CalendarError};
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +61,44 @@ pub struct Pause {
     pub end: NaiveDate,
 }
 
+/// The statutory limits of a node, as configured; each names its length and unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub triage: Limit,
+    pub acceptance: Limit,
+    pub objection: Limit,
+    pub handling: Limit,
+    pub review_window: Limit,
+    pub review_decision: Limit,
+    pub re_examination_window: Limit,
+    pub re_examination_decision: Limit,
+    pub evaluation_window: Limit,
+    pub order_reply: Limit,
+    /// One extension of the handling limit, at most this many calendar days (Art. 34).
+    pub extension_cap_days: u32,
+}
+
+impl Default for Limits {
+    /// The limits of the 信访工作条例, and the [default] 30-day evaluation window and 5 working
+    /// days for the reply to a supervision order.
+    fn default() -> Self {
+        let days = |name, n| Limit::new(name, n, LimitUnit::CalendarDays);
+        Self {
+            triage: days("triage", 15),
+            acceptance: days("acceptance", 15),
+            objection: Limit::new("objection", 5, LimitUnit::WorkingDays),
+            handling: days("handling", 60),
+            review_window: days("review_window", 30),
+            review_decision: days("review_decision", 30),
+            re_examination_window: days("re_examination_window", 30),
+            re_examination_decision: days("re_examination_decision", 30),
+            evaluation_window: days("evaluation_window", 30),
+            order_reply: Limit::new("order_reply", 5, LimitUnit::WorkingDays),
+            extension_cap_days: 30,
+        }
+    }
+}
+
 /// A due date with everything it was computed from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
@@ -72,11 +110,47 @@ pub struct Deadline {
     pub raw_due: NaiveDate,
     pub due: NaiveDate,
     pub explanation: String,
+    /// Counted through a year whose holiday arrangement is not loaded (暂定): recomputed when it
+    /// is.
+    #[serde(default)]
+    pub provisional: bool,
 }
 
-fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
+impl Deadline {
+    /// The same limit from the same trigger, counted again (a new calendar, new pauses).
+    pub fn recompute(
+        &self,
+        calendar: &Calendar,
+        pauses: &[Pause],
+    ) -> Result<Deadline, CalendarError> {
+        due_date(
+            calendar,
+            &self.limit,
+            self.trigger,
+            pauses,
+            self.extension_days,
+        )
+    }
+}
+
+fn add_days(date: NaiveDate, days: u64) -> Result<NaiveDate, CalendarError> {
     date.checked_add_days(Days::new(days))
-        .expect("dates far from the end of time")
+        .ok_or_else(|| CalendarError {
+            date,
+            years: String::new(),
+        })
+}
+
+/// The part of each pause that lies after `trigger`: only days after it count in its limit.
+fn after_trigger(pauses: &[Pause], trigger: NaiveDate) -> Vec<Pause> {
+    pauses
+        .iter()
+        .filter(|p| p.end > trigger)
+        .map(|p| Pause {
+            start: p.start.max(trigger.succ_opt().unwrap_or(trigger)),
+            ..p.clone()
+        })
+        .collect()
 }
 
 /// The due date of `limit` triggered on `trigger`, with pauses and an extension (calendar days).
@@ -87,6 +161,7 @@ pub fn due_date(
     pauses: &[Pause],
     extension_days: u32,
 ) -> Result<Deadline, CalendarError> {
+    let pauses = &after_trigger(pauses, trigger);
     let mut notes = vec![format!(
         "{}期限{}{}，自{}次日起算",
         limit.label(),
@@ -103,7 +178,7 @@ pub fn due_date(
             let raw = add_days(
                 trigger,
                 u64::from(limit.days) + u64::from(extension_days) + paused,
-            );
+            )?;
             (raw, calendar.next_working_day(raw)?)
         }
         LimitUnit::WorkingDays => {
@@ -114,7 +189,7 @@ pub fn due_date(
             let mut remaining = u64::from(limit.days) + u64::from(extension_days) + paused;
             let mut date = trigger;
             while remaining > 0 {
-                date = add_days(date, 1);
+                date = add_days(date, 1)?;
                 if calendar.is_working_day(date)? {
                     remaining -= 1;
                 }
@@ -136,6 +211,13 @@ pub fn due_date(
     } else {
         notes.push(format!("期满日 {raw_due} 为休息日，顺延至 {due}"));
     }
+    let provisional = (trigger.year()..=due.year()).any(|y| calendar.is_provisional(y));
+    if provisional {
+        notes.push(format!(
+            "暂定：{}年节假日安排未载入，按法定节假日计算，载入后重算",
+            due.year()
+        ));
+    }
     Ok(Deadline {
         limit: limit.clone(),
         trigger,
@@ -144,6 +226,7 @@ pub fn due_date(
         raw_due,
         due,
         explanation: notes.join("；"),
+        provisional,
     })
 }
 
@@ -158,7 +241,7 @@ fn working_days_in(calendar: &Calendar, p: &Pause) -> Result<u64, CalendarError>
         if calendar.is_working_day(date)? {
             n += 1;
         }
-        date = add_days(date, 1);
+        date = add_days(date, 1)?;
     }
     Ok(n)
 }
@@ -327,21 +410,28 @@ mod tests {
         assert_eq!(ext.check(false, 0), Err(ExtensionError::Empty));
     }
 
-    fn trigger() -> impl Strategy<Value = NaiveDate> {
-        (0u64..600).prop_map(|n| add_days(d("2025-01-01"), n))
+    fn day(from: &str, n: u64) -> NaiveDate {
+        add_days(d(from), n).unwrap()
     }
 
-    fn pauses() -> impl Strategy<Value = Vec<Pause>> {
-        prop::collection::vec((1u64..40, 0u64..10), 0..3).prop_map(|spans| {
-            spans
-                .into_iter()
-                .map(|(offset, len)| Pause {
-                    reason: "听证".into(),
-                    start: add_days(d("2025-02-01"), offset),
-                    end: add_days(d("2025-02-01"), offset + len),
-                })
-                .collect()
-        })
+    fn trigger() -> impl Strategy<Value = NaiveDate> {
+        (0u64..900).prop_map(|n| day("2025-01-01", n))
+    }
+
+    /// Pauses after a trigger, as offsets from it.
+    fn pauses() -> impl Strategy<Value = Vec<(u64, u64)>> {
+        prop::collection::vec((1u64..40, 0u64..10), 0..3)
+    }
+
+    fn pauses_after(t: NaiveDate, spans: &[(u64, u64)]) -> Vec<Pause> {
+        spans
+            .iter()
+            .map(|(offset, len)| Pause {
+                reason: "听证".into(),
+                start: add_days(t, *offset).unwrap(),
+                end: add_days(t, offset + len).unwrap(),
+            })
+            .collect()
     }
 
     proptest! {
@@ -357,17 +447,39 @@ mod tests {
             let c = shipped();
             let deadline = due_date(&c, &cal(days), t, &[], 0).unwrap();
             prop_assert!(c.is_working_day(deadline.due).unwrap());
-            prop_assert!(deadline.due >= add_days(t, u64::from(days)));
+            prop_assert!(deadline.due >= add_days(t, u64::from(days)).unwrap());
         }
 
         #[test]
-        fn pauses_add_exactly_their_length_and_never_make_it_earlier(t in trigger(), days in 1u32..90, ps in pauses()) {
+        fn pauses_add_exactly_their_length_and_never_make_it_earlier(t in trigger(), days in 1u32..90, spans in pauses()) {
             let c = shipped();
+            let ps = pauses_after(t, &spans);
             let without = due_date(&c, &cal(days), t, &[], 0).unwrap();
             let with = due_date(&c, &cal(days), t, &ps, 0).unwrap();
             let length: u64 = ps.iter().map(calendar_length).sum();
-            prop_assert_eq!(with.raw_due, add_days(without.raw_due, length));
+            prop_assert_eq!(with.raw_due, add_days(without.raw_due, length).unwrap());
             prop_assert!(with.due >= without.due);
+        }
+
+        #[test]
+        fn days_of_a_pause_before_the_trigger_do_not_count(t in trigger(), days in 1u32..90) {
+            let c = shipped();
+            let earlier = Pause {
+                reason: "鉴定".into(),
+                start: t.checked_sub_days(Days::new(10)).unwrap(),
+                end: t,
+            };
+            let without = due_date(&c, &cal(days), t, &[], 0).unwrap();
+            let with = due_date(&c, &cal(days), t, &[earlier], 0).unwrap();
+            prop_assert_eq!(with.due, without.due);
+        }
+
+        #[test]
+        fn a_deadline_is_provisional_exactly_when_it_reaches_a_year_without_its_arrangement(t in trigger(), days in 1u32..90) {
+            let c = shipped();
+            let deadline = due_date(&c, &cal(days), t, &[], 0).unwrap();
+            prop_assert_eq!(deadline.provisional, deadline.due.year() >= 2027);
+            prop_assert_eq!(deadline.explanation.contains("暂定"), deadline.provisional);
         }
     }
 }

@@ -1,7 +1,7 @@
-//! 督查督办 — when the watcher acts on an item (domain.md, Supervision): a warning some days
-//! before a limit ends, an overdue mark (and a supervision order) the day after it ended, and the
-//! end of the evaluation window. Each happens once per due date: a changed deadline (an
-//! extension) is watched anew, a restart repeats nothing.
+//! When the watcher acts on an item's clock: a warning some days before a limit ends, an overdue
+//! mark (and a supervision order) the day after it ended, and the end of the evaluation window.
+//! Each happens once per due date: a changed deadline (an extension) is watched anew, a restart
+//! repeats nothing.
 
 use chrono::{Days, NaiveDate};
 

@@ -1,0 +1,10 @@
+//! 督查督办 (domain.md, Supervision): the watched item — an item's clock and the facts its
+//! metrics count — and the supervision order (督办单) to an organ that let a limit pass.
+
+pub mod item;
+pub mod order;
+mod watch;
+
+pub use item::{Due, Fact, Item, ItemCommand, ItemContext, ItemEvent};
+pub use order::{Order, OrderCommand, OrderContext, OrderEvent, Reply};
+pub use watch::{Checks, Watched};
