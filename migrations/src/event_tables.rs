@@ -106,3 +106,147 @@ pub async fn create_inbox(manager: &SchemaManager<'_>, service: &str) -> Result<
         )
         .await
 }
+
+/// The write path's outbox (architecture.md, The write path): rows keyed by the Kafka message
+/// key (`message_key`, the petition) and numbered by their aggregate's version in its `stream`
+/// (`case/<id>`), which the version guard keeps unique; a row the broker can never take is
+/// parked with its reason instead of blocking the relay.
+pub async fn upgrade_outbox(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    let outbox = format!("{service}_outbox");
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Alias::new(&outbox))
+                .rename_column("aggregate_id", "message_key")
+                .to_owned(),
+        )
+        .await?;
+    crate::schema::add_column(
+        manager,
+        &outbox,
+        ColumnDef::new("stream")
+            .string()
+            .not_null()
+            .default("")
+            .to_owned(),
+    )
+    .await?;
+    crate::schema::add_column(
+        manager,
+        &outbox,
+        ColumnDef::new("parked_reason").text().null().to_owned(),
+    )
+    .await?;
+    // Rows written before carry their petition's per-producer numbering: their own stream.
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "UPDATE {outbox} SET stream = message_key WHERE stream = ''"
+        ))
+        .await?;
+    manager
+        .drop_index(
+            Index::drop()
+                .name(format!("{outbox}_aggregate_sequence"))
+                .table(Alias::new(&outbox))
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name(format!("{outbox}_stream_sequence"))
+                .table(Alias::new(&outbox))
+                .col("stream")
+                .col("sequence")
+                .unique()
+                .to_owned(),
+        )
+        .await
+}
+
+/// A consumer's parked events (dead letters): an event that can never apply, with the reason,
+/// kept until it is replayed once the cause is fixed.
+pub async fn create_parked(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    let parked = format!("{service}_parked");
+    manager
+        .create_table(
+            Table::create()
+                .table(Alias::new(&parked))
+                .col(
+                    ColumnDef::new("id")
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new("consumer").string().not_null())
+                .col(ColumnDef::new("event_id").string().not_null())
+                .col(ColumnDef::new("topic").string().not_null())
+                .col(ColumnDef::new("position").string().not_null())
+                .col(ColumnDef::new("event_type").string().not_null())
+                .col(ColumnDef::new("message_key").string().not_null())
+                .col(ColumnDef::new("payload").blob().not_null())
+                .col(ColumnDef::new("reason").text().not_null())
+                .col(
+                    ColumnDef::new("parked_at")
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new("replayed_at")
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name(format!("{parked}_event"))
+                .table(Alias::new(&parked))
+                .col("consumer")
+                .col("event_id")
+                .unique()
+                .to_owned(),
+        )
+        .await
+}
+
+/// The audit log: one append-only row per event of each aggregate.
+pub async fn create_audit(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    let audit = format!("{service}_audit");
+    manager
+        .create_table(
+            Table::create()
+                .table(Alias::new(&audit))
+                .col(
+                    ColumnDef::new("id")
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new("occurred_at")
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(ColumnDef::new("actor").string().not_null())
+                .col(ColumnDef::new("org_unit").string().not_null())
+                .col(ColumnDef::new("action").string().not_null())
+                .col(ColumnDef::new("aggregate").string().not_null())
+                .col(crate::schema::version())
+                .col(ColumnDef::new("detail").text().not_null())
+                .to_owned(),
+        )
+        .await?;
+    crate::schema::create_index(
+        manager,
+        &audit,
+        &format!("{audit}_aggregate"),
+        &["aggregate", "version"],
+    )
+    .await
+}

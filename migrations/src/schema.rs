@@ -16,3 +16,29 @@ pub async fn create_index(
     }
     manager.create_index(index.to_owned()).await
 }
+
+/// Adds `column` to `table` (one ALTER per statement: SQLite takes no more).
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: ColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Alias::new(table))
+                .add_column(column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// The version column of an aggregate's row: how many events it has had (the write path guards
+/// every update with it).
+pub fn version() -> ColumnDef {
+    ColumnDef::new("version")
+        .big_integer()
+        .not_null()
+        .default(0)
+        .to_owned()
+}

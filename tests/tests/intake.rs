@@ -4,7 +4,7 @@
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement};
 use std::time::Duration;
 use tonic::Code;
-use xinfang_events::consumer::{EventConsumer, EventHandler};
+use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
 use xinfang_events::relay::Relay;
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::xinfang::intake::v1::*;
@@ -268,7 +268,11 @@ async fn a_repeat_petition_is_linked_and_a_terminated_matter_is_not_accepted_aga
 struct Probe;
 
 impl EventHandler for Probe {
-    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> anyhow::Result<()> {
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
         txn.execute_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
             "INSERT INTO probe_effect (petition_id, event_id) VALUES ($1, $2)",

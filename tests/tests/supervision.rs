@@ -29,7 +29,7 @@ async fn broker() -> Broker {
 
 async fn events_of(db: &TestDatabase, petition: &str, event_type: &str) -> i64 {
     db.count(&format!(
-        "supervision_outbox WHERE aggregate_id = '{petition}' AND event_type = '{event_type}'"
+        "supervision_outbox WHERE message_key = '{petition}' AND event_type = '{event_type}'"
     ))
     .await
 }

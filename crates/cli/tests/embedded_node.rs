@@ -157,7 +157,7 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         .query_one_raw(sea_orm::Statement::from_string(
             db.get_database_backend(),
             format!(
-                "SELECT COUNT(*) AS n FROM intake_outbox WHERE aggregate_id = '{}'",
+                "SELECT COUNT(*) AS n FROM intake_outbox WHERE message_key = '{}'",
                 registered.id
             ),
         ))

@@ -53,6 +53,25 @@ pub enum PauseKind {
 }
 
 impl PauseKind {
+    pub const ALL: [PauseKind; 3] = [
+        PauseKind::Hearing,
+        PauseKind::Appraisal,
+        PauseKind::Inspection,
+    ];
+
+    /// The stable name stored in databases and events (`hearing`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseKind::Hearing => "hearing",
+            PauseKind::Appraisal => "appraisal",
+            PauseKind::Inspection => "inspection",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             PauseKind::Hearing => "听证",
@@ -285,8 +304,10 @@ pub enum CaseEvent {
     ExtensionDecided {
         approved: bool,
         days: u32,
-        /// The organ's reason when approved, the approver's when refused.
-        reason: String,
+        /// The organ's reason for the request.
+        requested_for: String,
+        /// The approver's note (why not, when refused).
+        note: String,
         handling: Option<Deadline>,
     },
     Answered {
@@ -932,15 +953,18 @@ fn decide_extension(
     reason: String,
 ) -> Result<CaseEvent, Refusal> {
     ctx.ensure_approver(case)?;
-    let request = case
-        .extension_request
-        .as_ref()
-        .ok_or_else(|| Refusal::new(Reason::NoExtensionPending, "no extension request is waiting"))?;
+    let request = case.extension_request.as_ref().ok_or_else(|| {
+        Refusal::new(
+            Reason::NoExtensionPending,
+            "no extension request is waiting",
+        )
+    })?;
     if !approved {
         return Ok(CaseEvent::ExtensionDecided {
             approved,
             days: request.days,
-            reason,
+            requested_for: request.reason.clone(),
+            note: reason,
             handling: None,
         });
     }
@@ -957,7 +981,8 @@ fn decide_extension(
     Ok(CaseEvent::ExtensionDecided {
         approved,
         days: request.days,
-        reason: request.reason.clone(),
+        requested_for: request.reason.clone(),
+        note: reason,
         handling: Some(handling),
     })
 }

@@ -30,3 +30,26 @@ impl fmt::Display for FieldError {
         write!(f, "{}: {}", self.field, self.message)
     }
 }
+
+/// Collects every field error of a request, so the caller learns all of them at once.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value, or None with its field errors kept.
+    pub fn take<T>(&mut self, parsed: Result<T, crate::Refusal>) -> Option<T> {
+        parsed.map_err(|r| self.0.extend(r.fields)).ok()
+    }
+
+    /// The request's value when no field was wrong, else every field error.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, crate::Refusal> {
+        match (self.0.is_empty(), value()) {
+            (true, Some(value)) => Ok(value),
+            _ => Err(crate::Refusal::invalid(self.0)),
+        }
+    }
+}

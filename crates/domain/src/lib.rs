@@ -10,9 +10,9 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod petition;
 pub mod reference;
+pub mod refusal;
 pub mod region;
 pub mod screening;
-pub mod refusal;
 pub mod supervision;
 
 pub use field::FieldError;

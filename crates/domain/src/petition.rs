@@ -117,6 +117,7 @@ pub struct PublicStep {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Petition {
+    pub case_number: String,
     pub state: State,
     pub registering_unit: String,
     pub region: String,
@@ -126,6 +127,8 @@ pub struct Petition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PetitionCommand {
     Register {
+        /// The next number of the node and year (`340100-2026-000001`).
+        case_number: String,
         registration: Box<Registration>,
         receipt: Receipt,
         at: DateTime<Utc>,
@@ -136,6 +139,7 @@ pub enum PetitionCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PetitionEvent {
     Registered {
+        case_number: String,
         registration: Box<Registration>,
         receipt: Receipt,
         screening: Screening,
@@ -168,6 +172,7 @@ impl Aggregate for Petition {
             (
                 None,
                 PetitionCommand::Register {
+                    case_number,
                     registration,
                     receipt,
                     at,
@@ -191,6 +196,7 @@ impl Aggregate for Petition {
                     ctx.policy,
                 );
                 Ok(vec![PetitionEvent::Registered {
+                    case_number,
                     registration,
                     receipt,
                     screening,
@@ -216,12 +222,14 @@ impl Aggregate for Petition {
             (
                 None,
                 PetitionEvent::Registered {
+                    case_number,
                     registration,
                     screening,
                     at,
                     ..
                 },
             ) => Some(Petition {
+                case_number: case_number.clone(),
                 state: screening.disposition.state(),
                 registering_unit: registration.registering_unit.code.clone(),
                 region: registration.region.to_string(),
@@ -303,6 +311,7 @@ mod tests {
         Petition::decide(
             None,
             PetitionCommand::Register {
+                case_number: "340100-2026-000001".into(),
                 registration: Box::new(registration("11010519491231002X")),
                 receipt: Receipt {
                     idempotency_key: "k".into(),

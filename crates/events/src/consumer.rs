@@ -1,17 +1,64 @@
-//! A Kafka consumer that applies each event exactly once in effect: the handler's changes and the
-//! inbox row commit together, and the offset is stored only after that commit. A redelivered
-//! event finds its inbox row and changes nothing; a handler failure retries the same event, so a
-//! petition's events are never applied out of order.
+//! Applying events exactly once in effect, whichever log they come from (Kafka or the embedded
+//! SQL log): the handler's changes and the inbox row commit together, and the position (offset,
+//! cursor) moves only after that commit. A redelivered event finds its inbox row and changes
+//! nothing. A failure is either transient — the same event is tried again with backoff, so a
+//! petition's events never apply out of order — or permanent: the event is parked with its
+//! reason (`parked`), logged at ERROR and counted, and the partition goes on.
 
 use crate::inbox;
+use crate::parked::{self, Delivery};
 use prost::Message as _;
 use rdkafka::Message;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tracing::Instrument;
 use xinfang_proto::xinfang::events::v1::Envelope;
+
+/// Why an event did not apply.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The event can never apply as it is (a reference that does not exist, a date the calendar
+    /// cannot answer, data the database refuses): park it with this reason.
+    #[error("{0}")]
+    Permanent(String),
+    /// Worth trying again: the database is away, a concurrent change won.
+    #[error(transparent)]
+    Transient(anyhow::Error),
+}
+
+impl From<DbErr> for HandlerError {
+    fn from(err: DbErr) -> Self {
+        if refused_by_the_database(&err) {
+            HandlerError::Permanent(format!("the database refuses the change: {err}"))
+        } else {
+            HandlerError::Transient(err.into())
+        }
+    }
+}
+
+/// Errors that say the data itself is wrong, not that the database is away: PostgreSQL's data
+/// exceptions (22…) and integrity violations (23…), SQLite's constraint, too-big and mismatch
+/// errors, and rows that do not decode.
+fn refused_by_the_database(err: &DbErr) -> bool {
+    match err {
+        DbErr::Type(_) | DbErr::Json(_) | DbErr::AttrNotSet(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| {
+                code.starts_with("22")
+                    || code.starts_with("23")
+                    || matches!(
+                        code.as_ref(),
+                        "18" | "19" | "20" | "275" | "531" | "787" | "1555" | "2067"
+                    )
+            }),
+        _ => false,
+    }
+}
 
 /// What a consuming service does with one event, inside the transaction that records it.
 pub trait EventHandler: Send + Sync {
@@ -19,7 +66,153 @@ pub trait EventHandler: Send + Sync {
         &self,
         txn: &DatabaseTransaction,
         envelope: &Envelope,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// What became of one delivered event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Applied before (a redelivery): nothing changed.
+    Duplicate,
+    Parked,
+    /// Shutdown came first; the event was not applied and will be delivered again.
+    Interrupted,
+}
+
+/// One consumer's side of the log: its service (whose inbox and parked tables it writes), its
+/// name, the handler, and how many events it parked since it started.
+pub(crate) struct Applier<'h, H> {
+    pub db: &'h DatabaseConnection,
+    pub service: &'h str,
+    pub group: &'h str,
+    pub handler: &'h H,
+    pub parked: &'h AtomicU64,
+}
+
+/// How the log's position moves past an event: Kafka stores the offset itself after the
+/// commit; the SQL log's cursor row moves in the event's transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Advance<'a> {
+    Offset,
+    Cursor { source: &'a str, id: i64 },
+}
+
+impl<H: EventHandler> Applier<'_, H> {
+    /// Applies one delivered event (or parks it), moving the log's position in the same
+    /// transaction; retries transient failures until `shutdown`.
+    pub async fn deliver<S: Future<Output = ()>>(
+        &self,
+        delivery: &Delivery<'_>,
+        advance: Advance<'_>,
+        shutdown: &mut std::pin::Pin<&mut S>,
+    ) -> Outcome {
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let attempt = match Envelope::decode(delivery.payload) {
+                Ok(envelope) => self.apply(&envelope, delivery, advance).await,
+                Err(err) => Err(HandlerError::Permanent(format!("undecodable event: {err}"))),
+            };
+            let failure = match attempt {
+                Ok(outcome) => return outcome,
+                Err(HandlerError::Permanent(reason)) => {
+                    match self.park(delivery, &reason, advance).await {
+                        Ok(()) => return Outcome::Parked,
+                        Err(err) => format!("parking failed: {err}"),
+                    }
+                }
+                Err(HandlerError::Transient(err)) => err.to_string(),
+            };
+            tracing::warn!(group = %self.group, error = %failure, "consumer: applying failed, retrying");
+            tokio::select! {
+                _ = shutdown.as_mut() => return Outcome::Interrupted,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    async fn advance(&self, txn: &DatabaseTransaction, advance: Advance<'_>) -> Result<(), DbErr> {
+        match advance {
+            Advance::Offset => Ok(()),
+            Advance::Cursor { source, id } => {
+                crate::sql_log::set_cursor(txn, self.service, self.group, source, id).await
+            }
+        }
+    }
+
+    async fn apply(
+        &self,
+        envelope: &Envelope,
+        delivery: &Delivery<'_>,
+        advance: Advance<'_>,
+    ) -> Result<Outcome, HandlerError> {
+        let span = tracing::info_span!("consume", group = %self.group, event = %envelope.event_type, petition = %envelope.petition_id);
+        let trace = [
+            ("traceparent".to_owned(), envelope.traceparent.clone()),
+            ("tracestate".to_owned(), envelope.tracestate.clone()),
+        ]
+        .into_iter()
+        .collect();
+        xinfang_platform::telemetry::continue_trace(&span, &trace);
+        async {
+            let txn = self.db.begin().await?;
+            let fresh = inbox::record(
+                &txn,
+                self.service,
+                self.group,
+                &envelope.event_id,
+                delivery.topic,
+            )
+            .await?;
+            if fresh && let Err(err) = self.handler.apply(&txn, envelope).await {
+                txn.rollback().await?;
+                return Err(err);
+            }
+            self.advance(&txn, advance).await?;
+            txn.commit().await?;
+            Ok(if fresh {
+                Outcome::Applied
+            } else {
+                tracing::debug!(event = %envelope.event_id, "consumer: already applied");
+                Outcome::Duplicate
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn park(
+        &self,
+        delivery: &Delivery<'_>,
+        reason: &str,
+        advance: Advance<'_>,
+    ) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        if let Ok(envelope) = Envelope::decode(delivery.payload) {
+            inbox::record(
+                &txn,
+                self.service,
+                self.group,
+                &envelope.event_id,
+                delivery.topic,
+            )
+            .await?;
+        }
+        parked::park(&txn, self.service, self.group, delivery, reason).await?;
+        self.advance(&txn, advance).await?;
+        txn.commit().await?;
+        let count = self.parked.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::error!(
+            group = %self.group,
+            topic = %delivery.topic,
+            position = %delivery.position,
+            %reason,
+            parked_since_start = count,
+            "consumer: event parked; the log goes on (xinfang events parked / replay)"
+        );
+        Ok(())
+    }
 }
 
 pub struct EventConsumer<H> {
@@ -30,6 +223,7 @@ pub struct EventConsumer<H> {
     group: String,
     consumer: StreamConsumer,
     handler: H,
+    parked: AtomicU64,
 }
 
 impl<H: EventHandler> EventConsumer<H> {
@@ -49,12 +243,20 @@ impl<H: EventHandler> EventConsumer<H> {
             group: group.to_owned(),
             consumer,
             handler,
+            parked: AtomicU64::new(0),
         })
     }
 
     /// Consumes until `shutdown` completes.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let applier = Applier {
+            db: &self.db,
+            service: &self.service,
+            group: &self.group,
+            handler: &self.handler,
+            parked: &self.parked,
+        };
         loop {
             let message = tokio::select! {
                 _ = &mut shutdown => break,
@@ -68,29 +270,20 @@ impl<H: EventHandler> EventConsumer<H> {
                     continue;
                 }
             };
-            let topic = message.topic().to_owned();
-            match Envelope::decode(message.payload().unwrap_or_default()) {
-                Ok(envelope) => {
-                    let span = tracing::info_span!("consume", group = %self.group, event = %envelope.event_type, petition = %envelope.petition_id);
-                    let trace = [
-                        ("traceparent".to_owned(), envelope.traceparent.clone()),
-                        ("tracestate".to_owned(), envelope.tracestate.clone()),
-                    ]
-                    .into_iter()
-                    .collect();
-                    xinfang_platform::telemetry::continue_trace(&span, &trace);
-                    // Retry the same event until it applies: skipping would break the order.
-                    let applied = self
-                        .apply_until_done(&topic, &envelope, &mut shutdown)
-                        .instrument(span)
-                        .await;
-                    if !applied {
-                        return;
-                    }
-                }
-                Err(err) => {
-                    tracing::error!(group = %self.group, %topic, offset = message.offset(), %err, "consumer: undecodable event skipped");
-                }
+            let delivery = Delivery {
+                topic: message.topic(),
+                position: format!(
+                    "partition {} offset {}",
+                    message.partition(),
+                    message.offset()
+                ),
+                payload: message.payload().unwrap_or_default(),
+            };
+            let outcome = applier
+                .deliver(&delivery, Advance::Offset, &mut shutdown)
+                .await;
+            if outcome == Outcome::Interrupted {
+                break;
             }
             if let Err(err) = self.consumer.store_offset_from_message(&message) {
                 tracing::warn!(%err, "consumer: storing the offset failed; the event may be redelivered");
@@ -99,37 +292,5 @@ impl<H: EventHandler> EventConsumer<H> {
         // Leaving: closing the consumer commits the stored offsets (auto-commit). Never
         // commit_consumer_state here: it commits the consumed position, which may be ahead of what
         // was applied, and an unapplied event would be lost.
-    }
-
-    /// Applies the event, retrying with backoff; false when shutdown came first.
-    async fn apply_until_done(
-        &self,
-        topic: &str,
-        envelope: &Envelope,
-        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-    ) -> bool {
-        let mut backoff = Duration::from_millis(200);
-        while let Err(err) = self.apply_once(topic, envelope).await {
-            tracing::warn!(%err, "consumer: applying failed, retrying");
-            tokio::select! {
-                _ = shutdown.as_mut() => return false,
-                _ = tokio::time::sleep(backoff) => {}
-            }
-            backoff = (backoff * 2).min(Duration::from_secs(10));
-        }
-        true
-    }
-
-    /// Applies one event with its inbox row in one transaction. Returns whether it was new.
-    pub async fn apply_once(&self, topic: &str, envelope: &Envelope) -> anyhow::Result<bool> {
-        let txn = self.db.begin().await?;
-        if !inbox::record(&txn, &self.service, &self.group, &envelope.event_id, topic).await? {
-            txn.rollback().await?;
-            tracing::debug!(event = %envelope.event_id, "consumer: already applied");
-            return Ok(false);
-        }
-        self.handler.apply(&txn, envelope).await?;
-        txn.commit().await?;
-        Ok(true)
     }
 }

@@ -33,6 +33,11 @@ impl EventDraft {
         }
     }
 
+    pub fn by_actor(mut self, actor: Actor) -> Self {
+        self.actor = Some(actor);
+        self
+    }
+
     pub fn by(mut self, caller: Option<&Caller>) -> Self {
         self.actor = caller.map(|c| Actor {
             user_id: c.user_id.clone(),
@@ -42,8 +47,9 @@ impl EventDraft {
         self
     }
 
-    /// The envelope with its per-petition `sequence`, stamped with the current trace context.
-    pub fn into_envelope(self, node: &str, sequence: u64) -> Envelope {
+    /// The envelope of version `sequence` of `aggregate`, stamped with the current trace
+    /// context.
+    pub fn into_envelope(self, node: &str, aggregate: &str, sequence: u64) -> Envelope {
         let trace = xinfang_platform::telemetry::current_trace_context();
         Envelope {
             event_id: uuid::Uuid::now_v7().to_string(),
@@ -55,6 +61,7 @@ impl EventDraft {
             traceparent: trace.get("traceparent").cloned().unwrap_or_default(),
             tracestate: trace.get("tracestate").cloned().unwrap_or_default(),
             actor: self.actor,
+            aggregate: aggregate.to_owned(),
             payload: Some(self.payload),
         }
     }
@@ -83,6 +90,8 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::CompletionReported(_) => "CompletionReported",
         Payload::CaseTransferred(_) => "CaseTransferred",
         Payload::SuggestionDecided(_) => "SuggestionDecided",
+        Payload::ClockPaused(_) => "ClockPaused",
+        Payload::ClockResumed(_) => "ClockResumed",
         Payload::DeadlineWarned(_) => "DeadlineWarned",
         Payload::DeadlineOverdue(_) => "DeadlineOverdue",
         Payload::SupervisionOrderIssued(_) => "SupervisionOrderIssued",

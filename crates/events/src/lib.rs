@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod inbox;
 pub mod kafka;
 pub mod outbox;
+pub mod parked;
 pub mod relay;
 pub mod sql_log;
 pub mod subscription;

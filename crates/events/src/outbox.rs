@@ -1,45 +1,42 @@
 //! The transactional outbox: an event row written in the same transaction as the state change it
-//! announces, numbered per petition without gaps.
+//! announces, numbered by the version of the aggregate that changed (so two writers never
+//! collide: the version guard lets only one of them commit).
 
 use crate::envelope::{EventDraft, topic_of};
 use chrono::Utc;
 use prost::Message;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DbErr};
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 pub fn table(service: &str) -> Alias {
     Alias::new(format!("{service}_outbox"))
 }
 
-/// Appends the event to `service`'s outbox inside `txn` and returns the envelope as written.
+/// Where an event row belongs: the aggregate's stream (`case/<id>`) and its version there.
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub stream: String,
+    pub sequence: u64,
+}
+
+/// Appends the event to `service`'s outbox inside the caller's transaction and returns the
+/// envelope as written.
 pub async fn append(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     service: &str,
     node: &str,
+    position: Position,
     draft: EventDraft,
 ) -> Result<Envelope, DbErr> {
-    let last = Query::select()
-        .expr_as(
-            Func::coalesce([Func::max(Expr::col("sequence")).into(), Expr::val(0i64)]),
-            "last",
-        )
-        .from(table(service))
-        .and_where(Expr::col("aggregate_id").eq(draft.petition_id.as_str()))
-        .to_owned();
-    let last: i64 = txn
-        .query_one(&last)
-        .await?
-        .map(|row| row.try_get::<i64>("", "last"))
-        .transpose()?
-        .unwrap_or(0);
-    let envelope = draft.into_envelope(node, last as u64 + 1);
+    let envelope = draft.into_envelope(node, &position.stream, position.sequence);
     let insert = Query::insert()
         .into_table(table(service))
         .columns([
             "event_id",
             "topic",
-            "aggregate_id",
+            "message_key",
+            "stream",
             "sequence",
             "event_type",
             "payload",
@@ -49,7 +46,8 @@ pub async fn append(
             envelope.event_id.clone().into(),
             topic_of(service).into(),
             envelope.petition_id.clone().into(),
-            (envelope.sequence as i64).into(),
+            position.stream.into(),
+            (position.sequence as i64).into(),
             envelope.event_type.clone().into(),
             envelope.encode_to_vec().into(),
             Utc::now().into(),

@@ -2,7 +2,10 @@
 //! them sent, all inside one transaction that also renews the relay's lease. Only the holder of
 //! the lease relays (one active relay per service); a batch stops at the first failed delivery
 //! instead of skipping ahead; a relay that dies before marking leaves its rows unsent, so they
-//! are published again and consumers' inboxes drop the duplicates.
+//! are published again and consumers' inboxes drop the duplicates. After a failed batch the relay
+//! starts from a fresh producer (one that outlived a broker outage may never recover). A row the
+//! broker can never take (too large, malformed) is parked with its reason, logged at ERROR and
+//! listed by `xinfang events parked`, so that it cannot block every row behind it.
 
 use crate::envelope::topic_of;
 use crate::outbox;
@@ -37,7 +40,7 @@ pub struct Relay {
 
 struct Row {
     id: i64,
-    aggregate_id: String,
+    message_key: String,
     event_id: String,
     event_type: String,
     payload: Vec<u8>,
@@ -49,7 +52,10 @@ pub struct ClaimedBatch<'r> {
     relay: &'r Relay,
     txn: DatabaseTransaction,
     rows: Vec<Row>,
-    published: usize,
+    /// Rows delivered, by index.
+    delivered: Vec<usize>,
+    /// Rows the broker can never take, by index, with the reason.
+    unpublishable: Vec<(usize, String)>,
 }
 
 /// Starts `service`'s relay when the node's events go to Kafka; with the SQL log there is
@@ -96,8 +102,8 @@ impl Relay {
                 Ok(n) if n as u64 == self.batch => StdDuration::ZERO,
                 Ok(_) => interval,
                 Err(err) => {
-                    tracing::warn!(service = %self.service, %err, "outbox relay: batch stopped, will retry");
-                    self.renew_producer_after_fatal_error();
+                    tracing::warn!(service = %self.service, %err, "outbox relay: batch stopped, will retry with a fresh producer");
+                    self.renew_producer();
                     interval.max(StdDuration::from_secs(1))
                 }
             };
@@ -108,16 +114,14 @@ impl Relay {
         }
     }
 
-    /// An idempotent producer that hit a fatal error (e.g. the broker lost its producer state)
-    /// accepts nothing more; the outbox still holds every unsent row, so a new producer resumes.
-    fn renew_producer_after_fatal_error(&mut self) {
-        use rdkafka::producer::Producer;
-        if let Some((code, reason)) = self.producer.client().fatal_error() {
-            tracing::warn!(service = %self.service, ?code, %reason, "outbox relay: producer failed fatally, creating a new one");
-            match crate::kafka::producer_config(&self.brokers).create() {
-                Ok(producer) => self.producer = producer,
-                Err(err) => tracing::error!(%err, "outbox relay: cannot create a producer"),
-            }
+    /// A producer that failed a batch starts afresh: one that lived through a broker outage
+    /// longer than its message timeout, or a broker hang, may keep failing (`MessageTimedOut`,
+    /// `ProducerFenced`) for ever, while a new one works at once. The outbox still holds every
+    /// unsent row.
+    fn renew_producer(&mut self) {
+        match crate::kafka::producer_config(&self.brokers).create() {
+            Ok(producer) => self.producer = producer,
+            Err(err) => tracing::error!(%err, "outbox relay: cannot create a producer"),
         }
     }
 
@@ -141,9 +145,10 @@ impl Relay {
             return Ok(None);
         }
         let select = Query::select()
-            .columns(["id", "aggregate_id", "event_id", "event_type", "payload"])
+            .columns(["id", "message_key", "event_id", "event_type", "payload"])
             .from(outbox::table(&self.service))
             .and_where(Expr::col("sent_at").is_null())
+            .and_where(Expr::col("parked_reason").is_null())
             .order_by("id", Order::Asc)
             .limit(self.batch)
             .to_owned();
@@ -154,7 +159,7 @@ impl Relay {
             .map(|r| {
                 Ok(Row {
                     id: r.try_get("", "id")?,
-                    aggregate_id: r.try_get("", "aggregate_id")?,
+                    message_key: r.try_get("", "message_key")?,
                     event_id: r.try_get("", "event_id")?,
                     event_type: r.try_get("", "event_type")?,
                     payload: r.try_get("", "payload")?,
@@ -165,7 +170,8 @@ impl Relay {
             relay: self,
             txn,
             rows,
-            published: 0,
+            delivered: Vec::new(),
+            unpublishable: Vec::new(),
         }))
     }
 
@@ -212,11 +218,12 @@ impl ClaimedBatch<'_> {
     }
 
     /// Sends every row in order and waits for the broker's acknowledgements; stops at the first
-    /// failure, remembering how many before it were delivered.
+    /// failure the broker may get over, remembering what was delivered before it. A row the
+    /// broker can never take is set aside to be parked.
     pub async fn publish(&mut self) -> Result<(), RelayError> {
         let topic = topic_of(&self.relay.service);
         let mut deliveries = Vec::with_capacity(self.rows.len());
-        for row in &self.rows {
+        for (index, row) in self.rows.iter().enumerate() {
             // The envelope carries the trace context; the headers repeat it for tools that
             // read headers only.
             let trace = Envelope::decode(row.payload.as_slice()).unwrap_or_default();
@@ -235,20 +242,34 @@ impl ClaimedBatch<'_> {
                 })
             });
             let record = FutureRecord::to(&topic)
-                .key(&row.aggregate_id)
+                .key(&row.message_key)
                 .payload(&row.payload)
                 .headers(headers);
             match self.relay.producer.send_result(record) {
-                Ok(delivery) => deliveries.push(delivery),
+                Ok(delivery) => deliveries.push((index, delivery)),
+                Err((err, _)) if never_deliverable(&err) => {
+                    self.unpublishable.push((index, err.to_string()))
+                }
                 Err((err, _)) => {
-                    deliveries.clear();
-                    return self.stop_at(0, err);
+                    // Rows already handed to the producer may still be delivered: wait for them.
+                    self.await_deliveries(deliveries).await?;
+                    return self.stop_at(index, err);
                 }
             }
         }
-        for (index, delivery) in deliveries.into_iter().enumerate() {
+        self.await_deliveries(deliveries).await
+    }
+
+    async fn await_deliveries(
+        &mut self,
+        deliveries: Vec<(usize, rdkafka::producer::DeliveryFuture)>,
+    ) -> Result<(), RelayError> {
+        for (index, delivery) in deliveries {
             match delivery.await {
-                Ok(Ok(_)) => self.published = index + 1,
+                Ok(Ok(_)) => self.delivered.push(index),
+                Ok(Err((err, _))) if never_deliverable(&err) => {
+                    self.unpublishable.push((index, err.to_string()))
+                }
                 Ok(Err((err, _))) => return self.stop_at(index, err),
                 Err(_canceled) => return self.stop_at(index, rdkafka::error::KafkaError::Canceled),
             }
@@ -259,7 +280,8 @@ impl ClaimedBatch<'_> {
     fn stop_at(&self, index: usize, err: rdkafka::error::KafkaError) -> Result<(), RelayError> {
         tracing::warn!(
             service = %self.relay.service,
-            delivered = index,
+            delivered = self.delivered.len(),
+            stopped_at = index,
             of = self.rows.len(),
             %err,
             "outbox relay: delivery failed, stopping the batch here"
@@ -267,9 +289,10 @@ impl ClaimedBatch<'_> {
         Err(err.into())
     }
 
-    /// Marks the delivered prefix sent and commits. Returns how many rows were marked.
+    /// Marks the delivered rows sent and the undeliverable ones parked, and commits. Returns how
+    /// many rows were marked sent.
     pub async fn commit(self) -> Result<usize, RelayError> {
-        let ids: Vec<i64> = self.rows[..self.published].iter().map(|r| r.id).collect();
+        let ids: Vec<i64> = self.delivered.iter().map(|i| self.rows[*i].id).collect();
         if !ids.is_empty() {
             // By id, never by range: a row with a lower id may commit after the claim.
             let mark = Query::update()
@@ -279,7 +302,40 @@ impl ClaimedBatch<'_> {
                 .to_owned();
             self.txn.execute(&mark).await?;
         }
+        for (index, reason) in &self.unpublishable {
+            let row = &self.rows[*index];
+            tracing::error!(
+                service = %self.relay.service,
+                event = %row.event_id,
+                event_type = %row.event_type,
+                petition = %row.message_key,
+                bytes = row.payload.len(),
+                %reason,
+                "outbox relay: the broker can never take this event; parked (xinfang events parked)"
+            );
+            let park = Query::update()
+                .table(outbox::table(&self.relay.service))
+                .value("parked_reason", reason.as_str())
+                .and_where(Expr::col("id").eq(row.id))
+                .to_owned();
+            self.txn.execute(&park).await?;
+        }
         self.txn.commit().await?;
         Ok(ids.len())
     }
+}
+
+/// Errors of one message that no retry can mend: it is too large or malformed for the broker.
+fn never_deliverable(err: &rdkafka::error::KafkaError) -> bool {
+    use rdkafka::error::RDKafkaErrorCode as Code;
+    matches!(
+        err.rdkafka_error_code(),
+        Some(
+            Code::MessageSizeTooLarge
+                | Code::InvalidMessageSize
+                | Code::InvalidMessage
+                | Code::InvalidRecord
+                | Code::BadMessage
+        )
+    )
 }

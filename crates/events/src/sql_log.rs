@@ -1,16 +1,17 @@
 //! The embedded default's event log: consumers read the producers' outbox tables in id order,
 //! keeping a cursor per source, and apply each event with its inbox row and the new cursor in one
-//! transaction. Safe where writes are serialised (SQLite, one process): ids are then assigned in
-//! commit order, so a cursor never passes a row that is not yet visible.
+//! transaction — parking what can never apply, as the Kafka consumer does. Safe where writes are
+//! serialised (SQLite, one process): ids are then assigned in commit order, so a cursor never
+//! passes a row that is not yet visible.
 
-use crate::consumer::EventHandler;
-use crate::{inbox, outbox};
-use prost::Message as _;
+use crate::consumer::{Advance, Applier, EventHandler, Outcome};
+use crate::outbox;
+use crate::parked::Delivery;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use std::future::Future;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
-use xinfang_proto::xinfang::events::v1::Envelope;
 
 pub struct SqlLogConsumer<H> {
     db: DatabaseConnection,
@@ -19,6 +20,7 @@ pub struct SqlLogConsumer<H> {
     sources: Vec<String>,
     handler: H,
     interval: Duration,
+    parked: AtomicU64,
 }
 
 impl<H: EventHandler> SqlLogConsumer<H> {
@@ -37,6 +39,7 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             sources: sources.iter().map(|s| s.to_string()).collect(),
             handler,
             interval,
+            parked: AtomicU64::new(0),
         }
     }
 
@@ -45,10 +48,11 @@ impl<H: EventHandler> SqlLogConsumer<H> {
         loop {
             let mut applied = 0;
             for source in &self.sources {
-                match self.drain(source).await {
-                    Ok(n) => applied += n,
+                match self.drain(source, &mut shutdown).await {
+                    Ok(Some(n)) => applied += n,
+                    Ok(None) => return,
                     Err(err) => {
-                        tracing::warn!(group = %self.group, %source, %err, "sql log: applying failed, retrying")
+                        tracing::warn!(group = %self.group, %source, %err, "sql log: reading failed, retrying")
                     }
                 }
             }
@@ -64,12 +68,12 @@ impl<H: EventHandler> SqlLogConsumer<H> {
         }
     }
 
-    fn cursor_table(&self) -> Alias {
-        Alias::new(format!("{}_log_cursor", self.service))
-    }
-
-    /// Applies the next rows of `source`'s outbox; returns how many.
-    async fn drain(&self, source: &str) -> anyhow::Result<usize> {
+    /// Applies the next rows of `source`'s outbox; returns how many, None at shutdown.
+    async fn drain<S: Future<Output = ()>>(
+        &self,
+        source: &str,
+        shutdown: &mut std::pin::Pin<&mut S>,
+    ) -> Result<Option<usize>, DbErr> {
         let cursor = self.cursor(source).await?;
         let rows = self
             .db
@@ -83,21 +87,30 @@ impl<H: EventHandler> SqlLogConsumer<H> {
                     .to_owned(),
             )
             .await?;
+        let applier = Applier {
+            db: &self.db,
+            service: &self.service,
+            group: &self.group,
+            handler: &self.handler,
+            parked: &self.parked,
+        };
         let mut applied = 0;
         for row in rows {
             let id: i64 = row.try_get("", "id")?;
             let topic: String = row.try_get("", "topic")?;
             let payload: Vec<u8> = row.try_get("", "payload")?;
-            let envelope = Envelope::decode(payload.as_slice())?;
-            let txn = self.db.begin().await?;
-            if inbox::record(&txn, &self.service, &self.group, &envelope.event_id, &topic).await? {
-                self.handler.apply(&txn, &envelope).await?;
+            let delivery = Delivery {
+                topic: &topic,
+                position: format!("outbox row {id}"),
+                payload: &payload,
+            };
+            let advance = Advance::Cursor { source, id };
+            if applier.deliver(&delivery, advance, shutdown).await == Outcome::Interrupted {
+                return Ok(None);
             }
-            self.set_cursor(&txn, source, id).await?;
-            txn.commit().await?;
             applied += 1;
         }
-        Ok(applied)
+        Ok(Some(applied))
     }
 
     async fn cursor(&self, source: &str) -> Result<i64, DbErr> {
@@ -106,7 +119,7 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             .query_one(
                 &Query::select()
                     .column("last_id")
-                    .from(self.cursor_table())
+                    .from(cursor_table(&self.service))
                     .and_where(Expr::col("consumer").eq(self.group.as_str()))
                     .and_where(Expr::col("source").eq(source))
                     .to_owned(),
@@ -116,24 +129,30 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             .transpose()
             .map(|v| v.unwrap_or(0))
     }
+}
 
-    async fn set_cursor(
-        &self,
-        txn: &impl ConnectionTrait,
-        source: &str,
-        id: i64,
-    ) -> Result<(), DbErr> {
-        let upsert = Query::insert()
-            .into_table(self.cursor_table())
-            .columns(["consumer", "source", "last_id"])
-            .values_panic([self.group.clone().into(), source.into(), id.into()])
-            .on_conflict(
-                OnConflict::columns(["consumer", "source"])
-                    .update_column("last_id")
-                    .to_owned(),
-            )
-            .to_owned();
-        txn.execute(&upsert).await?;
-        Ok(())
-    }
+fn cursor_table(service: &str) -> Alias {
+    Alias::new(format!("{service}_log_cursor"))
+}
+
+/// Moves `group`'s cursor on `source` to `id`, in the transaction of the event's effect.
+pub(crate) async fn set_cursor(
+    txn: &impl ConnectionTrait,
+    service: &str,
+    group: &str,
+    source: &str,
+    id: i64,
+) -> Result<(), DbErr> {
+    let upsert = Query::insert()
+        .into_table(cursor_table(service))
+        .columns(["consumer", "source", "last_id"])
+        .values_panic([group.into(), source.into(), id.into()])
+        .on_conflict(
+            OnConflict::columns(["consumer", "source"])
+                .update_column("last_id")
+                .to_owned(),
+        )
+        .to_owned();
+    txn.execute(&upsert).await?;
+    Ok(())
 }

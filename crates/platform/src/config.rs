@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use xinfang_domain::clock::{Limit, LimitUnit};
+use xinfang_domain::clock::{Limit, LimitUnit, Limits};
 use xinfang_domain::metrics::{Definitions, IndexWeights, Metric};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,22 +69,9 @@ pub struct LimitSettings {
     pub evaluation_window: LimitSetting,
 }
 
-impl LimitSettings {
-    /// The limit called `name` (`triage`, `acceptance`, ...), as the clock takes it.
-    pub fn limit(&self, name: &str) -> Limit {
-        let setting = match name {
-            "triage" => self.triage,
-            "acceptance" => self.acceptance,
-            "objection" => self.objection,
-            "handling" => self.handling,
-            "review_window" => self.review_window,
-            "review_decision" => self.review_decision,
-            "re_examination_window" => self.re_examination_window,
-            "re_examination_decision" => self.re_examination_decision,
-            "evaluation_window" => self.evaluation_window,
-            other => panic!("no limit named {other}"),
-        };
-        Limit::new(name, setting.days, setting.unit)
+impl LimitSetting {
+    fn limit(self, name: &str) -> Limit {
+        Limit::new(name, self.days, self.unit)
     }
 }
 
@@ -305,6 +292,25 @@ impl ScreeningSettings {
 }
 
 impl Settings {
+    /// The statutory limits as the domain takes them, with the reply limit of a supervision
+    /// order.
+    pub fn limits(&self) -> Limits {
+        let l = &self.limits;
+        Limits {
+            triage: l.triage.limit("triage"),
+            acceptance: l.acceptance.limit("acceptance"),
+            objection: l.objection.limit("objection"),
+            handling: l.handling.limit("handling"),
+            review_window: l.review_window.limit("review_window"),
+            review_decision: l.review_decision.limit("review_decision"),
+            re_examination_window: l.re_examination_window.limit("re_examination_window"),
+            re_examination_decision: l.re_examination_decision.limit("re_examination_decision"),
+            evaluation_window: l.evaluation_window.limit("evaluation_window"),
+            order_reply: self.supervision.order_reply.limit("order_reply"),
+            extension_cap_days: l.extension_cap_days,
+        }
+    }
+
     /// Loads the layers in order. `overrides` come last (command-line flags, tests).
     pub fn load(overrides: &[(&str, &str)]) -> Result<Self, config::ConfigError> {
         let mut builder = config::Config::builder()
@@ -353,6 +359,11 @@ mod tests {
         let settings = Settings::load(&[("node.region", "340200")]).unwrap();
         assert_eq!(settings.node.region, "340200");
         assert_eq!(settings.events.backend, EventBackend::Sql);
+        assert_eq!(
+            settings.limits(),
+            Limits::default(),
+            "the defaults are the law's"
+        );
     }
 
     #[test]

@@ -2,9 +2,15 @@
 //! data built into the binary, and reloading it without a restart. A file with an error is
 //! rejected as a whole and the data in use stays.
 
+use arc_swap::ArcSwap;
+use chrono::NaiveDate;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use tokio::sync::watch;
 use xinfang_domain::reference::{ReferenceData, ReferenceError, Source, Sources};
+
+/// How far ahead the end of the loaded holiday arrangements is reported.
+pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 const FILES: [&str; 4] = [
     "channels.toml",
@@ -54,33 +60,52 @@ pub fn load(dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
     })
 }
 
-/// The reference data in use, swapped whole on reload.
+/// The reference data in use, swapped whole on reload; each reload counts a new generation that
+/// services can wait for (to count provisional deadlines again, say).
 #[derive(Clone)]
 pub struct ReferenceStore {
     dir: Option<std::path::PathBuf>,
-    current: Arc<RwLock<Arc<ReferenceData>>>,
+    current: Arc<ArcSwap<ReferenceData>>,
+    generation: Arc<watch::Sender<u64>>,
 }
 
 impl ReferenceStore {
     pub fn open(dir: Option<&Path>) -> Result<Self, ReferenceError> {
         Ok(Self {
             dir: dir.map(Path::to_path_buf),
-            current: Arc::new(RwLock::new(Arc::new(load(dir)?))),
+            current: Arc::new(ArcSwap::from_pointee(load(dir)?)),
+            generation: Arc::new(watch::Sender::new(0)),
         })
     }
 
     pub fn current(&self) -> Arc<ReferenceData> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.current.load_full()
     }
 
     /// Re-reads the files; on error the data in use stays and the error is returned.
     pub fn reload(&self) -> Result<(), ReferenceError> {
-        let fresh = Arc::new(load(self.dir.as_deref())?);
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.current.store(Arc::new(load(self.dir.as_deref())?));
+        self.generation.send_modify(|g| *g += 1);
         Ok(())
+    }
+
+    /// Changes with every successful reload.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    /// What to tell the people who run the node when the loaded holiday arrangements end within
+    /// [`CALENDAR_WARNING_DAYS`] of `today`: deadlines past that day are provisional (暂定).
+    pub fn calendar_warning(&self, today: NaiveDate) -> Option<String> {
+        let end = self
+            .current()
+            .calendar
+            .ends_within(today, CALENDAR_WARNING_DAYS)?;
+        Some(format!(
+            "the holiday calendar (calendar.toml) holds the State Council's arrangements only to {end}; \
+             deadlines beyond it are counted on the statutory holidays alone and marked 暂定 until \
+             next year's arrangement is added"
+        ))
     }
 }
 

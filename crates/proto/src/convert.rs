@@ -1,8 +1,10 @@
 //! Conversions between domain types and their wire enums, defined once for every service.
 
+use crate::xinfang::dispatch::v1 as dp;
 use crate::xinfang::petition::v1 as pb;
-use xinfang_domain::clock::{Deadline, LimitUnit};
-use xinfang_domain::lifecycle::{ALL_STATES, State};
+use xinfang_domain::case::{Opinion, PauseKind, SuggestionDecision};
+use xinfang_domain::clock::{Deadline, LimitUnit, Pause};
+use xinfang_domain::lifecycle::{ALL_STATES, ItemKind, State, StatutoryRoute};
 use xinfang_domain::screening::{FLAG_KINDS, FlagKind};
 
 impl From<State> for pb::PetitionState {
@@ -60,15 +62,106 @@ pub fn flag_from_wire(kind: pb::FlagKind) -> Option<FlagKind> {
         .find(|k| pb::FlagKind::from(*k) == kind)
 }
 
+impl From<StatutoryRoute> for pb::StatutoryRoute {
+    fn from(route: StatutoryRoute) -> Self {
+        match route {
+            StatutoryRoute::Litigation => pb::StatutoryRoute::Litigation,
+            StatutoryRoute::Arbitration => pb::StatutoryRoute::Arbitration,
+            StatutoryRoute::Reconsideration => pb::StatutoryRoute::Reconsideration,
+            StatutoryRoute::Police => pb::StatutoryRoute::Police,
+            StatutoryRoute::Discipline => pb::StatutoryRoute::Discipline,
+        }
+    }
+}
+
+/// The domain route of a wire route (none for UNSPECIFIED).
+pub fn route_from_wire(route: pb::StatutoryRoute) -> Option<StatutoryRoute> {
+    StatutoryRoute::ALL
+        .into_iter()
+        .find(|r| pb::StatutoryRoute::from(*r) == route)
+}
+
 /// `litigation`, `arbitration`, ... as the code tables name statutory routes.
 pub fn route_to_wire(route: &str) -> pb::StatutoryRoute {
-    match route {
-        "litigation" => pb::StatutoryRoute::Litigation,
-        "arbitration" => pb::StatutoryRoute::Arbitration,
-        "reconsideration" => pb::StatutoryRoute::Reconsideration,
-        "police" => pb::StatutoryRoute::Police,
-        "discipline" => pb::StatutoryRoute::Discipline,
-        _ => pb::StatutoryRoute::Unspecified,
+    StatutoryRoute::parse(route).map_or(pb::StatutoryRoute::Unspecified, Into::into)
+}
+
+impl From<ItemKind> for pb::ItemKind {
+    fn from(kind: ItemKind) -> Self {
+        match kind {
+            ItemKind::Petition => pb::ItemKind::Petition,
+            ItemKind::Suggestion => pb::ItemKind::Suggestion,
+        }
+    }
+}
+
+/// The domain kind of a wire kind; UNSPECIFIED is a petition.
+pub fn kind_from_wire(kind: pb::ItemKind) -> ItemKind {
+    match kind {
+        pb::ItemKind::Suggestion => ItemKind::Suggestion,
+        pb::ItemKind::Petition | pb::ItemKind::Unspecified => ItemKind::Petition,
+    }
+}
+
+impl From<Opinion> for pb::HandlingOpinion {
+    fn from(opinion: Opinion) -> Self {
+        match opinion {
+            Opinion::Support => pb::HandlingOpinion::Support,
+            Opinion::Explain => pb::HandlingOpinion::Explain,
+            Opinion::NotSupport => pb::HandlingOpinion::NotSupport,
+        }
+    }
+}
+
+pub fn opinion_from_wire(opinion: pb::HandlingOpinion) -> Option<Opinion> {
+    [Opinion::Support, Opinion::Explain, Opinion::NotSupport]
+        .into_iter()
+        .find(|o| pb::HandlingOpinion::from(*o) == opinion)
+}
+
+impl From<SuggestionDecision> for dp::SuggestionDecision {
+    fn from(decision: SuggestionDecision) -> Self {
+        match decision {
+            SuggestionDecision::Adopted => dp::SuggestionDecision::Adopted,
+            SuggestionDecision::PartlyAdopted => dp::SuggestionDecision::PartlyAdopted,
+            SuggestionDecision::NotAdopted => dp::SuggestionDecision::NotAdopted,
+        }
+    }
+}
+
+pub fn suggestion_from_wire(decision: dp::SuggestionDecision) -> Option<SuggestionDecision> {
+    [
+        SuggestionDecision::Adopted,
+        SuggestionDecision::PartlyAdopted,
+        SuggestionDecision::NotAdopted,
+    ]
+    .into_iter()
+    .find(|d| dp::SuggestionDecision::from(*d) == decision)
+}
+
+impl From<PauseKind> for dp::PauseKind {
+    fn from(kind: PauseKind) -> Self {
+        match kind {
+            PauseKind::Hearing => dp::PauseKind::Hearing,
+            PauseKind::Appraisal => dp::PauseKind::Appraisal,
+            PauseKind::Inspection => dp::PauseKind::Inspection,
+        }
+    }
+}
+
+pub fn pause_kind_from_wire(kind: dp::PauseKind) -> Option<PauseKind> {
+    PauseKind::ALL
+        .into_iter()
+        .find(|k| dp::PauseKind::from(*k) == kind)
+}
+
+impl From<&Pause> for pb::ClockPause {
+    fn from(p: &Pause) -> Self {
+        pb::ClockPause {
+            reason: p.reason.clone(),
+            start_date: p.start.to_string(),
+            end_date: p.end.to_string(),
+        }
     }
 }
 
@@ -82,15 +175,7 @@ impl From<&Deadline> for pb::Deadline {
                 LimitUnit::CalendarDays => pb::LimitUnit::CalendarDays,
                 LimitUnit::WorkingDays => pb::LimitUnit::WorkingDays,
             } as i32,
-            pauses: d
-                .pauses
-                .iter()
-                .map(|p| pb::ClockPause {
-                    reason: p.reason.clone(),
-                    start_date: p.start.to_string(),
-                    end_date: p.end.to_string(),
-                })
-                .collect(),
+            pauses: d.pauses.iter().map(Into::into).collect(),
             extension_days: d.extension_days as i32,
             due_date: d.due.to_string(),
             explanation: d.explanation.clone(),

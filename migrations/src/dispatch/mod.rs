@@ -1,6 +1,7 @@
 //! Dispatch's tables (转送交办, 受理, 办理): cases, their steps, inbox, outbox.
 
 mod m20261127_000001_create_dispatch;
+mod m20261128_000001_write_path;
 
 use sea_orm_migration::prelude::*;
 
@@ -9,7 +10,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_create_dispatch::Migration)]
+        vec![
+            Box::new(m20261127_000001_create_dispatch::Migration),
+            Box::new(m20261128_000001_write_path::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -2,6 +2,7 @@
 
 mod m20261127_000001_create_intake;
 mod m20261127_000002_public_steps;
+mod m20261128_000001_write_path;
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_intake::Migration),
             Box::new(m20261127_000002_public_steps::Migration),
+            Box::new(m20261128_000001_write_path::Migration),
         ]
     }
 

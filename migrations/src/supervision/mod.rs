@@ -2,6 +2,7 @@
 //! backlog lists and leader packages, inbox, outbox.
 
 mod m20261127_000001_create_supervision;
+mod m20261128_000001_write_path;
 
 use sea_orm_migration::prelude::*;
 
@@ -10,7 +11,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_create_supervision::Migration)]
+        vec![
+            Box::new(m20261127_000001_create_supervision::Migration),
+            Box::new(m20261128_000001_write_path::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -1,105 +1,85 @@
-//! The `xinfang.dispatch.v1.DispatchService` gRPC API: triage, acceptance, handling, answers.
-//! Every step checks the lifecycle and the caller's part, computes the resulting deadlines,
-//! and writes the case, the step and its event in one transaction.
+//! The `xinfang.dispatch.v1.DispatchService` gRPC API: each step is parsed, then decided by the
+//! case (`xinfang_domain::case`) and saved through the unit of work with its step row, audit row
+//! and event.
 
-use crate::context::Context;
-use crate::entity::{case, step};
+use crate::cases::Cases;
+use crate::commands::{self, Parsed, date, required};
 use crate::error::DispatchError;
-use crate::steps::{Step, acceptance, handling, parse_date, required, triage};
-use crate::store::{ListFilter, Store};
+use crate::queues::ListFilter;
+use crate::repository::{CaseRepository, from_row};
+use crate::scope;
 use crate::wire;
 use tonic::{Request, Response, Status};
+use xinfang_domain::aggregate::{Actor, Aggregate};
+use xinfang_domain::case::Case as DomainCase;
 use xinfang_domain::reference::UnitKind;
-use xinfang_events::EventDraft;
+use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
-use xinfang_platform::clock::NodeClock;
-use xinfang_platform::config::LimitSettings;
-use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::state_from_wire;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchService;
 use xinfang_proto::xinfang::dispatch::v1::*;
 use xinfang_proto::xinfang::petition::v1 as pb;
+use xinfang_store::{Meta, Repository};
 
 const DEFAULT_PAGE: u64 = 50;
 const MAX_PAGE: u64 = 500;
 
 #[derive(Clone)]
 pub struct DispatchApi {
-    pub store: Store,
-    pub reference: ReferenceStore,
-    pub limits: LimitSettings,
-    pub clock: NodeClock,
-    pub node: String,
+    pub cases: Cases,
+}
+
+fn not_in_scope(id: &str) -> Refusal {
+    Refusal::new(Reason::NotFound, format!("no case {id} in your scope"))
 }
 
 impl DispatchApi {
-    fn context(&self, caller: Caller) -> Context<'_> {
-        let now = self.clock.now();
-        Context {
-            caller,
-            now,
-            today: self.clock.date_of(now),
-            reference: self.reference.current(),
-            limits: &self.limits,
-            node: &self.node,
-        }
-    }
-
-    async fn load(
-        &self,
-        ctx: &Context<'_>,
-        petition_id: &str,
-    ) -> Result<case::Model, DispatchError> {
-        let id = required("petition_id", petition_id)?;
-        self.store
-            .get(&id)
+    /// One case the caller may see, with its steps.
+    async fn load(&self, caller: &Caller, id: &str) -> Result<Case, DispatchError> {
+        let id = required("petition_id", id)?;
+        let case = CaseRepository
+            .load(self.cases.uow.db(), &id)
             .await?
-            .filter(|c| ctx.can_see(c))
-            .ok_or_else(|| DispatchError::NotFound(format!("no case {id} in your scope")))
+            .map(|v| v.state)
+            .filter(|c| scope::can_see(&self.cases.reference.current().org, &caller.org_unit, c))
+            .ok_or_else(|| not_in_scope(&id))?;
+        let steps = self.cases.queues.steps(&id).await?;
+        Ok(wire::case_to_wire(&case, &steps))
     }
 
-    /// Applies one step to a case: `decide` checks and changes the case and says what happened.
+    /// Applies one step: parse → load → decide → save, the case as the caller sees it after.
     async fn act<T>(
         &self,
         request: Request<T>,
-        petition_id: impl Fn(&T) -> &str,
-        decide: impl FnOnce(&mut case::Model, &Context<'_>, T) -> Result<Step, DispatchError>,
+        parse: impl FnOnce(&T) -> Result<Parsed, Refusal>,
     ) -> Result<Response<Case>, Status> {
-        let ctx = self.context(caller(&request)?);
-        let message = request.into_inner();
-        let case = self.load(&ctx, petition_id(&message)).await?;
-        let seen = case.updated_at;
-        let mut changed = case.clone();
-        let step = decide(&mut changed, &ctx, message)?;
-        changed.updated_at = ctx.now.max(seen + chrono::Duration::microseconds(1));
-        let row = step::Model {
-            id: 0,
-            petition_id: changed.petition_id.clone(),
-            action: step.action.to_owned(),
-            actor: ctx.caller.user_id.clone(),
-            actor_unit: ctx.caller.org_unit.clone(),
-            organ_code: step.organ,
-            destination: step.destination,
-            reason: step.reason,
-            text: step.text,
-            occurred_at: ctx.now,
-            deadlines: serde_json::to_string(&step.deadlines)
-                .map_err(|e| DispatchError::Internal(e.to_string()))?,
-            public: step.public,
+        let caller = caller(&request)?;
+        let (id, command) = parse(request.get_ref()).map_err(DispatchError::from)?;
+        let cases = &self.cases;
+        let now = cases.clock.now();
+        let reference = cases.reference.current();
+        let actor = Actor {
+            user: caller.user_id.clone(),
+            unit: caller.org_unit.clone(),
+            roles: caller.roles.clone(),
         };
-        let event = step.event.map(|payload| {
-            EventDraft::new(&changed.petition_id, payload, ctx.now).by(Some(&ctx.caller))
-        });
-        self.store
-            .commit(&self.node, seen, changed.clone(), row, event)
-            .await?;
-        tracing::info!(petition = %changed.petition_id, action = step.action, state = %changed.state, due = ?changed.due_date, "case step");
-        let steps = self
-            .store
-            .steps(&changed.petition_id)
+        let ctx = cases.context(&actor, &reference, cases.clock.date_of(now));
+        let saved = cases
+            .uow
+            .execute(&CaseRepository, &id, &Meta::of(&caller, now), |state| {
+                let case = state
+                    .filter(|c| scope::can_see(&reference.org, &caller.org_unit, c))
+                    .ok_or_else(|| not_in_scope(&id))?;
+                DomainCase::decide(Some(case), command.clone(), &ctx)
+            })
             .await
             .map_err(DispatchError::from)?;
-        Ok(Response::new(wire::case_to_wire(&changed, &steps)))
+        let case = saved
+            .state
+            .ok_or_else(|| DispatchError::Internal(format!("case {id} vanished")))?;
+        tracing::info!(petition = %id, events = saved.events.len(), state = %case.state, due = ?case.due(), "case step");
+        let steps = cases.queues.steps(&id).await.map_err(DispatchError::from)?;
+        Ok(Response::new(wire::case_to_wire(&case, &steps)))
     }
 }
 
@@ -109,18 +89,19 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<ListCasesRequest>,
     ) -> Result<Response<ListCasesResponse>, Status> {
-        let ctx = self.context(caller(&request)?);
+        let caller = caller(&request)?;
         let r = request.into_inner();
-        let org = &ctx.reference.org;
-        let own = org.unit(&ctx.caller.org_unit).ok_or_else(|| {
-            DispatchError::PermissionDenied(format!(
-                "unit {} is not in this node",
-                ctx.caller.org_unit
+        let reference = self.cases.reference.current();
+        let org = &reference.org;
+        let own = org.unit(&caller.org_unit).ok_or_else(|| {
+            DispatchError::from(Refusal::new(
+                Reason::UnknownUnit,
+                format!("unit {} is not in this node", caller.org_unit),
             ))
         })?;
         let units: Vec<String> = org
             .units()
-            .filter(|u| ctx.caller_covers(&u.code))
+            .filter(|u| scope::covers(org, &caller.org_unit, &u.code))
             .map(|u| u.code.clone())
             .collect();
         let mut states = Vec::new();
@@ -129,16 +110,25 @@ impl DispatchService for DispatchApi {
                 .ok()
                 .and_then(state_from_wire)
                 .ok_or_else(|| {
-                    DispatchError::field(&format!("states[{i}]"), format!("unknown state {s}"))
+                    DispatchError::from(Refusal::field(
+                        &format!("states[{i}]"),
+                        format!("unknown state {s}"),
+                    ))
                 })?;
             states.push(state.as_str().to_owned());
         }
         let due_before = match r.due_before.trim() {
             "" => None,
-            d => Some(parse_date("due_before", d)?.to_string()),
+            d => Some(
+                date("due_before", d)
+                    .map_err(DispatchError::from)?
+                    .to_string(),
+            ),
         };
         if r.page_size < 0 {
-            return Err(DispatchError::field("page_size", "must not be negative").into());
+            return Err(
+                DispatchError::from(Refusal::field("page_size", "must not be negative")).into(),
+            );
         }
         let page = if r.page_size == 0 {
             DEFAULT_PAGE
@@ -153,12 +143,13 @@ impl DispatchService for DispatchApi {
             organ_code: Some(r.organ_code).filter(|o| !o.is_empty()),
             handler_user_id: Some(r.handler_user_id).filter(|h| !h.is_empty()),
             due_before,
-            overdue_on: r.overdue_only.then(|| ctx.today.to_string()),
+            overdue_on: r.overdue_only.then(|| self.cases.clock.today().to_string()),
             after: Some(r.page_token).filter(|t| !t.is_empty()),
             limit: page + 1,
         };
         let mut rows = self
-            .store
+            .cases
+            .queues
             .list(&filter)
             .await
             .map_err(DispatchError::from)?;
@@ -171,33 +162,34 @@ impl DispatchService for DispatchApi {
         } else {
             String::new()
         };
+        let cases = rows
+            .into_iter()
+            .map(|row| from_row(row).map(|v| wire::case_to_wire(&v.state, &[])))
+            .collect::<Result<_, _>>()
+            .map_err(DispatchError::from)?;
         Ok(Response::new(ListCasesResponse {
-            cases: rows.iter().map(|c| wire::case_to_wire(c, &[])).collect(),
+            cases,
             next_page_token,
         }))
     }
 
     async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<Case>, Status> {
-        let ctx = self.context(caller(&request)?);
-        let case = self.load(&ctx, &request.get_ref().petition_id).await?;
-        let steps = self
-            .store
-            .steps(&case.petition_id)
-            .await
-            .map_err(DispatchError::from)?;
-        Ok(Response::new(wire::case_to_wire(&case, &steps)))
+        let caller = caller(&request)?;
+        Ok(Response::new(
+            self.load(&caller, &request.get_ref().petition_id).await?,
+        ))
     }
 
     async fn propose_route(
         &self,
         request: Request<ProposeRouteRequest>,
     ) -> Result<Response<ProposeRouteResponse>, Status> {
-        let ctx = self.context(caller(&request)?);
-        let case = self.load(&ctx, &request.get_ref().petition_id).await?;
+        let caller = caller(&request)?;
+        let case = self.load(&caller, &request.get_ref().petition_id).await?;
+        let reference = self.cases.reference.current();
         let region = xinfang_domain::region::RegionCode::parse(&case.region_code)
             .map_err(DispatchError::Internal)?;
-        let units = ctx
-            .reference
+        let units = reference
             .org
             .competent_units(&region, &case.content_category);
         let explanation = match units.first() {
@@ -217,104 +209,101 @@ impl DispatchService for DispatchApi {
     }
 
     async fn forward(&self, request: Request<ForwardRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::forward).await
+        self.act(request, commands::forward).await
     }
 
     async fn assign(&self, request: Request<AssignRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::assign).await
+        self.act(request, commands::assign).await
     }
 
     async fn redirect(&self, request: Request<RedirectRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::redirect)
-            .await
+        self.act(request, commands::redirect).await
     }
 
     async fn not_accept(
         &self,
         request: Request<NotAcceptRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::not_accept)
-            .await
+        self.act(request, commands::not_accept).await
     }
 
     async fn escalate(&self, request: Request<EscalateRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::escalate)
-            .await
+        self.act(request, commands::escalate).await
     }
 
     async fn accept(&self, request: Request<AcceptRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, acceptance::accept)
-            .await
+        self.act(request, commands::accept).await
     }
 
     async fn object(&self, request: Request<ObjectRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, acceptance::object)
-            .await
+        self.act(request, commands::object).await
     }
 
     async fn assign_handler(
         &self,
         request: Request<AssignHandlerRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::assign_handler)
-            .await
+        self.act(request, commands::assign_handler).await
     }
 
     async fn add_progress_note(
         &self,
         request: Request<AddProgressNoteRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::add_progress_note)
-            .await
+        self.act(request, commands::add_progress_note).await
     }
 
     async fn request_extension(
         &self,
         request: Request<RequestExtensionRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::request_extension)
-            .await
+        self.act(request, commands::request_extension).await
     }
 
     async fn decide_extension(
         &self,
         request: Request<DecideExtensionRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::decide_extension)
-            .await
+        self.act(request, commands::decide_extension).await
     }
 
     async fn answer(&self, request: Request<AnswerRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::answer)
-            .await
+        self.act(request, commands::answer).await
     }
 
     async fn submit_completion_report(
         &self,
         request: Request<SubmitCompletionReportRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::completion_report)
-            .await
+        self.act(request, commands::completion_report).await
+    }
+
+    async fn start_pause(
+        &self,
+        request: Request<StartPauseRequest>,
+    ) -> Result<Response<Case>, Status> {
+        self.act(request, commands::start_pause).await
+    }
+
+    async fn end_pause(&self, request: Request<EndPauseRequest>) -> Result<Response<Case>, Status> {
+        self.act(request, commands::end_pause).await
     }
 
     async fn transfer(&self, request: Request<TransferRequest>) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::transfer)
-            .await
+        self.act(request, commands::transfer).await
     }
 
     async fn mark_foreign(
         &self,
         request: Request<MarkForeignRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, triage::mark_foreign)
-            .await
+        self.act(request, commands::mark_foreign).await
     }
 
     async fn decide_suggestion(
         &self,
         request: Request<DecideSuggestionRequest>,
     ) -> Result<Response<Case>, Status> {
-        self.act(request, |r| &r.petition_id, handling::decide_suggestion)
-            .await
+        self.act(request, commands::decide_suggestion).await
     }
 }

@@ -1,9 +1,11 @@
-//! Running the dispatch service: its gRPC API, its subscription to intake's events, and (on
-//! Kafka) its outbox relay. All stop when `shutdown` is cancelled.
+//! Running the dispatch service: its gRPC API, its subscription to intake's events, the recount
+//! of provisional deadlines when the calendar changes, and (on Kafka) its outbox relay. All stop
+//! when `shutdown` is cancelled.
 
 use crate::api::DispatchApi;
+use crate::cases::Cases;
 use crate::intake_events::IntakeEvents;
-use crate::store::{SERVICE, Store};
+use crate::queues::{Queues, SERVICE};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -14,6 +16,7 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchServiceServer;
+use xinfang_store::UnitOfWork;
 
 pub async fn run(
     settings: &Settings,
@@ -22,18 +25,12 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let clock = NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?;
-    let api = DispatchApi {
-        store: Store::new(db.clone()),
-        reference: reference.clone(),
-        limits: settings.limits.clone(),
-        clock,
-        node: settings.node.region.clone(),
-    };
-    let handler = IntakeEvents {
+    let cases = Cases {
+        uow: UnitOfWork::new(db.clone(), SERVICE, &settings.node.region),
+        queues: Queues::new(db.clone()),
         reference,
-        limits: settings.limits.clone(),
-        clock,
+        limits: settings.limits(),
+        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
         node: settings.node.region.clone(),
     };
     let events = EventTasks::start(
@@ -41,14 +38,22 @@ pub async fn run(
         &db,
         SERVICE,
         &["intake"],
-        handler,
+        IntakeEvents {
+            cases: cases.clone(),
+        },
         &shutdown,
     )?;
+    let calendar = tokio::spawn(
+        cases
+            .clone()
+            .follow_the_calendar(shutdown.clone().cancelled_owned()),
+    );
     let served = GrpcServer::new(Authenticator::new(&settings.auth))
-        .add_service(DispatchServiceServer::new(api))
+        .add_service(DispatchServiceServer::new(DispatchApi { cases }))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();
     events.join().await?;
+    calendar.await?;
     Ok(served?)
 }

@@ -1,36 +1,33 @@
 //! Cases and steps as wire messages.
 
-use crate::entity::{case, step};
+use crate::entity::step;
+use xinfang_domain::case::Case as DomainCase;
 use xinfang_domain::clock::Deadline;
-use xinfang_domain::lifecycle::State;
 use xinfang_proto::xinfang::dispatch::v1::{Case, CaseStep};
 use xinfang_proto::xinfang::petition::v1 as pb;
 
-pub fn case_to_wire(c: &case::Model, steps: &[step::Model]) -> Case {
-    let deadline: Option<Deadline> = c
-        .deadline
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok());
+pub fn case_to_wire(c: &DomainCase, steps: &[step::Model]) -> Case {
     Case {
         petition_id: c.petition_id.clone(),
         case_number: c.case_number.clone(),
-        state: State::parse(&c.state)
-            .map(pb::PetitionState::from)
-            .unwrap_or_default() as i32,
+        state: pb::PetitionState::from(c.state) as i32,
         first_handler_unit: c.first_handler_unit.clone(),
-        responsible_organ_code: c.responsible_organ.clone().unwrap_or_default(),
-        handler_user_id: c.handler_user_id.clone().unwrap_or_default(),
-        region_code: c.region_code.clone(),
-        content_category: c.content_category.clone(),
-        current_deadline: deadline.as_ref().map(Into::into),
+        responsible_organ_code: c.organ.clone().unwrap_or_default(),
+        handler_user_id: c.handler.clone().unwrap_or_default(),
+        region_code: c.region.clone(),
+        content_category: c.category.clone(),
+        current_deadline: c.deadline.as_ref().map(Into::into),
         extension_used: c.extension_days > 0,
         opinion: c
             .opinion
-            .as_deref()
-            .and_then(pb::HandlingOpinion::from_str_name)
-            .unwrap_or_default() as i32,
-        report_back_date: c.report_back_date.clone().unwrap_or_default(),
+            .map_or(pb::HandlingOpinion::Unspecified, Into::into) as i32,
+        report_back_date: c.report_back.map(|d| d.to_string()).unwrap_or_default(),
         steps: steps.iter().map(step_to_wire).collect(),
+        running_pause: c.pause.as_ref().map(|p| pb::ClockPause {
+            reason: format!("{}：{}", p.kind.label(), p.reason),
+            start_date: p.start.to_string(),
+            end_date: String::new(),
+        }),
     }
 }
 

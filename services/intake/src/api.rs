@@ -1,32 +1,35 @@
 //! The `xinfang.intake.v1.IntakeService` gRPC API.
 
-use crate::entity::{audit, petition, petitioner, public_step};
+use crate::entity::{petition, petitioner, public_step};
 use crate::error::IntakeError;
-use crate::registration::{self, NewPetition};
-use crate::store::{ListFilter, Store, Written};
+use crate::registration;
+use crate::repository::PetitionRepository;
+use crate::store::{ListFilter, Store, next_case_number};
 use crate::{query_code, scope, wire};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prost::Message;
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{DbErr, SqlErr};
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 use xinfang_domain::FieldError;
+use xinfang_domain::aggregate::Aggregate;
 use xinfang_domain::identity::mask_name;
 use xinfang_domain::lifecycle::State;
-use xinfang_domain::screening::{self, Candidate, Disposition, Policy, Screening};
-use xinfang_events::{EventDraft, Payload};
+use xinfang_domain::petition::{self as item, PetitionCommand, PetitionContext, Receipt};
+use xinfang_domain::screening::Policy;
+use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::public_calls::PublicCallLimiter;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::{flag_from_wire, state_from_wire};
-use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeService;
 use xinfang_proto::xinfang::intake::v1::*;
 use xinfang_proto::xinfang::petition::v1 as pb;
+use xinfang_store::{Meta, UnitOfWork, WriteError};
 
 const DEFAULT_PAGE: u64 = 50;
 const MAX_PAGE: u64 = 500;
@@ -35,6 +38,7 @@ const MAX_PAGE: u64 = 500;
 #[derive(Clone)]
 pub struct IntakeApi {
     pub store: Store,
+    pub uow: UnitOfWork,
     pub reference: ReferenceStore,
     pub vault: PiiVault,
     pub policy: Policy,
@@ -65,7 +69,12 @@ impl IntakeService for IntakeApi {
         let found = self.store.by_id(&id).await.map_err(IntakeError::from)?;
         let petition = found
             .filter(|p| scope::covers(&self.reference.current(), &caller, p))
-            .ok_or_else(|| IntakeError::NotFound(format!("no petition {id} in your scope")))?;
+            .ok_or_else(|| {
+                IntakeError::from(Refusal::new(
+                    Reason::NotFound,
+                    format!("no petition {id} in your scope"),
+                ))
+            })?;
         let petitioners = self
             .store
             .petitioners(&petition.id)
@@ -121,17 +130,19 @@ impl IntakeService for IntakeApi {
         self.public_calls.check(&request)?;
         let code = query_code::normalize(&request.into_inner().query_code);
         if code.is_empty() {
-            return Err(
-                IntakeError::Invalid(vec![FieldError::new("query_code", "required")]).into(),
-            );
+            return Err(IntakeError::from(Refusal::field("query_code", "required")).into());
         }
         let found = self
             .store
             .by_query_code_hash(&self.vault.hash(&code))
             .await
             .map_err(IntakeError::from)?;
-        let petition =
-            found.ok_or_else(|| IntakeError::NotFound("no item has this query code".into()))?;
+        let petition = found.ok_or_else(|| {
+            IntakeError::from(Refusal::new(
+                Reason::NotFound,
+                "no item has this query code",
+            ))
+        })?;
         let petitioners = self
             .store
             .petitioners(&petition.id)
@@ -166,84 +177,100 @@ impl IntakeApi {
         }
         let reference = self.reference.current();
         let now = self.clock.now();
-        let new = registration::parse(&request, &reference, caller, now)?;
-        let keys: Vec<String> = new
+        let registration = registration::parse(&request, &reference, caller, now)?;
+        let keys: Vec<String> = registration
             .petitioners
             .iter()
             .filter_map(|p| p.identity.number())
             .map(|n| self.vault.hash(n))
             .collect();
         let priors = self.store.priors(&keys).await?;
-        let screening = screening::screen(
-            &Candidate {
-                petitioner_keys: &keys,
-                matter_key: &new.matter_key,
-                content: &new.content,
-                category_route: reference.categories.statutory_route(&new.category.code),
-                region: &new.region,
-                visited_level: new.visited_level,
-                people: new.headcount,
-                major_urgent: new.major_urgent,
-                threat: new.threat,
-                petitioned_elsewhere_before: new.petitioned_elsewhere_before,
-                now,
-            },
-            &priors,
-            &self.policy,
-        );
-
-        let code = query_code::generate();
-        let petition = self.petition_row(&new, &screening, &request, &digest, &code, caller, now);
-        let petitioners = self.petitioner_rows(&petition.id, &new);
-        let event = self.registered_event(&new, &screening, &petitioners, now);
-        let written = petitioners.clone();
-        let announce = |stored: &petition::Model| {
-            let audit = audit::ActiveModel {
-                id: NotSet,
-                occurred_at: Set(now),
-                actor: Set(caller.map_or("citizen".into(), |c| c.user_id.clone())),
-                org_unit: Set(stored.registering_unit.clone()),
-                action: Set("register".into()),
-                petition_id: Set(stored.id.clone()),
-                detail: Set(serde_json::json!({
-                    "case_number": stored.case_number,
-                    "state": stored.state,
-                    "channel": stored.channel_code,
-                    "flags": stored.flag_mask,
-                })
-                .to_string()),
-            };
-            let mut event = event;
-            if let Payload::PetitionRegistered(e) = &mut event {
-                e.case_number = stored.case_number.clone();
-            }
-            (audit, EventDraft::new(&stored.id, event, now).by(caller))
+        let ctx = PetitionContext {
+            petitioner_keys: &keys,
+            priors: &priors,
+            category_route: reference
+                .categories
+                .statutory_route(&registration.category.code),
+            policy: &self.policy,
         };
-        match self
-            .store
-            .register(&self.node, petition, petitioners, announce)
-            .await?
-        {
-            Written::Created(stored) => {
-                tracing::info!(petition = %stored.id, case = %stored.case_number, state = %stored.state, "registered");
-                // The rows just written: no need to read them back.
+        let id = uuid::Uuid::now_v7().to_string();
+        let receipt = Receipt {
+            idempotency_key: request.idempotency_key.clone(),
+            request_digest: digest.clone(),
+            query_code: query_code::generate(),
+            registered_by: caller.map_or("citizen".into(), |c| c.user_id.clone()),
+        };
+        let meta = match caller {
+            Some(c) => Meta::of(c, now),
+            None => Meta {
+                user: "citizen".into(),
+                unit: registration.registering_unit.code.clone(),
+                name: String::new(),
+                at: now,
+            },
+        };
+        let year = self.clock.date_of(now).year();
+        let (registration, receipt) = (&registration, &receipt);
+        let repo = PetitionRepository { vault: &self.vault };
+        let (repo, meta, ctx, node, id_ref) = (&repo, &meta, &ctx, &self.node, &id);
+        let written = self
+            .uow
+            .run(|tx| async move {
+                // The number is taken in the registration's transaction: a rolled-back attempt
+                // gives it back.
+                let number = next_case_number(tx.txn(), year).await?;
+                let case_number = format!("{node}-{year}-{number:06}");
+                tx.apply(repo, id_ref, meta, |state| {
+                    item::Petition::decide(
+                        state,
+                        PetitionCommand::Register {
+                            case_number: case_number.clone(),
+                            registration: Box::new(registration.clone()),
+                            receipt: receipt.clone(),
+                            at: now,
+                        },
+                        ctx,
+                    )
+                })
+                .await
+            })
+            .await;
+        match written {
+            Ok(saved) => {
+                let state = saved.state.map(|p| p.state.as_str()).unwrap_or_default();
+                tracing::info!(petition = %id, %state, "registered");
+                let (stored, petitioners) = self.stored(&id).await?;
                 Ok(RegisterPetitionResponse {
-                    petition: Some(wire::petition_to_wire(&stored, &written)),
-                    query_code: code,
+                    petition: Some(wire::petition_to_wire(&stored, &petitioners)),
+                    query_code: receipt.query_code.clone(),
                     replayed: false,
                 })
             }
-            Written::KeyTaken => match self
-                .store
-                .by_idempotency_key(&request.idempotency_key)
-                .await?
-            {
-                Some(existing) => self.replay(existing, &digest).await,
-                None => Err(IntakeError::Corrupt(
-                    "idempotency key taken but not found".into(),
-                )),
-            },
+            // Another request with the same key committed first.
+            Err(WriteError::Database(err)) if is_unique_violation(&err) => {
+                match self
+                    .store
+                    .by_idempotency_key(&request.idempotency_key)
+                    .await?
+                {
+                    Some(existing) => self.replay(existing, &digest).await,
+                    None => Err(IntakeError::Database(err)),
+                }
+            }
+            Err(err) => Err(err.into()),
         }
+    }
+
+    /// A petition as stored, with its petitioners.
+    async fn stored(
+        &self,
+        id: &str,
+    ) -> Result<(petition::Model, Vec<petitioner::Model>), IntakeError> {
+        let petition = self.store.by_id(id).await?.ok_or_else(|| {
+            IntakeError::Corrupt(format!("petition {id} not found after it was written"))
+        })?;
+        let petitioners = self.store.petitioners(id).await?;
+        Ok((petition, petitioners))
     }
 
     /// The same key again: the same petition if the body is the same, ALREADY_EXISTS otherwise.
@@ -253,10 +280,14 @@ impl IntakeApi {
         digest: &str,
     ) -> Result<RegisterPetitionResponse, IntakeError> {
         if existing.request_digest != digest {
-            return Err(IntakeError::AlreadyExists(format!(
-                "idempotency_key {:?} was used for another request (petition {})",
-                existing.idempotency_key, existing.case_number
-            )));
+            return Err(Refusal::new(
+                Reason::IdempotencyKeyReused,
+                format!(
+                    "idempotency_key {:?} was used for another request (petition {})",
+                    existing.idempotency_key, existing.case_number
+                ),
+            )
+            .into());
         }
         let query_code = self
             .vault
@@ -267,139 +298,6 @@ impl IntakeApi {
             petition: Some(wire::petition_to_wire(&existing, &petitioners)),
             query_code,
             replayed: true,
-        })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn petition_row(
-        &self,
-        new: &NewPetition,
-        screening: &Screening,
-        request: &RegisterPetitionRequest,
-        digest: &str,
-        code: &str,
-        caller: Option<&Caller>,
-        now: DateTime<Utc>,
-    ) -> petition::Model {
-        let flags: Vec<wire::StoredFlag> = screening.flags.iter().map(Into::into).collect();
-        let linked = match &screening.disposition {
-            Disposition::NewCase => None,
-            Disposition::LinkedTo(id) | Disposition::NotReaccepted(id) => Some(id.clone()),
-        };
-        petition::Model {
-            id: uuid::Uuid::now_v7().to_string(),
-            case_number: String::new(),
-            kind: new.kind.as_str_name().to_owned(),
-            state: screening.disposition.state().as_str().to_owned(),
-            channel_code: new.channel.code.clone(),
-            registering_unit: new.registering_unit.code.clone(),
-            registering_region: new.registering_unit.region.to_string(),
-            region_code: new.region.to_string(),
-            content_category: new.category.code.clone(),
-            title: new.title.clone(),
-            content: new.content.clone(),
-            headcount: new.headcount as i32,
-            agent: new.agent.as_ref().map(|a| {
-                serde_json::to_string(&wire::AgentJson {
-                    name: a.name.clone(),
-                    phone_masked: xinfang_domain::identity::PhoneNumber::parse(&a.phone)
-                        .map(|p| p.masked())
-                        .unwrap_or_default(),
-                    organisation: a.organisation.clone(),
-                    relation: a.relation.clone(),
-                })
-                .unwrap_or_default()
-            }),
-            attachments: serde_json::to_string(
-                &new.attachments
-                    .iter()
-                    .map(wire::AttachmentJson::from)
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap_or_else(|_| "[]".into()),
-            flags: serde_json::to_string(&flags).unwrap_or_else(|_| "[]".into()),
-            flag_mask: screening
-                .flags
-                .iter()
-                .fold(0, |mask, f| mask | f.kind.bit()),
-            linked_petition_id: linked,
-            matter_key: new.matter_key.clone(),
-            first_time_here: screening.first_time_here,
-            first_time_anywhere: screening.first_time_anywhere,
-            visited_level: new.visited_level.map(|l| l.name().to_owned()),
-            petitioned_at: new.petitioned_at,
-            registered_at: now,
-            registered_by: caller.map_or("citizen".into(), |c| c.user_id.clone()),
-            query_code_hash: self.vault.hash(code),
-            query_code_sealed: self.vault.seal(code),
-            idempotency_key: request.idempotency_key.clone(),
-            request_digest: digest.to_owned(),
-        }
-    }
-
-    fn petitioner_rows(&self, petition_id: &str, new: &NewPetition) -> Vec<petitioner::Model> {
-        new.petitioners
-            .iter()
-            .enumerate()
-            .map(|(i, p)| petitioner::Model {
-                petition_id: petition_id.to_owned(),
-                position: i as i32,
-                name: p.name.clone(),
-                id_type: p.identity.id_type().as_str_name().to_owned(),
-                id_number_sealed: p.identity.number().map(|n| self.vault.seal(n)),
-                id_number_hash: p.identity.number().map(|n| self.vault.hash(n)),
-                id_number_masked: p.identity.masked(),
-                phone_sealed: p.phone.as_ref().map(|n| self.vault.seal(n.as_str())),
-                phone_masked: p.phone.as_ref().map(|n| n.masked()),
-                address: p.address.clone(),
-                region_code: p.region.to_string(),
-                representative: p.representative,
-            })
-            .collect()
-    }
-
-    fn registered_event(
-        &self,
-        new: &NewPetition,
-        screening: &Screening,
-        petitioners: &[petitioner::Model],
-        now: DateTime<Utc>,
-    ) -> Payload {
-        let state = pb::PetitionState::from(screening.disposition.state());
-        Payload::PetitionRegistered(PetitionRegistered {
-            case_number: String::new(),
-            kind: new.kind as i32,
-            state: state as i32,
-            channel_code: new.channel.code.clone(),
-            online: new.channel.online,
-            visit: new.channel.visit,
-            registering_unit: new.registering_unit.code.clone(),
-            region_code: new.region.to_string(),
-            content_category: new.category.code.clone(),
-            title: new.title.clone(),
-            petitioners: petitioners
-                .iter()
-                .map(|p| pb::Petitioner {
-                    name: mask_name(&p.name),
-                    ..wire::petitioner_to_wire(p)
-                })
-                .collect(),
-            headcount: new.headcount as i32,
-            flags: screening
-                .flags
-                .iter()
-                .map(|f| wire::StoredFlag::from(f).to_wire())
-                .collect(),
-            linked_petition_id: match &screening.disposition {
-                Disposition::NewCase => String::new(),
-                Disposition::LinkedTo(id) | Disposition::NotReaccepted(id) => id.clone(),
-            },
-            first_time_here: screening.first_time_here,
-            first_time_anywhere: screening.first_time_anywhere,
-            petitioned_at: Some(wire::timestamp(new.petitioned_at)),
-            registered_at: Some(wire::timestamp(now)),
-            triage_deadline: None,
-            matter_key: new.matter_key.clone(),
         })
     }
 
@@ -485,7 +383,7 @@ impl IntakeApi {
             errors.push(FieldError::new("page_size", "must not be negative"));
         }
         if !errors.is_empty() {
-            return Err(IntakeError::Invalid(errors));
+            return Err(errors.into());
         }
         let page = match request.page_size {
             0 => DEFAULT_PAGE,
@@ -560,6 +458,10 @@ impl IntakeApi {
             petitioner_names: petitioners.iter().map(|x| mask_name(&x.name)).collect(),
         }
     }
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,18 +1,24 @@
 //! Following dispatch: each public step of an item (转送, 交办, 受理告知, 延期告知, 处理意见, ...)
 //! is kept for the petitioner's query-code view, and the petition's state follows its case.
 
-use crate::entity::{petition, public_step};
+use crate::repository::PetitionRepository;
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::DatabaseTransaction;
+use xinfang_domain::aggregate::Aggregate;
 use xinfang_domain::lifecycle::State;
-use xinfang_events::consumer::EventHandler;
+use xinfang_domain::petition::{Petition, PetitionCommand, PetitionContext, PublicStep};
+use xinfang_domain::screening::Policy;
+use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
+use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::state_from_wire;
 use xinfang_proto::xinfang::petition::v1 as pb;
+use xinfang_store::{Meta, UnitOfWork};
 
 pub struct DispatchEvents {
+    pub uow: UnitOfWork,
+    pub vault: PiiVault,
     pub reference: ReferenceStore,
 }
 
@@ -113,13 +119,37 @@ fn told(payload: &Payload) -> Option<Told> {
             text: e.reason.clone(),
             state: None,
         },
+        Payload::ClockPaused(e) => Told {
+            kind: "paused",
+            title: "暂停计时".into(),
+            organ: String::new(),
+            text: format!("{}，自 {} 起期间不计入期限", e.reason, e.start_date),
+            state: None,
+        },
+        Payload::ClockResumed(e) if e.pause.is_some() => Told {
+            kind: "resumed",
+            title: "恢复计时".into(),
+            organ: String::new(),
+            text: format!(
+                "期限顺延至 {}",
+                e.deadline
+                    .as_ref()
+                    .map(|d| d.due_date.as_str())
+                    .unwrap_or_default()
+            ),
+            state: None,
+        },
         _ => return None,
     };
     Some(told)
 }
 
 impl EventHandler for DispatchEvents {
-    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> anyhow::Result<()> {
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
         let Some(told) = envelope.payload.as_ref().and_then(told) else {
             return Ok(());
         };
@@ -127,7 +157,7 @@ impl EventHandler for DispatchEvents {
             .occurred_at
             .as_ref()
             .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-            .unwrap_or_else(Utc::now);
+            .ok_or_else(|| HandlerError::Permanent("an event without its time".into()))?;
         let organ_name = self
             .reference
             .current()
@@ -135,27 +165,29 @@ impl EventHandler for DispatchEvents {
             .unit(&told.organ)
             .map(|u| u.name.clone())
             .unwrap_or_default();
-        public_step::ActiveModel {
-            id: NotSet,
-            petition_id: Set(envelope.petition_id.clone()),
-            kind: Set(told.kind.into()),
-            title: Set(told.title),
-            organ_name: Set(organ_name),
-            occurred_at: Set(occurred_at),
-            text: Set(told.text),
-        }
-        .insert(txn)
-        .await?;
-        if let Some(state) = told.state {
-            petition::Entity::update_many()
-                .col_expr(
-                    petition::Column::State,
-                    sea_orm::sea_query::Expr::value(state.as_str()),
-                )
-                .filter(petition::Column::Id.eq(envelope.petition_id.as_str()))
-                .exec(txn)
-                .await?;
-        }
+        let step = PublicStep {
+            kind: told.kind.into(),
+            title: told.title,
+            organ_name,
+            text: told.text,
+            occurred_at,
+            state: told.state,
+        };
+        let policy = Policy::default();
+        let ctx = PetitionContext {
+            petitioner_keys: &[],
+            priors: &[],
+            category_route: None,
+            policy: &policy,
+        };
+        let meta = Meta::from_actor(envelope.actor.as_ref(), occurred_at);
+        let repo = PetitionRepository { vault: &self.vault };
+        self.uow
+            .within(txn)
+            .apply(&repo, &envelope.petition_id, &meta, |state| {
+                Petition::decide(state, PetitionCommand::FollowCase(step.clone()), &ctx)
+            })
+            .await?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod entity;
 mod error;
 mod query_code;
 mod registration;
+mod repository;
 pub mod run;
 mod scope;
 pub mod store;

@@ -1,91 +1,28 @@
-//! Parsing a `RegisterPetitionRequest` into a [`NewPetition`] of domain types, checked against the
+//! Parsing a `RegisterPetitionRequest` into the domain's [`Registration`], checked against the
 //! node's code tables and organisation tree. Every problem is collected with the field it belongs
 //! to, so the caller learns all of them at once.
 
 use chrono::{DateTime, Duration, Utc};
 use xinfang_domain::FieldError;
-use xinfang_domain::identity::{PhoneNumber, ResidentId, mask_other_id};
-use xinfang_domain::reference::{Category, Channel, OrgUnit, ReferenceData, UnitKind};
+use xinfang_domain::identity::{PhoneNumber, ResidentId};
+use xinfang_domain::petition::{Agent, Attachment, Identity, NewPetitioner, Registration};
+use xinfang_domain::reference::{OrgUnit, ReferenceData, UnitKind};
 use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_platform::auth::Caller;
+use xinfang_proto::convert::kind_from_wire;
 use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
-use xinfang_proto::xinfang::petition::v1::{Agent, Attachment, IdType, ItemKind, Petitioner};
+use xinfang_proto::xinfang::petition::v1::{IdType, ItemKind, Petitioner};
 
 /// Art. 20: a group visit elects at most five representatives.
 pub const MAX_REPRESENTATIVES: usize = 5;
 const MAX_CONTENT_CHARS: usize = 20_000;
-
-#[derive(Debug, Clone)]
-pub enum Identity {
-    Resident(ResidentId),
-    Other { id_type: IdType, number: String },
-    Anonymous,
-}
-
-impl Identity {
-    /// The value sealed at rest and hashed for look-up.
-    pub fn number(&self) -> Option<&str> {
-        match self {
-            Identity::Resident(id) => Some(id.as_str()),
-            Identity::Other { number, .. } => Some(number),
-            Identity::Anonymous => None,
-        }
-    }
-
-    pub fn masked(&self) -> Option<String> {
-        match self {
-            Identity::Resident(id) => Some(id.masked()),
-            Identity::Other { number, .. } => Some(mask_other_id(number)),
-            Identity::Anonymous => None,
-        }
-    }
-
-    pub fn id_type(&self) -> IdType {
-        match self {
-            Identity::Resident(_) => IdType::ResidentId,
-            Identity::Other { id_type, .. } => *id_type,
-            Identity::Anonymous => IdType::None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct NewPetitioner {
-    pub name: String,
-    pub identity: Identity,
-    pub phone: Option<PhoneNumber>,
-    pub address: String,
-    pub region: RegionCode,
-    pub representative: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewPetition {
-    pub kind: ItemKind,
-    pub channel: Channel,
-    pub registering_unit: OrgUnit,
-    pub region: RegionCode,
-    pub category: Category,
-    pub title: String,
-    pub content: String,
-    pub petitioners: Vec<NewPetitioner>,
-    pub headcount: u32,
-    pub agent: Option<Agent>,
-    pub attachments: Vec<Attachment>,
-    pub petitioned_at: DateTime<Utc>,
-    pub visited_level: Option<RegionLevel>,
-    pub major_urgent: bool,
-    pub threat: bool,
-    pub petitioned_elsewhere_before: bool,
-    pub matter_key: String,
-}
 
 pub fn parse(
     request: &RegisterPetitionRequest,
     reference: &ReferenceData,
     caller: Option<&Caller>,
     now: DateTime<Utc>,
-) -> Result<NewPetition, Vec<FieldError>> {
+) -> Result<Registration, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
@@ -210,26 +147,42 @@ pub fn parse(
         }
         n => n as u32,
     };
+    let mut attachments = Vec::new();
     for (i, a) in request.attachments.iter().enumerate() {
         if a.file_name.trim().is_empty() {
             fail(&format!("attachments[{i}].file_name"), "required".into());
         }
-        if a.size_bytes < 0 {
-            fail(
+        match u64::try_from(a.size_bytes) {
+            Ok(size_bytes) => attachments.push(Attachment {
+                file_name: a.file_name.trim().to_owned(),
+                media_type: a.media_type.clone(),
+                size_bytes,
+                sha256: a.sha256.clone(),
+                storage_uri: a.storage_uri.clone(),
+            }),
+            Err(_) => fail(
                 &format!("attachments[{i}].size_bytes"),
                 "must not be negative".into(),
-            );
+            ),
         }
     }
-    let agent = request.agent.clone().filter(|a| !a.name.trim().is_empty());
-    if let Some(phone) = agent
-        .as_ref()
-        .map(|a| a.phone.trim())
-        .filter(|p| !p.is_empty())
-        && let Err(e) = PhoneNumber::parse(phone)
-    {
-        fail("agent.phone", e);
-    }
+    let agent = match request.agent.as_ref().filter(|a| !a.name.trim().is_empty()) {
+        None => None,
+        Some(a) => {
+            let phone = match a.phone.trim() {
+                "" => None,
+                phone => PhoneNumber::parse(phone)
+                    .map_err(|e| fail("agent.phone", e))
+                    .ok(),
+            };
+            Some(Agent {
+                name: a.name.trim().to_owned(),
+                phone,
+                organisation: a.organisation.trim().to_owned(),
+                relation: a.relation.trim().to_owned(),
+            })
+        }
+    };
     let petitioned_at = match &request.petitioned_at {
         None => now,
         Some(ts) => match DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32) {
@@ -270,8 +223,8 @@ pub fn parse(
         "" => format!("{}:{}", category.code, region),
         key => key.to_owned(),
     };
-    Ok(NewPetition {
-        kind,
+    Ok(Registration {
+        kind: kind_from_wire(kind),
         channel,
         registering_unit,
         region,
@@ -281,7 +234,7 @@ pub fn parse(
         petitioners,
         headcount,
         agent,
-        attachments: request.attachments.clone(),
+        attachments,
         petitioned_at,
         visited_level,
         major_urgent: request.major_urgent,
@@ -343,25 +296,26 @@ fn parse_petitioner(
     p: &Petitioner,
     matter_region: Option<&RegionCode>,
 ) -> Result<NewPetitioner, FieldError> {
-    let id_type = IdType::try_from(p.id_type).unwrap_or(IdType::Unspecified);
+    let id_type = IdType::try_from(p.id_type)
+        .map_err(|_| FieldError::new("id_type", format!("unknown ID type {}", p.id_type)))?;
+    let other_number = || {
+        let number = p.id_number.trim();
+        if number.is_empty() || number.len() > 64 {
+            Err(FieldError::new(
+                "id_number",
+                "required, at most 64 characters",
+            ))
+        } else {
+            Ok(number.to_owned())
+        }
+    };
     let identity = match id_type {
         IdType::None => Identity::Anonymous,
         IdType::ResidentId | IdType::Unspecified => Identity::Resident(
             ResidentId::parse(&p.id_number).map_err(|e| FieldError::new("id_number", e))?,
         ),
-        other => {
-            let number = p.id_number.trim();
-            if number.is_empty() || number.len() > 64 {
-                return Err(FieldError::new(
-                    "id_number",
-                    "required, at most 64 characters",
-                ));
-            }
-            Identity::Other {
-                id_type: other,
-                number: number.to_owned(),
-            }
-        }
+        IdType::Passport => Identity::Passport(other_number()?),
+        IdType::Other => Identity::Other(other_number()?),
     };
     let name = p.name.trim().to_owned();
     if name.is_empty() && !matches!(identity, Identity::Anonymous) {

@@ -16,6 +16,7 @@ use xinfang_platform::public_calls::PublicCallLimiter;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
+use xinfang_store::UnitOfWork;
 
 pub async fn run(
     settings: &Settings,
@@ -24,8 +25,10 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let uow = UnitOfWork::new(db.clone(), SERVICE, &settings.node.region);
     let api = IntakeApi {
         store: Store::new(db.clone()),
+        uow: uow.clone(),
         reference,
         vault: PiiVault::new(&settings.pii)?,
         policy: settings.screening.policy(),
@@ -34,6 +37,8 @@ pub async fn run(
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
     let handler = DispatchEvents {
+        uow,
+        vault: api.vault.clone(),
         reference: api.reference.clone(),
     };
     let events = EventTasks::start(

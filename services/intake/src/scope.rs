@@ -14,10 +14,14 @@ pub fn prefix(reference: &ReferenceData, caller: &Caller) -> Result<String, Inta
         .unit(&caller.org_unit)
         .map(|unit| unit.region.scope_prefix().to_owned())
         .ok_or_else(|| {
-            IntakeError::PermissionDenied(format!(
-                "unit {} is not in this node's organisation tree",
-                caller.org_unit
-            ))
+            xinfang_domain::Refusal::new(
+                xinfang_domain::Reason::UnknownUnit,
+                format!(
+                    "unit {} is not in this node's organisation tree",
+                    caller.org_unit
+                ),
+            )
+            .into()
         })
 }
 

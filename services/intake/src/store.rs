@@ -1,29 +1,21 @@
-//! Intake's storage: reading petitions and writing a registration — the petition, its
-//! petitioners, the audit row and the event — in one transaction.
+//! Reading petitions (the read side; a registration and each change of a petition go through
+//! the unit of work), and the case-number counter a registration takes in its transaction.
 
-use crate::entity::{audit, petition, petitioner, public_step};
-use chrono::{DateTime, Datelike, Utc};
+use crate::entity::{petition, petitioner, public_step};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Order,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::screening::PriorItem;
-use xinfang_events::{EventDraft, outbox};
 
 pub const SERVICE: &str = "intake";
 
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
-}
-
-pub enum Written {
-    Created(Box<petition::Model>),
-    /// Another request with the same idempotency key committed first.
-    KeyTaken,
 }
 
 /// Filters of `ListPetitions`, already checked.
@@ -45,6 +37,10 @@ pub struct ListFilter {
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     pub async fn by_idempotency_key(&self, key: &str) -> Result<Option<petition::Model>, DbErr> {
@@ -159,46 +155,10 @@ impl Store {
             .all(&self.db)
             .await
     }
-
-    /// Writes the petition, its petitioners, its audit row and its event in one transaction.
-    /// The case number (the next of the year) is set here; `announce` derives the audit row and
-    /// the event from the petition as stored.
-    pub async fn register(
-        &self,
-        node: &str,
-        mut petition: petition::Model,
-        petitioners: Vec<petitioner::Model>,
-        announce: impl FnOnce(&petition::Model) -> (audit::ActiveModel, EventDraft),
-    ) -> Result<Written, DbErr> {
-        let txn = self.db.begin().await?;
-        let year = petition.registered_at.year();
-        let number = next_case_number(&txn, year).await?;
-        petition.case_number = format!("{node}-{year}-{number:06}");
-        let petition = match petition.into_active_model().insert(&txn).await {
-            Ok(p) => p,
-            Err(err) if is_unique_violation(&err) => {
-                txn.rollback().await?;
-                return Ok(Written::KeyTaken);
-            }
-            Err(err) => return Err(err),
-        };
-        for p in petitioners {
-            p.into_active_model().insert(&txn).await?;
-        }
-        let (audit, event) = announce(&petition);
-        audit.insert(&txn).await?;
-        outbox::append(&txn, SERVICE, node, event).await?;
-        txn.commit().await?;
-        Ok(Written::Created(Box::new(petition)))
-    }
-}
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// `INSERT … ON CONFLICT DO UPDATE … RETURNING`: atomic on PostgreSQL and SQLite alike.
-async fn next_case_number(txn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
+pub async fn next_case_number(txn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
     let upsert = Query::insert()
         .into_table("intake_case_sequence")
         .columns(["year", "last_number"])

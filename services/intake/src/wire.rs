@@ -4,6 +4,7 @@
 use crate::entity::{petition, petitioner};
 use serde::{Deserialize, Serialize};
 use xinfang_domain::lifecycle::State;
+use xinfang_domain::petition::Attachment;
 use xinfang_domain::screening::Flag;
 use xinfang_proto::convert::route_to_wire;
 use xinfang_proto::xinfang::intake::v1::Petition;
@@ -131,12 +132,12 @@ pub struct AttachmentJson {
     pub storage_uri: String,
 }
 
-impl From<&pb::Attachment> for AttachmentJson {
-    fn from(a: &pb::Attachment) -> Self {
+impl From<&Attachment> for AttachmentJson {
+    fn from(a: &Attachment) -> Self {
         Self {
             file_name: a.file_name.clone(),
             media_type: a.media_type.clone(),
-            size_bytes: a.size_bytes,
+            size_bytes: i64::try_from(a.size_bytes).unwrap_or(i64::MAX),
             sha256: a.sha256.clone(),
             storage_uri: a.storage_uri.clone(),
         }

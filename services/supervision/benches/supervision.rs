@@ -8,6 +8,7 @@
 //! `XINFANG_TEST_PG` names the server (default postgres://postgres@127.0.0.1:5432); the data goes
 //! into a database `xinfang_bench_<items>`, created once and reused by later runs.
 
+use chrono::NaiveDate;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::time::{Duration, Instant};
 use xinfang_domain::metrics::ITEM_METRICS;
@@ -164,8 +165,8 @@ async fn main() {
         region_prefix: "3401".into(),
         dimension: Dimension::Region,
         basis: DateBasis::Registered,
-        from: "2026-01-01".into(),
-        to: "2026-12-31".into(),
+        from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
+        to: NaiveDate::from_ymd_opt(2026, 12, 31).expect("a date"),
         definitions: Definitions::default(),
     };
     let mut times = Vec::new();

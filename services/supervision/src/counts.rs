@@ -1,21 +1,23 @@
 //! The metrics' counts, kept up to date from each item's change: an item's contributions
 //! (`xinfang_domain::metrics::contributions`) before and after the change are compared, and only
-//! the difference is added, per day and per month, for each grouping. Inside the transaction of
-//! the change and its inbox row, so exact under redelivery. `rebuild` recomputes all of it from
-//! the items (after a change of a [default] definition).
+//! the difference is added, per day and per month, for each grouping — in the transaction of the
+//! change (the write path's projection), so exact under redelivery and concurrent writers.
+//! `rebuild` recomputes all of it from the items in one transaction while services run (after a
+//! change of a [default] definition); `verify` compares the kept counts with a recount. A
+//! negative count is an error, never clamped.
 
-use crate::clock::parse;
 use crate::entity::item;
 use crate::metrics::{Dimension, MetricQuery};
+use crate::repository::item_from_row;
 use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use std::collections::{BTreeSet, HashMap};
-use xinfang_domain::metrics::{
-    Contribution, DateBasis, Definitions, ItemFacts, Metric, Ratio, contributions,
-};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use xinfang_domain::metrics::{Contribution, DateBasis, Definitions, Metric, Ratio, contributions};
+use xinfang_domain::supervision::Item;
 
 const TABLE: &str = "supervision_metric_count";
 const KEY: [&str; 8] = [
@@ -29,50 +31,22 @@ const KEY: [&str; 8] = [
     "region",
 ];
 
-pub fn facts(i: &item::Model) -> ItemFacts {
-    ItemFacts {
-        online: i.online,
-        visit: i.visit,
-        repeat: i.repeat,
-        bypass: i.bypass,
-        first_time: i.first_time,
-        petitioned_on: parse(&i.petitioned_on),
-        registered_on: parse(&i.registered_on),
-        exchanged_on: parse(&i.exchanged_on),
-        accepted: i.accepted_on.is_some(),
-        accepted_in_time: i.accepted_in_time,
-        acceptance_overdue: i.acceptance_overdue,
-        answer_due: parse(&i.answer_due),
-        answered: i.answered_on.is_some(),
-        answered_on_time: i.answered_on_time,
-        answer_overdue: i.answer_overdue,
-        evaluated: i.evaluated,
-        satisfied: i.satisfied,
-        evaluation_missed: i.evaluation_missed,
-        repeated_later: i.repeated_later,
-    }
-}
-
 /// A contribution with the item's groups.
 type Keyed = (Contribution, String, String, String);
 
-fn keyed(i: &item::Model, definitions: &Definitions) -> Vec<Keyed> {
-    let organ = i.organ_code.clone().unwrap_or_default();
-    contributions(&facts(i), definitions)
+fn keyed(i: &Item, definitions: &Definitions) -> Vec<Keyed> {
+    let organ = i.organ.clone().unwrap_or_default();
+    contributions(&i.facts(), definitions)
         .into_iter()
-        .map(|c| {
-            (
-                c,
-                i.region_code.clone(),
-                organ.clone(),
-                i.channel_code.clone(),
-            )
-        })
+        .map(|c| (c, i.region.clone(), organ.clone(), i.channel.clone()))
         .collect()
 }
 
+/// A kept count's key: dimension, basis, grain, bucket, metric, part, group, region.
+type Key = [String; 8];
+
 /// The rows one contribution counts in: day and month, by region, organ and channel.
-fn rows(key: &Keyed) -> impl Iterator<Item = [String; 8]> + '_ {
+fn rows(key: &Keyed) -> impl Iterator<Item = Key> + '_ {
     let (c, region, organ, channel) = key;
     let grains = [
         ("day", c.date.to_string()),
@@ -94,7 +68,9 @@ fn rows(key: &Keyed) -> impl Iterator<Item = [String; 8]> + '_ {
     })
 }
 
-async fn add(db: &impl ConnectionTrait, deltas: &HashMap<[String; 8], i64>) -> Result<(), DbErr> {
+/// Adds `deltas` to the kept counts, in key order (concurrent writers then lock rows in the same
+/// order and do not deadlock).
+async fn add(db: &impl ConnectionTrait, deltas: &BTreeMap<Key, i64>) -> Result<(), DbErr> {
     let rows: Vec<_> = deltas.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in rows.chunks(500) {
         let mut insert = Query::insert();
@@ -121,10 +97,10 @@ async fn add(db: &impl ConnectionTrait, deltas: &HashMap<[String; 8], i64>) -> R
 pub async fn apply_change(
     db: &impl ConnectionTrait,
     definitions: &Definitions,
-    before: Option<&item::Model>,
-    after: &item::Model,
+    before: Option<&Item>,
+    after: &Item,
 ) -> Result<(), DbErr> {
-    let mut deltas: HashMap<[String; 8], i64> = HashMap::new();
+    let mut deltas: BTreeMap<Key, i64> = BTreeMap::new();
     for key in before.map(|b| keyed(b, definitions)).unwrap_or_default() {
         for row in rows(&key) {
             *deltas.entry(row).or_default() -= 1;
@@ -138,11 +114,12 @@ pub async fn apply_change(
     add(db, &deltas).await
 }
 
-/// Recomputes every count from the items.
-pub async fn rebuild(db: &impl ConnectionTrait, definitions: &Definitions) -> Result<(), DbErr> {
-    db.execute(&Query::delete().from_table(Alias::new(TABLE)).to_owned())
-        .await?;
-    let mut totals: HashMap<[String; 8], i64> = HashMap::new();
+/// Every count, recomputed from the items as `db` sees them.
+async fn recount(
+    db: &impl ConnectionTrait,
+    definitions: &Definitions,
+) -> Result<BTreeMap<Key, i64>, DbErr> {
+    let mut totals: BTreeMap<Key, i64> = BTreeMap::new();
     let mut after = String::new();
     loop {
         let page = item::Entity::find()
@@ -153,15 +130,93 @@ pub async fn rebuild(db: &impl ConnectionTrait, definitions: &Definitions) -> Re
             .await?;
         let Some(last) = page.last() else { break };
         after = last.petition_id.clone();
-        for i in &page {
-            for key in keyed(i, definitions) {
+        for row in page {
+            let item = item_from_row(row)?.state;
+            for key in keyed(&item, definitions) {
                 for row in rows(&key) {
                     *totals.entry(row).or_default() += 1;
                 }
             }
         }
     }
-    add(db, &totals).await
+    Ok(totals)
+}
+
+/// Recomputes every count from the items, in one transaction while the services run: on
+/// PostgreSQL the counts table is locked against writers first (readers go on seeing the old
+/// counts until the commit), so a change that commits meanwhile is either in the items read or
+/// applied as a difference after the new counts.
+pub async fn rebuild(db: &DatabaseConnection, definitions: &Definitions) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE"))
+            .await?;
+    }
+    txn.execute(&Query::delete().from_table(Alias::new(TABLE)).to_owned())
+        .await?;
+    let totals = recount(&txn, definitions).await?;
+    add(&txn, &totals).await?;
+    txn.commit().await
+}
+
+/// What `verify` found: counts below zero, and counts that differ from a recount.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CountCheck {
+    pub checked: usize,
+    pub negative: Vec<(Key, i64)>,
+    /// Key, kept, recounted.
+    pub differing: Vec<(Key, i64, i64)>,
+}
+
+impl CountCheck {
+    pub fn is_sound(&self) -> bool {
+        self.negative.is_empty() && self.differing.is_empty()
+    }
+}
+
+/// Compares the kept counts with a recount from the items, in one consistent read.
+pub async fn verify(
+    db: &DatabaseConnection,
+    definitions: &Definitions,
+) -> Result<CountCheck, DbErr> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .await?;
+    }
+    let select = Query::select()
+        .columns(KEY.iter().copied().chain(["n"]).map(Alias::new))
+        .from(Alias::new(TABLE))
+        .to_owned();
+    let mut kept: BTreeMap<Key, i64> = BTreeMap::new();
+    for row in txn.query_all(&select).await? {
+        let mut key: Key = Default::default();
+        for (slot, column) in key.iter_mut().zip(KEY) {
+            *slot = row.try_get("", column)?;
+        }
+        kept.insert(key, row.try_get("", "n")?);
+    }
+    let expected = recount(&txn, definitions).await?;
+    txn.commit().await?;
+    let mut check = CountCheck {
+        checked: kept.len(),
+        ..Default::default()
+    };
+    for (key, n) in &kept {
+        if *n < 0 {
+            check.negative.push((key.clone(), *n));
+        }
+        let want = expected.get(key).copied().unwrap_or(0);
+        if *n != want {
+            check.differing.push((key.clone(), *n, want));
+        }
+    }
+    for (key, want) in &expected {
+        if !kept.contains_key(key) {
+            check.differing.push((key.clone(), 0, *want));
+        }
+    }
+    Ok(check)
 }
 
 /// The month buckets wholly inside [from, to] and the day ranges left at its ends.
@@ -193,9 +248,7 @@ pub async fn read(
     q: &MetricQuery,
     metrics: &[Metric],
 ) -> Result<Vec<(String, Metric, Ratio)>, DbErr> {
-    let (Some(from), Some(to)) = (parse(&Some(q.from.clone())), parse(&Some(q.to.clone()))) else {
-        return Ok(Vec::new());
-    };
+    let (from, to) = (q.from, q.to);
     let (months, days) = buckets(from, to);
     let mut period = Cond::any();
     if !months.is_empty() {
@@ -246,11 +299,17 @@ pub async fn read(
         let Some(metric) = Metric::parse(&metric) else {
             continue;
         };
+        let total = u64::try_from(total).map_err(|_| {
+            DbErr::Custom(format!(
+                "kept count of {} ({part}) for {g} is {total}, below zero: run `xinfang recount --check`",
+                metric.as_str()
+            ))
+        })?;
         let ratio = found.entry((g.clone(), metric)).or_default();
         if part == "n" {
-            ratio.numerator = Ord::max(total, 0) as u64;
+            ratio.numerator = total;
         } else {
-            ratio.denominator = Ord::max(total, 0) as u64;
+            ratio.denominator = total;
         }
         groups.insert(g);
     }

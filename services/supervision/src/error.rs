@@ -1,18 +1,14 @@
 //! Supervision's errors and the one place they become gRPC statuses.
 
 use tonic::Status;
-use xinfang_domain::FieldError;
+use xinfang_domain::Refusal;
+use xinfang_store::WriteError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupervisionError {
-    #[error("invalid request")]
-    Invalid(Vec<FieldError>),
+    /// The request is refused; the reason code travels in ErrorInfo.
     #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Precondition(String),
-    #[error("{0}")]
-    PermissionDenied(String),
+    Refused(#[from] Refusal),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("{0}")]
@@ -21,18 +17,24 @@ pub enum SupervisionError {
 
 impl SupervisionError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        SupervisionError::Invalid(vec![FieldError::new(field, message)])
+        SupervisionError::Refused(Refusal::field(field, message))
+    }
+}
+
+impl From<WriteError> for SupervisionError {
+    fn from(err: WriteError) -> Self {
+        match err.into_refusal() {
+            Ok(refusal) => SupervisionError::Refused(refusal),
+            Err(db) => SupervisionError::Database(db),
+        }
     }
 }
 
 impl From<SupervisionError> for Status {
     fn from(err: SupervisionError) -> Self {
-        use xinfang_platform::error::{internal, invalid_argument};
+        use xinfang_platform::error::{internal, refused};
         match err {
-            SupervisionError::Invalid(fields) => invalid_argument(&fields),
-            SupervisionError::NotFound(m) => Status::not_found(m),
-            SupervisionError::Precondition(m) => Status::failed_precondition(m),
-            SupervisionError::PermissionDenied(m) => Status::permission_denied(m),
+            SupervisionError::Refused(refusal) => refused(&refusal),
             SupervisionError::Database(e) => internal("supervision storage", e),
             SupervisionError::Internal(e) => internal("supervision", e),
         }

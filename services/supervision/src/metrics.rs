@@ -14,6 +14,7 @@
 //! | 越级上访率 | bypass visits | visits [default] |
 
 use crate::entity::item;
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr};
 use xinfang_domain::metrics::{DateBasis, Definitions, Metric, Ratio};
@@ -32,8 +33,8 @@ pub struct MetricQuery {
     pub dimension: Dimension,
     /// Petitioned, registered or exchanged (按期办结率 is always dated by its due date).
     pub basis: DateBasis,
-    pub from: String,
-    pub to: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub definitions: Definitions,
 }
 
@@ -55,7 +56,7 @@ impl MetricQuery {
     }
 
     fn in_period(&self, c: item::Column) -> SimpleExpr {
-        col(c).between(self.from.clone(), self.to.clone())
+        col(c).between(self.from.to_string(), self.to.to_string())
     }
 
     /// How many leading digits of the region code make a group: the level below the prefix.

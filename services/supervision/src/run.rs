@@ -4,9 +4,9 @@
 use crate::SERVICE;
 use crate::api::SupervisionApi;
 use crate::facts::Facts;
+use crate::oversight::Oversight;
 use crate::watch::Watcher;
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use xinfang_events::tasks::EventTasks;
@@ -16,6 +16,7 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionServiceServer;
+use xinfang_store::UnitOfWork;
 
 pub async fn run(
     settings: &Settings,
@@ -24,38 +25,32 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let clock = NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?;
-    let watcher = Arc::new(Watcher {
-        db: db.clone(),
-        reference: reference.clone(),
-        settings: settings.supervision.clone(),
-        limits: settings.limits.clone(),
-        clock,
-        node: settings.node.region.clone(),
-    });
-    let facts = Facts {
+    let oversight = Oversight {
+        uow: UnitOfWork::new(db.clone(), SERVICE, &settings.node.region),
         reference,
-        limits: settings.limits.clone(),
-        clock,
-        warn_days: settings.supervision.warn_days_before,
-        definitions: settings.supervision.definitions,
+        settings: settings.supervision.clone(),
+        limits: settings.limits(),
+        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
     let events = EventTasks::start(
         &settings.events,
         &db,
         SERVICE,
         &["intake", "dispatch"],
-        facts,
+        Facts {
+            oversight: oversight.clone(),
+        },
         &shutdown,
     )?;
     let watching = {
-        let watcher = watcher.clone();
+        let watcher = Watcher {
+            oversight: oversight.clone(),
+        };
         let stop = shutdown.clone();
         tokio::spawn(async move { watcher.run(stop.cancelled_owned()).await })
     };
-    let api = SupervisionApi { db, watcher };
     let served = GrpcServer::new(Authenticator::new(&settings.auth))
-        .add_service(SupervisionServiceServer::new(api))
+        .add_service(SupervisionServiceServer::new(SupervisionApi { oversight }))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();

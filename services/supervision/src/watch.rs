@@ -1,41 +1,31 @@
 //! The watcher: finds the items whose next check has come (an index, never a scan of all
-//! items), gives each warning, overdue mark and supervision order once, closes evaluation
-//! windows, and escalates orders whose reply is late. Each item's step is one transaction with
-//! its events, guarded so that two watchers or a restart never repeat it.
+//! items), lets each decide its warning, overdue mark or closed evaluation window, issues the
+//! supervision order an overdue mark calls for in the same transaction, and escalates orders
+//! whose reply is late. Every step goes through the unit of work: two watchers, a restart or an
+//! event arriving at the same moment never repeat or lose one.
 
-use crate::SERVICE;
-use crate::clock;
 use crate::entity::{item, order};
+use crate::oversight::Oversight;
+use crate::repository::OrderRepository;
 use chrono::NaiveDate;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::future::Future;
 use std::time::Duration;
-use xinfang_domain::clock::due_date;
-use xinfang_events::{EventDraft, Payload, outbox};
-use xinfang_platform::clock::NodeClock;
-use xinfang_platform::config::{LimitSettings, SupervisionSettings};
-use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::xinfang::events::v1 as ev;
+use xinfang_domain::aggregate::{Actor, Aggregate};
+use xinfang_domain::clock::label_of;
+use xinfang_domain::supervision::{Item, ItemCommand, ItemContext, ItemEvent, Order, OrderCommand};
+use xinfang_store::{Meta, WriteError};
 
 const BATCH: u64 = 200;
 
 pub struct Watcher {
-    pub db: DatabaseConnection,
-    pub reference: ReferenceStore,
-    pub settings: SupervisionSettings,
-    pub limits: LimitSettings,
-    pub clock: NodeClock,
-    pub node: String,
+    pub oversight: Oversight,
 }
 
 impl Watcher {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let interval = Duration::from_millis(self.settings.sweep_interval_ms);
+        let interval = Duration::from_millis(self.oversight.settings.sweep_interval_ms);
         loop {
             if let Err(err) = self.sweep().await {
                 tracing::warn!(%err, "supervision watcher: sweep failed, retrying");
@@ -48,244 +38,132 @@ impl Watcher {
     }
 
     /// One pass over everything due today. Returns how many items and orders were acted on.
-    pub async fn sweep(&self) -> anyhow::Result<usize> {
-        let today = self.clock.today();
+    pub async fn sweep(&self) -> Result<usize, WriteError> {
+        let today = self.oversight.clock.today();
+        let db = self.oversight.uow.db();
         let mut acted = 0;
+        // Keyset over (next check, id): an item left as it was is not read again this sweep.
+        let mut after: Option<(String, String)> = None;
         loop {
-            let due = item::Entity::find()
-                .filter(item::Column::NextCheck.lte(today.to_string()))
-                .order_by_asc(item::Column::NextCheck)
-                .limit(BATCH)
-                .all(&self.db)
-                .await?;
-            let batch = due.len() as u64;
-            for item in due {
-                acted += usize::from(self.check_item(item, today).await?);
+            let mut query =
+                item::Entity::find().filter(item::Column::NextCheck.lte(today.to_string()));
+            if let Some((check, id)) = &after {
+                query = query.filter(
+                    Condition::any()
+                        .add(item::Column::NextCheck.gt(check.as_str()))
+                        .add(
+                            Condition::all()
+                                .add(item::Column::NextCheck.eq(check.as_str()))
+                                .add(item::Column::PetitionId.gt(id.as_str())),
+                        ),
+                );
             }
-            if batch < BATCH {
-                break;
+            let due: Vec<(String, String)> = query
+                .order_by_asc(item::Column::NextCheck)
+                .order_by_asc(item::Column::PetitionId)
+                .limit(BATCH)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|i| (i.next_check.unwrap_or_default(), i.petition_id))
+                .collect();
+            for (_, id) in &due {
+                acted += usize::from(self.check_item(id, today).await?);
+            }
+            match due.last() {
+                Some(last) if due.len() as u64 == BATCH => after = Some(last.clone()),
+                _ => break,
             }
         }
-        let late = order::Entity::find()
+        let late: Vec<String> = order::Entity::find()
             .filter(order::Column::NextCheck.lte(today.to_string()))
+            .order_by_asc(order::Column::Id)
             .limit(BATCH)
-            .all(&self.db)
-            .await?;
-        for order in late {
-            acted += usize::from(self.escalate(order, today).await?);
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        for id in &late {
+            acted += usize::from(self.escalate(id, today).await?);
         }
         Ok(acted)
     }
 
-    async fn check_item(&self, seen: item::Model, today: NaiveDate) -> anyhow::Result<bool> {
-        let warn_days = self.settings.warn_days_before;
-        let mut watched = clock::watched(&seen);
-        let checks = watched.checks(today, warn_days);
-        watched.apply(checks);
-        let mut item = seen.clone();
-        clock::store(&mut item, &watched, warn_days);
-        let txn = self.db.begin().await?;
-        let due = item.due_date.clone().unwrap_or_default();
-        let limit = item.limit_name.clone().unwrap_or_default();
-        let organ = item.organ_code.clone().unwrap_or_default();
-        let now = self.clock.now();
-        if checks.warn {
-            let warned = ev::DeadlineWarned {
-                limit_name: limit.clone(),
-                due_date: due.clone(),
-                organ_code: organ.clone(),
-            };
-            self.announce(&txn, &item.petition_id, Payload::DeadlineWarned(warned))
-                .await?;
-        }
-        if checks.overdue {
-            if limit == "acceptance" && item.accepted_on.is_none() {
-                item.acceptance_overdue = true;
-            }
-            if limit == "handling" && item.answered_on.is_none() {
-                item.answer_overdue = true;
-            }
-            let overdue = ev::DeadlineOverdue {
-                limit_name: limit.clone(),
-                due_date: due.clone(),
-                organ_code: organ.clone(),
-            };
-            self.announce(&txn, &item.petition_id, Payload::DeadlineOverdue(overdue))
-                .await?;
-            let reason = format!(
-                "{}期限 {due} 已过，逾期未办",
-                xinfang_domain::clock::label_of(&limit)
-            );
-            self.issue_order(&txn, &item, &limit, &due, reason, today, now)
-                .await?;
-        }
-        // Only if nobody else acted on this item since it was read.
-        let updated = item::Entity::update_many()
-            .set(item.clone().into_active_model().reset_all())
-            .filter(item::Column::PetitionId.eq(seen.petition_id.as_str()))
-            .filter(item::Column::NextCheck.eq(seen.next_check.clone()))
-            .filter(item::Column::DueDate.eq(seen.due_date.clone()))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await?;
-            return Ok(false);
-        }
-        crate::counts::apply_change(&txn, &self.settings.definitions, Some(&seen), &item).await?;
-        txn.commit().await?;
-        if checks.any() {
-            tracing::info!(petition = %item.petition_id, ?checks, %due, "supervision: acted on a clock");
-        }
-        Ok(checks.any())
-    }
-
-    /// 督办单 to the responsible organ, once per item, limit and due date.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn issue_order(
-        &self,
-        txn: &DatabaseTransaction,
-        item: &item::Model,
-        limit: &str,
-        due: &str,
-        reason: String,
-        today: NaiveDate,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> anyhow::Result<Option<order::Model>> {
-        let reply_due = self.reply_due(today)?;
-        let order = order::Model {
-            id: uuid::Uuid::now_v7().to_string(),
-            petition_id: item.petition_id.clone(),
-            organ_code: item.organ_code.clone().unwrap_or_default(),
-            region_code: item.region_code.clone(),
-            limit_name: limit.to_owned(),
-            due_date: due.to_owned(),
-            reason: reason.clone(),
-            reply_due: reply_due.to_string(),
-            issued_on: today.to_string(),
-            issued_at: now,
-            replied_at: None,
-            complied: None,
-            reply_text: None,
-            late: false,
-            escalated_to: None,
-            next_check: reply_due.succ_opt().map(|d| d.to_string()),
+    /// Checks one item's clock; an overdue mark issues its order in the same transaction.
+    async fn check_item(&self, id: &str, today: NaiveDate) -> Result<bool, WriteError> {
+        let o = &self.oversight;
+        let items = o.items();
+        let ctx = ItemContext {
+            warn_days: o.settings.warn_days_before,
         };
-        let inserted = order::Entity::insert(order.clone().into_active_model())
-            .on_conflict(
-                OnConflict::columns([
-                    order::Column::PetitionId,
-                    order::Column::LimitName,
-                    order::Column::DueDate,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
+        let now = o.clock.now();
+        let meta = Meta::system("", now);
+        let reference = o.reference.current();
+        let actor = Actor::system("");
+        let order_ctx = o.order_context(&actor, &reference, today);
+        let (items, ctx, meta, order_ctx) = (&items, &ctx, &meta, &order_ctx);
+        let acted = o
+            .uow
+            .run(|tx| async move {
+                let saved = tx
+                    .apply(items, id, meta, |state| {
+                        Item::decide(state, ItemCommand::Check { today }, ctx)
+                    })
+                    .await?;
+                let Some(item) = &saved.state else {
+                    return Ok(false);
+                };
+                for event in &saved.events {
+                    let ItemEvent::MarkedOverdue { limit, due, organ } = event else {
+                        continue;
+                    };
+                    if organ.is_empty() {
+                        tracing::warn!(petition = %id, %limit, "overdue with no responsible organ: no order issued");
+                        continue;
+                    }
+                    let issue = OrderCommand::Issue {
+                        petition_id: id.to_owned(),
+                        organ: organ.clone(),
+                        region: item.region.clone(),
+                        limit: limit.clone(),
+                        due: *due,
+                        reason: format!("{}期限 {due} 已过，逾期未办", label_of(limit)),
+                        at: now,
+                    };
+                    let order_id = uuid::Uuid::now_v7().to_string();
+                    tx.apply(&OrderRepository, &order_id, meta, |state| {
+                        Order::decide(state, issue.clone(), order_ctx)
+                    })
+                    .await?;
+                }
+                Ok(!saved.events.is_empty())
+            })
             .await?;
-        if inserted == 0 {
-            return Ok(None);
+        if acted {
+            tracing::info!(petition = %id, %today, "supervision: acted on a clock");
         }
-        let issued = ev::SupervisionOrderIssued {
-            order_id: order.id.clone(),
-            organ_code: order.organ_code.clone(),
-            reply_due_date: order.reply_due.clone(),
-            reason,
-        };
-        self.announce(
-            txn,
-            &item.petition_id,
-            Payload::SupervisionOrderIssued(issued),
-        )
-        .await?;
-        Ok(Some(order))
-    }
-
-    fn reply_due(&self, today: NaiveDate) -> anyhow::Result<NaiveDate> {
-        let s = self.settings.order_reply;
-        let limit = xinfang_domain::clock::Limit::new("order_reply", s.days, s.unit);
-        Ok(due_date(&self.reference.current().calendar, &limit, today, &[], 0)?.due)
+        Ok(acted)
     }
 
     /// A reply not given by its date escalates the order one level up (to the organ's parent).
-    async fn escalate(&self, order: order::Model, today: NaiveDate) -> anyhow::Result<bool> {
-        let overdue =
-            crate::clock::parse(&Some(order.reply_due.clone())).is_some_and(|d| today > d);
-        if order.replied_at.is_some() || order.escalated_to.is_some() || !overdue {
-            return Ok(false);
-        }
-        let upper = self
-            .reference
-            .current()
-            .org
-            .parent_of(&order.organ_code)
-            .map(|u| u.code.clone())
-            .unwrap_or_else(|| "province".into());
-        let txn = self.db.begin().await?;
-        let updated = order::Entity::update_many()
-            .col_expr(
-                order::Column::EscalatedTo,
-                sea_orm::sea_query::Expr::value(upper.clone()),
+    async fn escalate(&self, id: &str, today: NaiveDate) -> Result<bool, WriteError> {
+        let o = &self.oversight;
+        let reference = o.reference.current();
+        let actor = Actor::system("");
+        let ctx = o.order_context(&actor, &reference, today);
+        let saved = o
+            .uow
+            .execute(
+                &OrderRepository,
+                id,
+                &Meta::system("", o.clock.now()),
+                |state| Order::decide(state, OrderCommand::EscalateIfLate, &ctx),
             )
-            .col_expr(
-                order::Column::NextCheck,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
-            )
-            .filter(order::Column::Id.eq(order.id.as_str()))
-            .filter(order::Column::EscalatedTo.is_null())
-            .filter(order::Column::RepliedAt.is_null())
-            .exec(&txn)
             .await?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await?;
-            return Ok(false);
+        if !saved.events.is_empty() {
+            tracing::info!(order = %id, "supervision: late reply, order escalated");
         }
-        let escalated = ev::SupervisionOrderEscalated {
-            order_id: order.id.clone(),
-            from_organ_code: order.organ_code.clone(),
-            to_unit_code: upper.clone(),
-        };
-        self.announce(
-            &txn,
-            &order.petition_id,
-            Payload::SupervisionOrderEscalated(escalated),
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::info!(order = %order.id, to = %upper, "supervision: late reply, order escalated");
-        Ok(true)
+        Ok(!saved.events.is_empty())
     }
-
-    async fn announce(
-        &self,
-        txn: &DatabaseTransaction,
-        petition_id: &str,
-        payload: Payload,
-    ) -> anyhow::Result<()> {
-        let draft = EventDraft::new(petition_id, payload, self.clock.now());
-        outbox::append(txn, SERVICE, &self.node, draft).await?;
-        Ok(())
-    }
-}
-
-/// Marks an order replied; a late reply escalates it if the watcher has not yet.
-pub async fn record_reply(
-    txn: &DatabaseTransaction,
-    order: &order::Model,
-    complied: bool,
-    text: &str,
-    now: chrono::DateTime<chrono::Utc>,
-    today: NaiveDate,
-    upper: Option<String>,
-) -> anyhow::Result<order::Model> {
-    let late = clock::parse(&Some(order.reply_due.clone())).is_some_and(|d| today > d);
-    let mut active = order.clone().into_active_model();
-    active.replied_at = sea_orm::ActiveValue::Set(Some(now));
-    active.complied = sea_orm::ActiveValue::Set(Some(complied));
-    active.reply_text = sea_orm::ActiveValue::Set(Some(text.to_owned()));
-    active.late = sea_orm::ActiveValue::Set(late);
-    active.next_check = sea_orm::ActiveValue::Set(None);
-    if late && order.escalated_to.is_none() {
-        active.escalated_to = sea_orm::ActiveValue::Set(upper.or_else(|| Some("province".into())));
-    }
-    Ok(active.update(txn).await?)
 }

@@ -22,8 +22,10 @@ pub struct Worklist {
 impl Worklist {
     /// One page of the worklist and the token of the next page ("" at the end).
     pub async fn fetch(&self, db: &impl ConnectionTrait) -> Result<(Vec<DueItem>, String), DbErr> {
+        // A paused clock (听证, 鉴定, 核查) is not due while it is stopped.
         let mut query = item::Entity::find()
             .filter(item::Column::DueDate.is_not_null())
+            .filter(item::Column::Paused.eq(false))
             .filter(item::Column::RegionCode.starts_with(&self.region_prefix));
         if self.overdue_only {
             query = query.filter(item::Column::DueDate.lt(self.today.as_str()));

@@ -59,12 +59,19 @@ impl World {
             registered_at: Utc::now(),
             registered_on: d(day),
         };
-        let events = Case::decide(None, CaseCommand::Open(opening), &self.ctx(&actor, day)).unwrap();
+        let events =
+            Case::decide(None, CaseCommand::Open(opening), &self.ctx(&actor, day)).unwrap();
         Case::evolve_all(None, &events).unwrap()
     }
 
     /// Runs `command` as `unit` on `day`, returning the case after it.
-    fn run(&self, case: &Case, unit: &str, day: &str, command: CaseCommand) -> Result<Case, Refusal> {
+    fn run(
+        &self,
+        case: &Case,
+        unit: &str,
+        day: &str,
+        command: CaseCommand,
+    ) -> Result<Case, Refusal> {
         let actor = Actor::new("u", unit, &[]);
         let events = Case::decide(Some(case), command, &self.ctx(&actor, day))?;
         Ok(Case::evolve_all(Some(case.clone()), &events).unwrap())
@@ -210,7 +217,9 @@ fn commands() -> Vec<(&'static str, &'static str, CaseCommand)> {
         (
             "note_progress",
             "organ",
-            CaseCommand::NoteProgress { text: "走访".into() },
+            CaseCommand::NoteProgress {
+                text: "走访".into(),
+            },
         ),
         (
             "request_extension",
@@ -353,7 +362,10 @@ fn the_wrong_unit_is_refused_with_its_reason() {
         .unwrap_err();
     assert_eq!(err.reason, Reason::NotTriageUnit);
     // The district office above the township may triage in its place.
-    assert!(w.run(&registered, "east-xfj", "2026-03-04", forward()).is_ok());
+    assert!(
+        w.run(&registered, "east-xfj", "2026-03-04", forward())
+            .is_ok()
+    );
 
     let forwarded = case_in(&w, State::Forwarded);
     let err = w
@@ -483,7 +495,8 @@ fn a_hearing_moves_the_due_date_by_exactly_its_length_across_a_holiday() {
 fn an_extension_after_a_pause_keeps_the_paused_days() {
     let w = world();
     let accepted = case_in(&w, State::Accepted);
-    let run = |case: &Case, unit: &str, day: &str, command| w.run(case, unit, day, command).unwrap();
+    let run =
+        |case: &Case, unit: &str, day: &str, command| w.run(case, unit, day, command).unwrap();
     let paused = run(
         &accepted,
         "east-rsj",
@@ -530,7 +543,9 @@ fn a_provisional_deadline_is_recomputed_once_the_year_is_loaded() {
     // Accepted on 2026-12-20: 60 days end on 2027-02-18, counted on 2027's statutory days.
     let opened = w.opened("2026-12-18");
     let forwarded = w.run(&opened, "east-t1", "2026-12-18", forward()).unwrap();
-    let accepted = w.run(&forwarded, "east-rsj", "2026-12-20", accept()).unwrap();
+    let accepted = w
+        .run(&forwarded, "east-rsj", "2026-12-20", accept())
+        .unwrap();
     let provisional = accepted.deadline.clone().unwrap();
     assert!(provisional.provisional);
     assert!(provisional.explanation.contains("暂定"));
@@ -596,7 +611,9 @@ fn extra(i: usize) -> CaseCommand {
         1 => CaseCommand::EndPause {
             end: d("2026-03-05"),
         },
-        _ => CaseCommand::ReportCompletion { text: "完成".into() },
+        _ => CaseCommand::ReportCompletion {
+            text: "完成".into(),
+        },
     }
 }
 

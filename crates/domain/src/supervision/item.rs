@@ -170,7 +170,9 @@ pub enum ItemCommand {
     /// A later item links to this one as its original.
     MarkRepeatedLater,
     /// The watcher's daily look at the clock.
-    Check { today: NaiveDate },
+    Check {
+        today: NaiveDate,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,9 +392,8 @@ impl Aggregate for Item {
                 vec![ItemEvent::RepeatedLater]
             }),
             ItemCommand::Check { today } => {
-                let item = state.ok_or_else(|| {
-                    Refusal::new(Reason::UnknownItem, "no such item is watched")
-                })?;
+                let item = state
+                    .ok_or_else(|| Refusal::new(Reason::UnknownItem, "no such item is watched"))?;
                 Ok(item.checks(today, ctx.warn_days))
             }
         }
@@ -498,13 +499,33 @@ mod tests {
     #[test]
     fn the_watcher_warns_once_and_marks_overdue_once_per_due_date() {
         let item = opened();
-        let (item, events) = run(Some(item), ItemCommand::Check { today: d("2026-02-21") });
+        let (item, events) = run(
+            Some(item),
+            ItemCommand::Check {
+                today: d("2026-02-21"),
+            },
+        );
         assert!(matches!(events[..], [ItemEvent::Warned { .. }]));
-        let (item, events) = run(item, ItemCommand::Check { today: d("2026-02-21") });
+        let (item, events) = run(
+            item,
+            ItemCommand::Check {
+                today: d("2026-02-21"),
+            },
+        );
         assert!(events.is_empty());
-        let (item, events) = run(item, ItemCommand::Check { today: d("2026-02-25") });
+        let (item, events) = run(
+            item,
+            ItemCommand::Check {
+                today: d("2026-02-25"),
+            },
+        );
         assert!(matches!(events[..], [ItemEvent::MarkedOverdue { .. }]));
-        let (_, events) = run(item, ItemCommand::Check { today: d("2026-02-26") });
+        let (_, events) = run(
+            item,
+            ItemCommand::Check {
+                today: d("2026-02-26"),
+            },
+        );
         assert!(events.is_empty());
     }
 
@@ -513,7 +534,12 @@ mod tests {
         let (item, _) = run(Some(opened()), ItemCommand::Record(Fact::Paused));
         let item = item.unwrap();
         assert_eq!(item.next_check(3), None);
-        let (item, events) = run(Some(item), ItemCommand::Check { today: d("2026-03-01") });
+        let (item, events) = run(
+            Some(item),
+            ItemCommand::Check {
+                today: d("2026-03-01"),
+            },
+        );
         assert!(events.is_empty());
         let (item, _) = run(
             item,
@@ -534,7 +560,12 @@ mod tests {
                 handling: due("handling", "2026-04-07"),
             }),
         );
-        let (item, _) = run(item, ItemCommand::Check { today: d("2026-04-08") });
+        let (item, _) = run(
+            item,
+            ItemCommand::Check {
+                today: d("2026-04-08"),
+            },
+        );
         assert!(item.as_ref().unwrap().answer_overdue);
         let (item, _) = run(
             item,

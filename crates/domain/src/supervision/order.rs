@@ -130,15 +130,9 @@ impl Aggregate for Order {
                         "the item has no responsible organ to supervise yet",
                     ));
                 }
-                let reply_due = due_date(
-                    ctx.calendar,
-                    &ctx.limits.order_reply,
-                    ctx.today,
-                    &[],
-                    0,
-                )
-                .map_err(|e| Refusal::new(Reason::IllegalTransition, e.to_string()))?
-                .due;
+                let reply_due = due_date(ctx.calendar, &ctx.limits.order_reply, ctx.today, &[], 0)
+                    .map_err(|e| Refusal::new(Reason::IllegalTransition, e.to_string()))?
+                    .due;
                 Ok(vec![OrderEvent::Issued {
                     petition_id,
                     organ,
@@ -289,10 +283,7 @@ mod tests {
             limits: &w.limits,
         };
         let events = Order::decide(order, command, &ctx)?;
-        Ok((
-            Order::evolve_all(order.cloned(), &events).unwrap(),
-            events,
-        ))
+        Ok((Order::evolve_all(order.cloned(), &events).unwrap(), events))
     }
 
     fn issued(w: &World) -> Order {
@@ -359,8 +350,14 @@ mod tests {
                 to: "east-xfj".into()
             }
         );
-        let (escalated, events) =
-            run(&w, Some(&order), "system", "2026-03-04", OrderCommand::EscalateIfLate).unwrap();
+        let (escalated, events) = run(
+            &w,
+            Some(&order),
+            "system",
+            "2026-03-04",
+            OrderCommand::EscalateIfLate,
+        )
+        .unwrap();
         assert_eq!(events.len(), 1);
         let (_, again) = run(
             &w,
@@ -371,8 +368,14 @@ mod tests {
         )
         .unwrap();
         assert!(again.is_empty());
-        let (_, early) =
-            run(&w, Some(&order), "system", "2026-03-03", OrderCommand::EscalateIfLate).unwrap();
+        let (_, early) = run(
+            &w,
+            Some(&order),
+            "system",
+            "2026-03-03",
+            OrderCommand::EscalateIfLate,
+        )
+        .unwrap();
         assert!(early.is_empty(), "not before the reply date has passed");
     }
 }

@@ -24,7 +24,7 @@ pub struct Model {
     pub routed_on: Option<String>,
     /// JSON of the current [`xinfang_domain::clock::Deadline`].
     pub deadline: Option<String>,
-    /// YYYY-MM-DD of the current deadline, for due/overdue queues.
+    /// YYYY-MM-DD of the current deadline, for due/overdue queues; none while paused.
     pub due_date: Option<String>,
     pub extension_days: i32,
     pub extension_requested: Option<i32>,
@@ -33,6 +33,14 @@ pub struct Model {
     pub report_back_date: Option<String>,
     pub registered_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// How many events the case has had: the write path's guard.
+    pub version: i64,
+    /// A running pause of the clock (听证, 鉴定, 核查): kind, reason, first day.
+    pub pause_kind: Option<String>,
+    pub pause_reason: Option<String>,
+    pub pause_start: Option<String>,
+    /// The deadline counts through a year whose holidays are not loaded (暂定).
+    pub provisional: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,5 @@
 //! Intake's tables (see `migrations/src/intake`).
 
-pub mod audit;
 pub mod petition;
 pub mod petitioner;
 pub mod public_step;

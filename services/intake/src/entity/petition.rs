@@ -36,6 +36,8 @@ pub struct Model {
     pub query_code_sealed: String,
     pub idempotency_key: String,
     pub request_digest: String,
+    /// How many events the petition has had: the write path's guard.
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

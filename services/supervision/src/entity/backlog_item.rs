@@ -18,6 +18,7 @@ pub struct Model {
     pub certified_by: Option<String>,
     pub evidence: Option<String>,
     pub certified_on: Option<String>,
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

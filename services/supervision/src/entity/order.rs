@@ -21,6 +21,7 @@ pub struct Model {
     pub late: bool,
     pub escalated_to: Option<String>,
     pub next_check: Option<String>,
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

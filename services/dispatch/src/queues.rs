@@ -1,21 +1,14 @@
-//! Dispatch's storage. Every step changes the case, appends its step row and its event in one
-//! transaction; a concurrent change of the same case is detected, not overwritten.
+//! Reading cases: one case with its steps, and work queues by unit, state, organ, handler and
+//! due date (the read side; writes go through the unit of work).
 
 use crate::entity::{case, step};
-use crate::error::DispatchError;
-use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
-use xinfang_events::{EventDraft, outbox};
+use xinfang_domain::case::CLOCKED;
 
 pub const SERVICE: &str = "dispatch";
-
-#[derive(Clone)]
-pub struct Store {
-    db: DatabaseConnection,
-}
 
 /// Filters of `ListCases`, already checked.
 #[derive(Debug, Default)]
@@ -34,18 +27,14 @@ pub struct ListFilter {
     pub limit: u64,
 }
 
-/// States whose clock runs in dispatch.
-pub const CLOCKED: [&str; 4] = ["registered", "forwarded", "assigned", "accepted"];
+#[derive(Clone)]
+pub struct Queues {
+    db: DatabaseConnection,
+}
 
-impl Store {
+impl Queues {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
-    }
-
-    pub async fn get(&self, petition_id: &str) -> Result<Option<case::Model>, DbErr> {
-        case::Entity::find_by_id(petition_id.to_owned())
-            .one(&self.db)
-            .await
     }
 
     pub async fn steps(&self, petition_id: &str) -> Result<Vec<step::Model>, DbErr> {
@@ -87,9 +76,11 @@ impl Store {
             query = query.filter(C::DueDate.lt(before.as_str()));
         }
         if let Some(today) = &filter.overdue_on {
+            // Overdue is dispatch's own clocks: triage, acceptance, handling (the review window
+            // after the answer is the petitioner's).
             query = query
                 .filter(C::DueDate.lt(today.as_str()))
-                .filter(C::State.is_in(CLOCKED));
+                .filter(C::State.is_in(CLOCKED.map(|s| s.as_str())));
         }
         if let Some(after) = &filter.after {
             query = query.filter(C::PetitionId.gt(after.as_str()));
@@ -101,62 +92,14 @@ impl Store {
             .await
     }
 
-    /// Saves the changed case if nobody changed it since `seen` (its `updated_at` when read),
-    /// with its step and event, in one transaction.
-    pub async fn commit(
-        &self,
-        node: &str,
-        seen: DateTime<Utc>,
-        case: case::Model,
-        step: step::Model,
-        event: Option<EventDraft>,
-    ) -> Result<(), DispatchError> {
-        let txn = self.db.begin().await?;
-        let petition_id = case.petition_id.clone();
-        let updated = case::Entity::update_many()
-            .set(case.into_active_model().reset_all())
-            .filter(case::Column::PetitionId.eq(petition_id))
-            .filter(case::Column::UpdatedAt.eq(seen))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await?;
-            return Err(DispatchError::Conflict);
-        }
-        append(&txn, node, step, event).await?;
-        txn.commit().await?;
-        Ok(())
+    /// Cases whose deadline is provisional (暂定): counted again when the calendar changes.
+    pub async fn provisional(&self) -> Result<Vec<String>, DbErr> {
+        Ok(case::Entity::find()
+            .filter(case::Column::Provisional.eq(true))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| c.petition_id)
+            .collect())
     }
-}
-
-/// Appends a step and its event inside `txn`.
-pub async fn append(
-    txn: &sea_orm::DatabaseTransaction,
-    node: &str,
-    step: step::Model,
-    event: Option<EventDraft>,
-) -> Result<(), DbErr> {
-    let mut row = step.into_active_model();
-    row.id = sea_orm::ActiveValue::NotSet;
-    row.insert(txn).await?;
-    if let Some(event) = event {
-        outbox::append(txn, SERVICE, node, event).await?;
-    }
-    Ok(())
-}
-
-/// Inserts a new case unless it exists (a redelivered registration).
-pub async fn insert_case(
-    txn: &sea_orm::DatabaseTransaction,
-    case: case::Model,
-) -> Result<bool, DbErr> {
-    let exists = case::Entity::find_by_id(case.petition_id.clone())
-        .one(txn)
-        .await?
-        .is_some();
-    if exists {
-        return Ok(false);
-    }
-    case.into_active_model().insert(txn).await?;
-    Ok(true)
 }

@@ -1,0 +1,300 @@
+//! One unit of work: load, decide, save in one transaction, again on a conflict.
+
+use crate::audit::{self, AuditEntry};
+use crate::error::WriteError;
+use crate::repository::{Repository, Versioned};
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use xinfang_domain::Refusal;
+use xinfang_domain::aggregate::Aggregate;
+use xinfang_events::EventDraft;
+use xinfang_events::outbox::{self, Position};
+use xinfang_platform::auth::Caller;
+use xinfang_proto::xinfang::petition::v1::Actor;
+
+/// Who changes an aggregate, and when: stamped on its events and its audit rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub user: String,
+    pub unit: String,
+    pub name: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Meta {
+    pub fn of(caller: &Caller, at: DateTime<Utc>) -> Self {
+        Self {
+            user: caller.user_id.clone(),
+            unit: caller.org_unit.clone(),
+            name: caller.name.clone(),
+            at,
+        }
+    }
+
+    /// The platform itself (a watcher, a consumer) acting for `unit`.
+    pub fn system(unit: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            user: "system".into(),
+            unit: unit.to_owned(),
+            name: String::new(),
+            at,
+        }
+    }
+
+    /// The actor an event carries, acting again in the service that follows it.
+    pub fn from_actor(actor: Option<&Actor>, at: DateTime<Utc>) -> Self {
+        actor.map_or_else(
+            || Self::system("", at),
+            |a| Self {
+                user: a.user_id.clone(),
+                unit: a.org_unit.clone(),
+                name: a.display_name.clone(),
+                at,
+            },
+        )
+    }
+
+    fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.clone(),
+            org_unit: self.unit.clone(),
+            display_name: self.name.clone(),
+        }
+    }
+}
+
+/// The result of a unit of work: the aggregate after it, its version, and what happened.
+#[derive(Debug, Clone)]
+pub struct Saved<A: Aggregate> {
+    /// None only when the aggregate does not exist and the command changed nothing.
+    pub state: Option<A>,
+    pub version: i64,
+    pub events: Vec<A::Event>,
+}
+
+/// Runs units of work for one service against its database.
+#[derive(Clone)]
+pub struct UnitOfWork {
+    db: DatabaseConnection,
+    service: &'static str,
+    node: String,
+    attempts: u32,
+}
+
+/// How often a conflicting unit of work is decided again before the caller is told.
+const ATTEMPTS: u32 = 8;
+
+impl UnitOfWork {
+    pub fn new(db: DatabaseConnection, service: &'static str, node: &str) -> Self {
+        Self {
+            db,
+            service,
+            node: node.to_owned(),
+            attempts: ATTEMPTS,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Runs `work` in a transaction and commits it; on a conflict rolls back and runs it again
+    /// (after a short, growing pause), at most a few times. `work` gets the transaction to
+    /// [`Tx::apply`] as many aggregates as the change spans; it must not keep it.
+    pub async fn run<T, F, Fut>(&self, work: F) -> Result<T, WriteError>
+    where
+        F: Fn(Arc<Tx>) -> Fut,
+        Fut: Future<Output = Result<T, WriteError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let tx = Arc::new(self.begin().await?);
+            let outcome = work(tx.clone()).await;
+            let tx = Arc::into_inner(tx).ok_or_else(|| {
+                WriteError::Database(DbErr::Custom(
+                    "a unit of work kept its transaction beyond its end".into(),
+                ))
+            })?;
+            let outcome = match outcome {
+                Ok(value) => tx
+                    .txn
+                    .commit()
+                    .await
+                    .map(|()| value)
+                    .map_err(WriteError::from),
+                Err(err) => {
+                    tx.txn.rollback().await?;
+                    Err(err)
+                }
+            };
+            match outcome {
+                Err(WriteError::Conflict) if attempt < self.attempts => {
+                    tracing::debug!(
+                        service = self.service,
+                        attempt,
+                        "write conflict, deciding again"
+                    );
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 3)).await;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Load, decide and save one aggregate in a transaction of its own.
+    pub async fn execute<R: Repository>(
+        &self,
+        repo: &R,
+        id: &str,
+        meta: &Meta,
+        decide: impl Fn(
+            Option<&R::Aggregate>,
+        ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
+    ) -> Result<Saved<R::Aggregate>, WriteError> {
+        let decide = &decide;
+        self.run(|tx| async move { tx.apply(repo, id, meta, decide).await })
+            .await
+    }
+
+    /// A transaction the caller drives (a consumer holds its inbox row in it), committed by
+    /// the caller.
+    pub async fn begin(&self) -> Result<Tx, DbErr> {
+        Ok(Tx {
+            txn: self.db.begin().await?,
+            service: self.service,
+            node: self.node.clone(),
+        })
+    }
+
+    /// [`Tx::apply`] inside a transaction the caller holds.
+    pub fn within<'t>(&self, txn: &'t DatabaseTransaction) -> TxRef<'t> {
+        TxRef {
+            txn,
+            service: self.service,
+            node: self.node.clone(),
+        }
+    }
+}
+
+/// An open unit of work.
+pub struct Tx {
+    txn: DatabaseTransaction,
+    service: &'static str,
+    node: String,
+}
+
+impl Tx {
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    /// Loads the aggregate, decides, and writes the outcome in this transaction.
+    pub async fn apply<R: Repository>(
+        &self,
+        repo: &R,
+        id: &str,
+        meta: &Meta,
+        decide: impl Fn(
+            Option<&R::Aggregate>,
+        ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
+    ) -> Result<Saved<R::Aggregate>, WriteError> {
+        apply(&self.txn, self.service, &self.node, repo, id, meta, decide).await
+    }
+}
+
+/// A unit of work inside a transaction someone else holds.
+pub struct TxRef<'t> {
+    txn: &'t DatabaseTransaction,
+    service: &'static str,
+    node: String,
+}
+
+impl TxRef<'_> {
+    pub async fn apply<R: Repository>(
+        &self,
+        repo: &R,
+        id: &str,
+        meta: &Meta,
+        decide: impl Fn(
+            Option<&R::Aggregate>,
+        ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
+    ) -> Result<Saved<R::Aggregate>, WriteError> {
+        apply(self.txn, self.service, &self.node, repo, id, meta, decide).await
+    }
+}
+
+async fn apply<R: Repository>(
+    txn: &DatabaseTransaction,
+    service: &str,
+    node: &str,
+    repo: &R,
+    id: &str,
+    meta: &Meta,
+    decide: impl Fn(Option<&R::Aggregate>) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
+) -> Result<Saved<R::Aggregate>, WriteError> {
+    let loaded = repo.load(txn, id).await?;
+    let (before, base) = match loaded {
+        Some(Versioned { state, version }) => (Some(state), Some(version)),
+        None => (None, None),
+    };
+    let events = decide(before.as_ref())?;
+    let version = base.unwrap_or(0);
+    if events.is_empty() {
+        return Ok(Saved {
+            state: before,
+            version,
+            events,
+        });
+    }
+    let after = R::Aggregate::evolve_all(before.clone(), &events).ok_or_else(|| {
+        WriteError::Database(DbErr::Custom(format!(
+            "{} {id}: its events left no state",
+            R::KIND
+        )))
+    })?;
+    let new_version = version + events.len() as i64;
+    if !repo
+        .store(txn, id, &after, &events, base, new_version)
+        .await?
+    {
+        return Err(WriteError::Conflict);
+    }
+    let stream = format!("{}/{id}", R::KIND);
+    for (i, event) in events.iter().enumerate() {
+        let sequence = version + 1 + i as i64;
+        if let Some((key, payload)) = repo.announce(id, &after, event) {
+            let draft = EventDraft::new(key, payload, meta.at).by_actor(meta.actor());
+            let position = Position {
+                stream: stream.clone(),
+                sequence: sequence as u64,
+            };
+            outbox::append(txn, service, node, position, draft).await?;
+        }
+        let (action, detail) = repo.audit(event);
+        let entry = AuditEntry {
+            at: meta.at,
+            actor: &meta.user,
+            unit: &meta.unit,
+            action,
+            aggregate: &stream,
+            version: sequence,
+            detail,
+        };
+        audit::append(txn, service, entry).await?;
+    }
+    repo.project(txn, id, before.as_ref(), &after, &events, meta)
+        .await?;
+    Ok(Saved {
+        state: Some(after),
+        version: new_version,
+        events,
+    })
+}
