@@ -4,6 +4,7 @@
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
+use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::telemetry::{self, TelemetryGuard};
@@ -25,8 +26,12 @@ impl Node {
         let db = xinfang_platform::database::connect(&settings.database)
             .await
             .with_context(|| format!("database.url {}", redact(&settings.database.url)))?;
+        let clock = NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?;
+        if let Some(warning) = reference.calendar_warning(clock.today()) {
+            tracing::warn!("{warning}");
+        }
         let shutdown = CancellationToken::new();
-        tokio::spawn(on_signals(shutdown.clone(), reference.clone()));
+        tokio::spawn(on_signals(shutdown.clone(), reference.clone(), clock));
         Ok(Self {
             settings,
             db,
@@ -38,7 +43,7 @@ impl Node {
 }
 
 /// SIGTERM / Ctrl-C stop the node; SIGHUP reloads the reference data.
-async fn on_signals(shutdown: CancellationToken, reference: ReferenceStore) {
+async fn on_signals(shutdown: CancellationToken, reference: ReferenceStore, clock: NodeClock) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -46,7 +51,12 @@ async fn on_signals(shutdown: CancellationToken, reference: ReferenceStore) {
             let reload = async move {
                 while hup.recv().await.is_some() {
                     match reference.reload() {
-                        Ok(()) => tracing::info!("reference data reloaded"),
+                        Ok(()) => {
+                            tracing::info!("reference data reloaded");
+                            if let Some(warning) = reference.calendar_warning(clock.today()) {
+                                tracing::warn!("{warning}");
+                            }
+                        }
                         Err(e) => {
                             tracing::error!(error = %e, "reference data rejected; the previous data stays")
                         }
@@ -61,7 +71,7 @@ async fn on_signals(shutdown: CancellationToken, reference: ReferenceStore) {
             return;
         }
     }
-    let _ = &reference;
+    let _ = (&reference, clock);
     xinfang_platform::server::shutdown_signal().await;
     shutdown.cancel();
 }

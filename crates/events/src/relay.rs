@@ -339,3 +339,37 @@ fn never_deliverable(err: &rdkafka::error::KafkaError) -> bool {
         )
     )
 }
+
+/// An outbox row the relay parked: the broker can never take it.
+#[derive(Debug, Clone)]
+pub struct Unpublishable {
+    pub id: i64,
+    pub event_type: String,
+    pub message_key: String,
+    pub reason: String,
+}
+
+/// The rows of `service`'s outbox the relay parked, oldest first.
+pub async fn unpublishable(
+    db: &impl ConnectionTrait,
+    service: &str,
+) -> Result<Vec<Unpublishable>, DbErr> {
+    let select = Query::select()
+        .columns(["id", "event_type", "message_key", "parked_reason"])
+        .from(outbox::table(service))
+        .and_where(Expr::col("parked_reason").is_not_null())
+        .order_by("id", Order::Asc)
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Unpublishable {
+                id: r.try_get("", "id")?,
+                event_type: r.try_get("", "event_type")?,
+                message_key: r.try_get("", "message_key")?,
+                reason: r.try_get("", "parked_reason")?,
+            })
+        })
+        .collect()
+}

@@ -39,7 +39,17 @@ impl NodeClock {
 
     /// The local date of an instant.
     pub fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.zone).date_naive()
+        self.local(at).date_naive()
+    }
+
+    /// An instant in the node's time zone (Beijing time).
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        at.with_timezone(&self.zone)
+    }
+
+    /// An instant as people read it: `2026-02-03 09:00:00`, in the node's time zone.
+    pub fn show(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%Y-%m-%d %H:%M:%S").to_string()
     }
 
     pub fn today(&self) -> NaiveDate {

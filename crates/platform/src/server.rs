@@ -1,8 +1,11 @@
 //! The gRPC server bootstrap every service uses: health (liveness on "", readiness on each named
-//! service), reflection v1 and v1alpha, trace context from the caller's metadata, and a graceful
+//! service, and `xinfang.calendar`, NOT_SERVING while the loaded holiday arrangements end within
+//! 60 days), reflection v1 and v1alpha, trace context from the caller's metadata, and a graceful
 //! shutdown that reports NOT_SERVING first and then drains the calls in flight.
 
 use crate::auth::Authenticator;
+use crate::clock::NodeClock;
+use crate::reference::ReferenceStore;
 use std::convert::Infallible;
 use std::future::Future;
 use tokio::net::TcpListener;
@@ -20,7 +23,11 @@ pub struct GrpcServer {
     health: HealthReporter,
     names: Vec<&'static str>,
     auth: Authenticator,
+    calendar: Option<(ReferenceStore, NodeClock)>,
 }
+
+/// The health name that reports whether the holiday calendar reaches far enough ahead.
+pub const CALENDAR_HEALTH: &str = "xinfang.calendar";
 
 impl GrpcServer {
     /// Every call passes `auth`'s interceptor: a token, when sent, must be valid.
@@ -41,7 +48,15 @@ impl GrpcServer {
             health,
             names: Vec::new(),
             auth,
+            calendar: None,
         }
+    }
+
+    /// Reports on [`CALENDAR_HEALTH`] (and in the log) whether the loaded holiday arrangements
+    /// end within 60 days of the node's today, at start, after each reload and daily.
+    pub fn watch_calendar(mut self, reference: &ReferenceStore, clock: NodeClock) -> Self {
+        self.calendar = Some((reference.clone(), clock));
+        self
     }
 
     pub fn add_service<S>(mut self, service: S) -> Self
@@ -70,6 +85,9 @@ impl GrpcServer {
                 .set_service_status(name, ServingStatus::Serving)
                 .await;
         }
+        let calendar = self
+            .calendar
+            .map(|(reference, clock)| tokio::spawn(report_calendar(self.health.clone(), reference, clock)));
         let health = self.health.clone();
         let names = self.names.clone();
         let started_draining = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -97,9 +115,29 @@ impl GrpcServer {
             tokio::time::sleep(DRAIN_GRACE).await;
             tracing::warn!("connections still open after {DRAIN_GRACE:?}; closing them");
         };
-        tokio::select! {
+        let served = tokio::select! {
             served = serving => served,
             _ = grace => Ok(()),
+        };
+        if let Some(task) = calendar {
+            task.abort();
+        }
+        served
+    }
+}
+
+/// Keeps [`CALENDAR_HEALTH`] up to date (the process's start-up and reload say why in the log).
+async fn report_calendar(health: HealthReporter, reference: ReferenceStore, clock: NodeClock) {
+    let mut changes = reference.changes();
+    loop {
+        let status = match reference.calendar_warning(clock.today()) {
+            Some(_) => ServingStatus::NotServing,
+            None => ServingStatus::Serving,
+        };
+        health.set_service_status(CALENDAR_HEALTH, status).await;
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            _ = tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)) => {}
         }
     }
 }

@@ -18,6 +18,36 @@ use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchServiceServer;
 use xinfang_store::UnitOfWork;
 
+/// The services whose events dispatch follows.
+pub const SOURCES: &[&str] = &["intake"];
+
+/// What every decision on a case is made with, from the node's settings.
+pub fn cases(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+) -> anyhow::Result<Cases> {
+    Ok(Cases {
+        uow: UnitOfWork::new(db.clone(), SERVICE, &settings.node.region),
+        queues: Queues::new(db),
+        reference,
+        limits: settings.limits(),
+        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
+        node: settings.node.region.clone(),
+    })
+}
+
+/// Dispatch's handler of intake's events, as the service runs it (and `xinfang events replay`).
+pub fn follower(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+) -> anyhow::Result<IntakeEvents> {
+    Ok(IntakeEvents {
+        cases: cases(settings, db, reference)?,
+    })
+}
+
 pub async fn run(
     settings: &Settings,
     db: DatabaseConnection,
@@ -25,30 +55,16 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let cases = Cases {
-        uow: UnitOfWork::new(db.clone(), SERVICE, &settings.node.region),
-        queues: Queues::new(db.clone()),
-        reference,
-        limits: settings.limits(),
-        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
-        node: settings.node.region.clone(),
-    };
-    let events = EventTasks::start(
-        &settings.events,
-        &db,
-        SERVICE,
-        &["intake"],
-        IntakeEvents {
-            cases: cases.clone(),
-        },
-        &shutdown,
-    )?;
+    let handler = follower(settings, db.clone(), reference)?;
+    let cases = handler.cases.clone();
+    let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let calendar = tokio::spawn(
         cases
             .clone()
             .follow_the_calendar(shutdown.clone().cancelled_owned()),
     );
     let served = GrpcServer::new(Authenticator::new(&settings.auth))
+        .watch_calendar(&cases.reference, cases.clock)
         .add_service(DispatchServiceServer::new(DispatchApi { cases }))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;

@@ -18,6 +18,22 @@ use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
 use xinfang_store::UnitOfWork;
 
+/// The services whose events intake follows.
+pub const SOURCES: &[&str] = &["dispatch"];
+
+/// Intake's handler of dispatch's events, as the service runs it (and `xinfang events replay`).
+pub fn follower(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+) -> anyhow::Result<DispatchEvents> {
+    Ok(DispatchEvents {
+        uow: UnitOfWork::new(db, SERVICE, &settings.node.region),
+        vault: PiiVault::new(&settings.pii)?,
+        reference,
+    })
+}
+
 pub async fn run(
     settings: &Settings,
     db: DatabaseConnection,
@@ -25,32 +41,21 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let uow = UnitOfWork::new(db.clone(), SERVICE, &settings.node.region);
+    let handler = follower(settings, db.clone(), reference)?;
     let api = IntakeApi {
         store: Store::new(db.clone()),
-        uow: uow.clone(),
-        reference,
-        vault: PiiVault::new(&settings.pii)?,
+        uow: handler.uow.clone(),
+        reference: handler.reference.clone(),
+        vault: handler.vault.clone(),
         policy: settings.screening.policy(),
         node: settings.node.region.clone(),
         public_calls: PublicCallLimiter::per_minute(settings.auth.public_calls_per_minute),
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
-    let handler = DispatchEvents {
-        uow,
-        vault: api.vault.clone(),
-        reference: api.reference.clone(),
-    };
-    let events = EventTasks::start(
-        &settings.events,
-        &db,
-        SERVICE,
-        &["dispatch"],
-        handler,
-        &shutdown,
-    )?;
+    let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let auth = Authenticator::new(&settings.auth);
     let served = GrpcServer::new(auth)
+        .watch_calendar(&api.reference, api.clock)
         .add_service(IntakeServiceServer::new(api))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;

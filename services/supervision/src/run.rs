@@ -18,6 +18,27 @@ use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionServiceServer;
 use xinfang_store::UnitOfWork;
 
+/// The services whose events supervision follows.
+pub const SOURCES: &[&str] = &["intake", "dispatch"];
+
+/// Supervision's handler of intake's and dispatch's events, as the service runs it (and
+/// `xinfang events replay`).
+pub fn follower(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+) -> anyhow::Result<Facts> {
+    Ok(Facts {
+        oversight: Oversight {
+            uow: UnitOfWork::new(db, SERVICE, &settings.node.region),
+            reference,
+            settings: settings.supervision.clone(),
+            limits: settings.limits(),
+            clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
+        },
+    })
+}
+
 pub async fn run(
     settings: &Settings,
     db: DatabaseConnection,
@@ -25,23 +46,9 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let oversight = Oversight {
-        uow: UnitOfWork::new(db.clone(), SERVICE, &settings.node.region),
-        reference,
-        settings: settings.supervision.clone(),
-        limits: settings.limits(),
-        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
-    };
-    let events = EventTasks::start(
-        &settings.events,
-        &db,
-        SERVICE,
-        &["intake", "dispatch"],
-        Facts {
-            oversight: oversight.clone(),
-        },
-        &shutdown,
-    )?;
+    let handler = follower(settings, db.clone(), reference)?;
+    let oversight = handler.oversight.clone();
+    let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let watching = {
         let watcher = Watcher {
             oversight: oversight.clone(),
@@ -50,6 +57,7 @@ pub async fn run(
         tokio::spawn(async move { watcher.run(stop.cancelled_owned()).await })
     };
     let served = GrpcServer::new(Authenticator::new(&settings.auth))
+        .watch_calendar(&oversight.reference, oversight.clock)
         .add_service(SupervisionServiceServer::new(SupervisionApi { oversight }))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;

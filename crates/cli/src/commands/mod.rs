@@ -3,6 +3,7 @@
 mod case;
 mod connection;
 mod dev;
+mod events;
 mod migrate;
 mod petition;
 mod recount;
@@ -42,8 +43,12 @@ enum Command {
     /// Due and overdue items, supervision orders, metrics, the index and the monthly bulletin.
     #[command(subcommand)]
     Supervise(supervise::Command),
-    /// Rebuild supervision's metric counts after a change of a [default] metric definition.
-    Recount,
+    /// Events parked because they can never apply as they are, and their replay.
+    #[command(subcommand)]
+    Events(events::Command),
+    /// Rebuild supervision's metric counts after a change of a [default] metric definition
+    /// (`--check`: compare them with a recount, changing nothing).
+    Recount(recount::Args),
 }
 
 impl Cli {
@@ -56,7 +61,8 @@ impl Cli {
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,
             Command::Supervise(command) => command.run().await,
-            Command::Recount => recount::run().await,
+            Command::Events(command) => command.run().await,
+            Command::Recount(args) => recount::run(args).await,
         }
     }
 }
