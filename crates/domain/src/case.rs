@@ -806,12 +806,19 @@ impl Case {
 }
 
 fn open(opening: Opening, ctx: &CaseContext<'_>) -> Result<Vec<CaseEvent>, Refusal> {
+    // A queue nobody of this node sees would lose the item: the organisation tree may not know
+    // a unit yet that intake's already does (a reload not done everywhere).
+    let unit = ctx.org.unit(&opening.registering_unit).ok_or_else(|| {
+        Refusal::new(
+            Reason::UnknownUnit,
+            format!(
+                "the registering unit {} is not in this node's organisation tree",
+                opening.registering_unit
+            ),
+        )
+    })?;
+    let first_handler_region = unit.region.to_string();
     let triage = ctx.deadline(&ctx.limits.triage, opening.registered_on, &[], 0)?;
-    let first_handler_region = ctx
-        .org
-        .unit(&opening.registering_unit)
-        .map(|u| u.region.to_string())
-        .unwrap_or_else(|| opening.region.clone());
     Ok(vec![CaseEvent::Opened {
         opening,
         first_handler_region,

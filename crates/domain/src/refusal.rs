@@ -52,7 +52,7 @@ macro_rules! reasons {
 reasons! {
     InvalidArgument = "XF_INVALID_ARGUMENT", InvalidArgument, "a field is missing or malformed; the field violations name it";
     Unauthenticated = "XF_UNAUTHENTICATED", Unauthenticated, "the call needs a valid bearer token";
-    UnknownUnit = "XF_UNKNOWN_UNIT", PermissionDenied, "the caller's unit is not in this node's organisation tree";
+    UnknownUnit = "XF_UNKNOWN_UNIT", PermissionDenied, "a unit named (the caller's, or an item's) is not in this node's organisation tree";
     OutOfScope = "XF_OUT_OF_SCOPE", PermissionDenied, "the region or unit named lies outside the caller's scope";
     RoleRequired = "XF_ROLE_REQUIRED", PermissionDenied, "the call needs a role the caller does not hold";
     NotFound = "XF_NOT_FOUND", NotFound, "no such item in the caller's scope";

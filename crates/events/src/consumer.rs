@@ -294,3 +294,32 @@ impl<H: EventHandler> EventConsumer<H> {
         // was applied, and an unapplied event would be lost.
     }
 }
+
+/// Delivers one event to `handler` exactly as a consumer of `topic` would — inbox row, handler,
+/// parking of what can never apply, retries of what may — outside any log (a test, a tool).
+pub async fn deliver_one<H: EventHandler>(
+    db: &DatabaseConnection,
+    service: &str,
+    group: &str,
+    handler: &H,
+    topic: &str,
+    envelope: &Envelope,
+) -> Outcome {
+    let payload = prost::Message::encode_to_vec(envelope);
+    let parked = AtomicU64::new(0);
+    let applier = Applier {
+        db,
+        service,
+        group,
+        handler,
+        parked: &parked,
+    };
+    let delivery = Delivery {
+        topic,
+        position: "delivered by hand".into(),
+        payload: &payload,
+    };
+    let never = std::future::pending::<()>();
+    tokio::pin!(never);
+    applier.deliver(&delivery, Advance::Offset, &mut never).await
+}

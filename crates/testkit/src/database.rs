@@ -31,13 +31,31 @@ impl TestDatabase {
             .expect("create test database");
         admin.close().await.ok();
         let url = format!("{}/{name}", server());
-        let db = Database::connect(&url)
+        let db = Database::connect(quiet(url.clone()))
             .await
             .expect("connect test database");
         xinfang_migrations::migrate_all(&db)
             .await
             .expect("migrations apply on PostgreSQL");
         Self { url, db }
+    }
+
+    /// The database's URL through another port (a proxy in front of the server).
+    pub fn url_through(&self, port: u16) -> String {
+        let (server, name) = self.url.rsplit_once('/').expect("a database URL");
+        let host = server.rsplit_once(':').map_or(server, |(host, _)| host);
+        format!("{host}:{port}/{name}")
+    }
+
+    /// The server's address, for a proxy.
+    pub fn server_address(&self) -> std::net::SocketAddr {
+        let server = self.url.rsplit_once('/').expect("a database URL").0;
+        let host_port = server.rsplit('@').next().unwrap_or(server);
+        let host_port = host_port.trim_start_matches("postgres://");
+        std::net::ToSocketAddrs::to_socket_addrs(host_port)
+            .expect("the server's address")
+            .next()
+            .expect("an address")
     }
 
     /// Rows in `table` (a table of this schema, named by the test).

@@ -129,3 +129,25 @@ pub fn group_caught_up(brokers: &str, group: &str, topic: &str) -> bool {
         done >= high
     })
 }
+
+/// Publishes `events` to `topic` in order, keyed by petition, as a producing service's relay does.
+pub async fn publish(brokers: &str, topic: &str, events: &[Envelope]) {
+    use prost::Message as _;
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("enable.idempotence", "true")
+        .create()
+        .expect("test producer");
+    for envelope in events {
+        producer
+            .send(
+                FutureRecord::to(topic)
+                    .key(&envelope.petition_id)
+                    .payload(&envelope.encode_to_vec()),
+                Duration::from_secs(30),
+            )
+            .await
+            .expect("published");
+    }
+}

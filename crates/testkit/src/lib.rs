@@ -5,6 +5,7 @@
 pub mod broker;
 pub mod database;
 pub mod kafka;
+pub mod proxy;
 pub mod services;
 
 use xinfang_platform::auth::Authenticator;
@@ -54,4 +55,28 @@ pub fn resident_id(n: u32) -> String {
     let first17 = format!("34010219800101{:03}", n % 1000);
     let check = xinfang_domain::identity::check_digit(&first17).expect("17 digits");
     format!("{first17}{check}")
+}
+
+/// An event as a producing service would announce it, with a fresh id.
+pub fn envelope(
+    petition: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    payload: xinfang_events::Payload,
+) -> xinfang_events::Envelope {
+    xinfang_events::Envelope {
+        event_id: uuid::Uuid::new_v4().to_string(),
+        event_type: xinfang_events::envelope::event_type(&payload).into(),
+        petition_id: petition.into(),
+        occurred_at: Some(xinfang_events::envelope::timestamp(at)),
+        node: "340100".into(),
+        payload: Some(payload),
+        ..Default::default()
+    }
+}
+
+/// An instant from RFC 3339 text (`2026-03-10T09:00:00+08:00`).
+pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("an RFC 3339 time")
+        .with_timezone(&chrono::Utc)
 }

@@ -14,6 +14,8 @@ use xinfang_proto::xinfang::supervision::v1::supervision_service_client::Supervi
 
 pub struct RunningService {
     pub addr: SocketAddr,
+    /// The service's reference data (reload it as SIGHUP would).
+    pub reference: ReferenceStore,
     shutdown: CancellationToken,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -121,11 +123,19 @@ where
     let db = xinfang_platform::database::connect(&settings.database)
         .await
         .expect("service database");
-    let reference = ReferenceStore::open(None).expect("demo reference data");
+    let reference =
+        ReferenceStore::open(settings.reference.dir.as_deref()).expect("reference data");
     let shutdown = CancellationToken::new();
-    let handle = tokio::spawn(run(settings, db, reference, listener, shutdown.clone()));
+    let handle = tokio::spawn(run(
+        settings,
+        db,
+        reference.clone(),
+        listener,
+        shutdown.clone(),
+    ));
     RunningService {
         addr,
+        reference,
         shutdown,
         handle: Some(handle),
     }
