@@ -10,7 +10,7 @@ use xinfang_proto::xinfang::intake::v1::{RegisterPetitionRequest, TrackByQueryCo
 use xinfang_proto::xinfang::petition::v1::{HandlingOpinion, IdType, PetitionState, Petitioner};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
-use xinfang_testkit::kafka::read_until;
+use xinfang_testkit::kafka::{group_caught_up, read_until};
 use xinfang_testkit::services::{RunningService, settings_with, spawn_dispatch, spawn_intake};
 use xinfang_testkit::{authed, eventually, resident_id, token};
 
@@ -408,9 +408,14 @@ async fn redelivered_registrations_open_no_second_case_and_a_restart_loses_nothi
                 db.reaches("dispatch_case", 5, 60).await,
                 "the first five are opened"
             );
-            // Let the consumer group settle before leaving it: the test broker (tansu) can leave
-            // partitions unassigned when a member leaves in the middle of a rebalance.
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            // Leave the group once it has committed what it applied: the test broker (tansu)
+            // can leave partitions unassigned when a member leaves in the middle of a rebalance.
+            let settled = eventually(60, || async {
+                group_caught_up(&broker.address(), "dispatch", "xinfang.intake.events")
+                    .then_some(())
+            })
+            .await;
+            assert!(settled.is_some(), "dispatch committed the first five");
             dispatch.stop().await;
         }
         let r = client
@@ -480,14 +485,13 @@ async fn redelivered_registrations_open_no_second_case_and_a_restart_loses_nothi
     })
     .await;
     assert_eq!(copies.len(), 20);
-    // Give dispatch time to read the copies, then count.
+    // Count once dispatch's committed offsets are past every copy: it has read them all.
     let drained = eventually(60, || async {
-        (db.count("dispatch_inbox").await == 10 && db.count("dispatch_case").await == 10)
-            .then_some(())
+        group_caught_up(&broker.address(), "dispatch", "xinfang.intake.events").then_some(())
     })
     .await;
-    assert!(drained.is_some());
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(drained.is_some(), "dispatch read the redelivered copies");
+    assert_eq!(db.count("dispatch_inbox").await, 10, "each event recorded once");
     assert_eq!(db.count("dispatch_case").await, 10, "no second case");
     assert_eq!(
         db.count("dispatch_step WHERE action = 'opened'").await,

@@ -216,8 +216,6 @@ async fn two_supervision_processes_mark_and_order_each_item_once_and_one_reply_w
     })
     .await;
     assert!(all_ordered.is_some(), "both watchers swept every item");
-    // A few more sweeps of both, then count.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     for id in &ids {
         assert_eq!(announced(&db, id, "DeadlineOverdue").await, 1, "{id}");
         assert_eq!(announced(&db, id, "SupervisionOrderIssued").await, 1, "{id}");

@@ -151,3 +151,21 @@ pub async fn publish(brokers: &str, topic: &str, events: &[Envelope]) {
             .expect("published");
     }
 }
+
+/// Everything on `topic` now: reads until each partition's high watermark, as read at the start.
+pub async fn read_all(brokers: &str, topic: &str) -> Vec<Record> {
+    let probe: rdkafka::consumer::BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("watermark probe");
+    let timeout = Duration::from_secs(10);
+    let metadata = probe
+        .fetch_metadata(Some(topic), timeout)
+        .expect("topic metadata");
+    let partitions = metadata.topics()[0].partitions().len() as i32;
+    let ends: Vec<i64> = (0..partitions)
+        .map(|p| probe.fetch_watermarks(topic, p, timeout).expect("watermarks").1)
+        .collect();
+    let total: i64 = ends.iter().sum();
+    read_until(brokers, topic, 60, |r| r.len() as i64 >= total).await
+}
