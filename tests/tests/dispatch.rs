@@ -5,6 +5,7 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::time::Duration;
 use tonic::Code;
+use tonic_types::StatusExt;
 use xinfang_proto::xinfang::dispatch::v1::*;
 use xinfang_proto::xinfang::intake::v1::{RegisterPetitionRequest, TrackByQueryCodeRequest};
 use xinfang_proto::xinfang::petition::v1::{HandlingOpinion, IdType, PetitionState, Petitioner};
@@ -491,7 +492,11 @@ async fn redelivered_registrations_open_no_second_case_and_a_restart_loses_nothi
     })
     .await;
     assert!(drained.is_some(), "dispatch read the redelivered copies");
-    assert_eq!(db.count("dispatch_inbox").await, 10, "each event recorded once");
+    assert_eq!(
+        db.count("dispatch_inbox").await,
+        10,
+        "each event recorded once"
+    );
     assert_eq!(db.count("dispatch_case").await, 10, "no second case");
     assert_eq!(
         db.count("dispatch_step WHERE action = 'opened'").await,
@@ -598,6 +603,126 @@ async fn a_township_handler_sees_only_its_own_queue() {
             .cases
             .is_empty()
     );
+    node.dispatch.stop().await;
+    node.intake.stop().await;
+}
+
+#[tokio::test]
+async fn a_hearing_moves_the_handling_due_date_by_exactly_its_length() {
+    let mut node = node().await;
+    let (id, query_code) = registered(&node, "hearing", 5, "east-t1", "340102001").await;
+    let mut dispatch = node.dispatch.dispatch_client().await;
+    let organ = token("east-rsj");
+    dispatch
+        .forward(authed(
+            ForwardRequest {
+                petition_id: id.clone(),
+                organ_code: "east-rsj".into(),
+                note: String::new(),
+            },
+            &token("east-t1"),
+        ))
+        .await
+        .unwrap();
+    let accepted = dispatch
+        .accept(authed(
+            AcceptRequest {
+                petition_id: id.clone(),
+                notice_text: "已受理".into(),
+            },
+            &organ,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    // 60 days from 02-03 is 04-04, in 清明 (04-04..04-06): 04-07.
+    assert_eq!(due(&accepted), "2026-04-07");
+
+    // Three weeks later the organ records the hearing it held over 春节.
+    node.dispatch.stop().await;
+    node.dispatch = spawn_dispatch(settings_with(
+        &node._db.url,
+        Some(&node.broker.address()),
+        &[("clock.start", "2026-02-25T09:00:00+08:00")],
+    ))
+    .await;
+    let mut dispatch = node.dispatch.dispatch_client().await;
+    let paused = dispatch
+        .start_pause(authed(
+            StartPauseRequest {
+                petition_id: id.clone(),
+                kind: PauseKind::Hearing as i32,
+                reason: "组织听证".into(),
+                start_date: "2026-02-13".into(),
+            },
+            &organ,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        paused.running_pause.as_ref().map(|p| p.start_date.as_str()),
+        Some("2026-02-13")
+    );
+    let twice = dispatch
+        .start_pause(authed(
+            StartPauseRequest {
+                petition_id: id.clone(),
+                kind: PauseKind::Appraisal as i32,
+                reason: "鉴定".into(),
+                start_date: "2026-02-20".into(),
+            },
+            &organ,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    assert_eq!(
+        twice.get_error_details().error_info().unwrap().reason,
+        "XF_PAUSE_RUNNING"
+    );
+    let resumed = dispatch
+        .end_pause(authed(
+            EndPauseRequest {
+                petition_id: id.clone(),
+                end_date: "2026-02-24".into(),
+            },
+            &organ,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    // 02-13..02-24 are twelve days: 04-04 + 12 is 04-16, a Thursday.
+    assert_eq!(due(&resumed), "2026-04-16");
+    assert!(resumed.running_pause.is_none());
+    let deadline = resumed.current_deadline.unwrap();
+    assert!(
+        deadline
+            .explanation
+            .contains("听证暂停 2026-02-13 至 2026-02-24，不计入期限"),
+        "{}",
+        deadline.explanation
+    );
+
+    // The petitioner sees the pause and the new date.
+    let intake = node.intake.intake_client().await;
+    let steps = eventually(30, || {
+        let mut intake = intake.clone();
+        let code = query_code.clone();
+        async move {
+            let r = intake
+                .track_by_query_code(TrackByQueryCodeRequest { query_code: code })
+                .await
+                .ok()?
+                .into_inner();
+            (r.steps.len() >= 5).then_some(r.steps)
+        }
+    })
+    .await
+    .expect("the pause reaches the petitioner's view");
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles[3..], ["暂停计时", "恢复计时"]);
+    assert!(steps[4].text.contains("2026-04-16"));
     node.dispatch.stop().await;
     node.intake.stop().await;
 }

@@ -141,7 +141,10 @@ async fn the_same_idempotency_key_gives_one_petition_and_one_event() {
     assert_eq!(db.count("intake_outbox").await, 1);
     let id = again.petition.unwrap().id;
     // Once the relay has marked everything sent, the topic holds all it ever will.
-    assert!(db.reaches("intake_outbox WHERE sent_at IS NULL", 0, 30).await);
+    assert!(
+        db.reaches("intake_outbox WHERE sent_at IS NULL", 0, 30)
+            .await
+    );
     let records = read_all(&broker.address(), TOPIC).await;
     assert_eq!(records.iter().filter(|r| r.key == id).count(), 1);
     assert_eq!(records.len(), 1, "exactly one event on the topic");

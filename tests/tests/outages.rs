@@ -61,16 +61,27 @@ async fn a_database_outage_parks_nothing_and_every_event_applies_after_it() {
 
     // The database goes away; events keep coming, and dispatch keeps trying.
     proxy.cut();
-    let during: Vec<_> = (0..10).map(|n| registered(&format!("during-{n}"))).collect();
+    let during: Vec<_> = (0..10)
+        .map(|n| registered(&format!("during-{n}")))
+        .collect();
     publish(&broker.address(), INTAKE, &during).await;
     let tried = eventually(60, || async { (proxy.refused() >= 3).then_some(()) }).await;
-    assert!(tried.is_some(), "dispatch tried the database during the outage");
+    assert!(
+        tried.is_some(),
+        "dispatch tried the database during the outage"
+    );
     proxy.restore();
 
-    assert!(db.reaches("dispatch_case", 15, 60).await, "all applied after the outage");
+    assert!(
+        db.reaches("dispatch_case", 15, 60).await,
+        "all applied after the outage"
+    );
     assert_eq!(db.count("dispatch_step WHERE action = 'opened'").await, 15);
     assert!(
-        parked::list(&db.db, "dispatch", true).await.unwrap().is_empty(),
+        parked::list(&db.db, "dispatch", true)
+            .await
+            .unwrap()
+            .is_empty(),
         "a transient failure parks nothing"
     );
     dispatch.stop().await;
@@ -141,7 +152,10 @@ async fn relays_and_consumers_resume_by_themselves_after_the_broker_was_down_and
             (db.count("dispatch_case").await > resumed + 20).then_some(())
         })
         .await;
-        assert!(after_down.is_some(), "cases open again after the broker came back");
+        assert!(
+            after_down.is_some(),
+            "cases open again after the broker came back"
+        );
         cluster
             .broker_round_trip_time(-1, Duration::from_secs(30))
             .unwrap();
@@ -174,7 +188,12 @@ async fn relays_and_consumers_resume_by_themselves_after_the_broker_was_down_and
         "each opened once"
     );
     assert_eq!(db.count("intake_outbox WHERE sent_at IS NULL").await, 0);
-    assert!(parked::list(&db.db, "dispatch", true).await.unwrap().is_empty());
+    assert!(
+        parked::list(&db.db, "dispatch", true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     eprintln!("{registered} registrations through a 60 s outage and a 30 s hang");
     dispatch.stop().await;
     intake.stop().await;

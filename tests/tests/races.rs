@@ -190,7 +190,11 @@ async fn the_watcher_and_a_consumer_on_one_item_lose_no_change_and_repeat_no_mar
     eprintln!("the watcher came first in {watcher_first} of {TRIES} races");
     // Nothing is left for a later sweep to repeat.
     watcher.sweep().await.unwrap();
-    assert!(db.count("supervision_outbox WHERE event_type = 'DeadlineOverdue'").await <= TRIES as i64);
+    assert!(
+        db.count("supervision_outbox WHERE event_type = 'DeadlineOverdue'")
+            .await
+            <= TRIES as i64
+    );
     counts_equal_a_recount(&db).await;
 }
 
@@ -218,7 +222,11 @@ async fn two_supervision_processes_mark_and_order_each_item_once_and_one_reply_w
     assert!(all_ordered.is_some(), "both watchers swept every item");
     for id in &ids {
         assert_eq!(announced(&db, id, "DeadlineOverdue").await, 1, "{id}");
-        assert_eq!(announced(&db, id, "SupervisionOrderIssued").await, 1, "{id}");
+        assert_eq!(
+            announced(&db, id, "SupervisionOrderIssued").await,
+            1,
+            "{id}"
+        );
         assert_eq!(
             db.count(&format!("supervision_order WHERE petition_id = '{id}'"))
                 .await,
@@ -309,7 +317,15 @@ async fn two_writers_of_one_case_both_succeed_in_turn() {
     let mut ids = Vec::new();
     for _ in 0..TRIES {
         let id = uuid::Uuid::now_v7().to_string();
-        let outcome = deliver_one(&db.db, "dispatch", "dispatch", &opener, INTAKE, &registered(&id)).await;
+        let outcome = deliver_one(
+            &db.db,
+            "dispatch",
+            "dispatch",
+            &opener,
+            INTAKE,
+            &registered(&id),
+        )
+        .await;
         assert_eq!(outcome, Outcome::Applied);
         ids.push(id);
     }

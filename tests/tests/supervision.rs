@@ -925,3 +925,64 @@ async fn a_backlog_list_counts_closing_and_certified_resolution_apart() {
     supervision.stop().await;
     intake.stop().await;
 }
+
+#[tokio::test]
+async fn a_registered_item_whose_case_never_came_is_reported() {
+    use xinfang_events::consumer::{Outcome, deliver_one};
+    let db = TestDatabase::create().await;
+    // An hour after registration: the case is half an hour late.
+    let settings = settings_with(
+        &db.url,
+        Some("127.0.0.1:9"),
+        &[("clock.start", "2026-02-02T11:00:00+08:00")],
+    );
+    let facts = xinfang_supervision::run::follower(
+        &settings,
+        db.db.clone(),
+        xinfang_platform::reference::ReferenceStore::open(None).unwrap(),
+    )
+    .unwrap();
+    let watcher = xinfang_supervision::watch::Watcher {
+        oversight: facts.oversight.clone(),
+    };
+    let registration = |id: &'static str| {
+        registered(Registration {
+            id,
+            region: "340102001",
+            channel: "0200",
+            online: false,
+            visit: false,
+            flags: &[],
+            first_time: true,
+            linked_to: "",
+            petitioned: "2026-02-02T10:00:00+08:00",
+            registered: "2026-02-02T10:00:00+08:00",
+        })
+    };
+    let opened = event(
+        "with-case",
+        "2026-02-02T10:00:01+08:00",
+        Payload::CaseOpened(ev::CaseOpened {
+            organ_code: "east-t1".into(),
+            triage_deadline: deadline("triage", "2026-02-24"),
+        }),
+    );
+    let deliveries = [
+        ("xinfang.intake.events", registration("with-case")),
+        ("xinfang.intake.events", registration("lost-case")),
+        ("xinfang.dispatch.events", opened),
+    ];
+    for (topic, envelope) in &deliveries {
+        let outcome = deliver_one(
+            &db.db,
+            "supervision",
+            "supervision",
+            &facts,
+            topic,
+            envelope,
+        )
+        .await;
+        assert_eq!(outcome, Outcome::Applied);
+    }
+    assert_eq!(watcher.cases_missing().await.unwrap(), ["lost-case"]);
+}

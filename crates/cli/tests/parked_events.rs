@@ -54,9 +54,16 @@ fn registered(id: &str, unit: &str, region: &str) -> xinfang_events::Envelope {
 
 /// `xinfang events …` against the test's database and reference data.
 fn xinfang(db: &TestDatabase, broker: &Broker, dir: &Path, args: &[&str]) -> (bool, String) {
+    let mut all = vec!["events"];
+    all.extend_from_slice(args);
+    run(db, broker, dir, &all)
+}
+
+/// `xinfang …` against the test's database and reference data, on 2026-03-02.
+fn run(db: &TestDatabase, broker: &Broker, dir: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_xinfang"))
-        .args(["events"])
         .args(args)
+        .env("XINFANG__CLOCK__START", "2026-03-02T12:00:00+08:00")
         .env("XINFANG__DATABASE__URL", &db.url)
         .env("XINFANG__EVENTS__BACKEND", "kafka")
         .env("XINFANG__EVENTS__BROKERS", broker.address())
@@ -101,16 +108,25 @@ async fn a_poisoned_event_is_parked_the_next_applied_and_a_replay_applies_it_onc
     )
     .await;
     let applied = eventually(60, || async {
-        (db.count(&format!("dispatch_case WHERE petition_id = '{next}'")).await == 1)
+        (db.count(&format!("dispatch_case WHERE petition_id = '{next}'"))
+            .await
+            == 1)
             .then_some(())
     })
     .await;
-    assert!(applied.is_some(), "the event after the poisoned one is applied");
+    assert!(
+        applied.is_some(),
+        "the event after the poisoned one is applied"
+    );
     let parked = parked::list(&db.db, "dispatch", false).await.unwrap();
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].message_key, poisoned);
     assert_eq!(parked[0].event_type, "PetitionRegistered");
-    assert!(parked[0].reason.contains("XF_UNKNOWN_UNIT"), "{}", parked[0].reason);
+    assert!(
+        parked[0].reason.contains("XF_UNKNOWN_UNIT"),
+        "{}",
+        parked[0].reason
+    );
     assert!(parked[0].position.starts_with("partition 0 offset 0"));
     assert_eq!(
         db.count(&format!("dispatch_case WHERE petition_id = '{poisoned}'"))
@@ -122,7 +138,16 @@ async fn a_poisoned_event_is_parked_the_next_applied_and_a_replay_applies_it_onc
     let (ok, listed) = xinfang(&db, &broker, &dir, &["parked"]);
     assert!(ok);
     let id = format!("dispatch/{}", parked[0].id);
-    assert!(listed.contains(&id) && listed.contains("XF_UNKNOWN_UNIT"), "{listed}");
+    assert!(
+        listed.contains(&id) && listed.contains("XF_UNKNOWN_UNIT"),
+        "{listed}"
+    );
+    let (ok, checked) = run(&db, &broker, &dir, &["check"]);
+    assert!(!ok, "{checked}");
+    assert!(
+        checked.contains("✗ dispatch: 1 parked event(s)"),
+        "{checked}"
+    );
     let (ok, replayed) = xinfang(&db, &broker, &dir, &["replay", &id]);
     assert!(!ok, "still refused: {replayed}");
     assert!(replayed.contains("still parked"), "{replayed}");
@@ -147,7 +172,12 @@ async fn a_poisoned_event_is_parked_the_next_applied_and_a_replay_applies_it_onc
         .await,
         1
     );
-    assert_eq!(xinfang(&db, &broker, &dir, &["parked"]).1.trim(), "no parked events");
+    assert_eq!(
+        xinfang(&db, &broker, &dir, &["parked"]).1.trim(),
+        "no parked events"
+    );
+    let (ok, checked) = run(&db, &broker, &dir, &["check"]);
+    assert!(ok, "{checked}");
     dispatch.stop().await;
     std::fs::remove_dir_all(dir).ok();
 }

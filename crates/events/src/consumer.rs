@@ -321,5 +321,7 @@ pub async fn deliver_one<H: EventHandler>(
     };
     let never = std::future::pending::<()>();
     tokio::pin!(never);
-    applier.deliver(&delivery, Advance::Offset, &mut never).await
+    applier
+        .deliver(&delivery, Advance::Offset, &mut never)
+        .await
 }

@@ -35,6 +35,9 @@ pub struct SupervisionSettings {
     pub order_reply: LimitSetting,
     /// How often the watcher looks for items whose next check has come, in milliseconds.
     pub sweep_interval_ms: u64,
+    /// A registered item without its case after this many minutes lost an event on its way to
+    /// dispatch: the watcher reports it (and `xinfang check`).
+    pub case_expected_within_minutes: u32,
     /// Weights of the metrics in the petition index (信访指数).
     pub index_weights: IndexWeights,
     /// The [default] readings of the metrics. After a change, `xinfang recount` rebuilds the
@@ -257,6 +260,7 @@ impl Default for Settings {
                     unit: LimitUnit::WorkingDays,
                 },
                 sweep_interval_ms: 1000,
+                case_expected_within_minutes: 30,
                 index_weights: [
                     (Metric::TimelyAcceptance, 0.2),
                     (Metric::OnTimeConclusion, 0.2),

@@ -85,9 +85,9 @@ impl GrpcServer {
                 .set_service_status(name, ServingStatus::Serving)
                 .await;
         }
-        let calendar = self
-            .calendar
-            .map(|(reference, clock)| tokio::spawn(report_calendar(self.health.clone(), reference, clock)));
+        let calendar = self.calendar.map(|(reference, clock)| {
+            tokio::spawn(report_calendar(self.health.clone(), reference, clock))
+        });
         let health = self.health.clone();
         let names = self.names.clone();
         let started_draining = std::sync::Arc::new(tokio::sync::Notify::new());

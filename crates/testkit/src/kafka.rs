@@ -164,7 +164,12 @@ pub async fn read_all(brokers: &str, topic: &str) -> Vec<Record> {
         .expect("topic metadata");
     let partitions = metadata.topics()[0].partitions().len() as i32;
     let ends: Vec<i64> = (0..partitions)
-        .map(|p| probe.fetch_watermarks(topic, p, timeout).expect("watermarks").1)
+        .map(|p| {
+            probe
+                .fetch_watermarks(topic, p, timeout)
+                .expect("watermarks")
+                .1
+        })
         .collect();
     let total: i64 = ends.iter().sum();
     read_until(brokers, topic, 60, |r| r.len() as i64 >= total).await

@@ -1,5 +1,6 @@
 //! The write path: versions of the watched item, the order and the backlog entry; whether the
-//! item's clock is paused; the audit log; the outbox numbered by aggregate version; parked
+//! item's clock is paused, and when it was registered (to notice one that never got its case);
+//! the audit log; the outbox numbered by aggregate version; parked
 //! events.
 
 use crate::event_tables::{create_audit, create_parked, upgrade_outbox};
@@ -20,6 +21,15 @@ impl MigrationTrait for Migration {
                 .boolean()
                 .not_null()
                 .default(false)
+                .to_owned(),
+        )
+        .await?;
+        add_column(
+            manager,
+            "supervision_item",
+            ColumnDef::new("registered_at")
+                .timestamp_with_time_zone()
+                .null()
                 .to_owned(),
         )
         .await?;

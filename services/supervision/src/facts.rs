@@ -75,6 +75,9 @@ impl Facts {
                 first_time: e.first_time_here,
                 petitioned_on: self.date_of(&e.petitioned_at),
                 registered_on: self.date_of(&e.registered_at),
+                registered_at: e.registered_at.as_ref().and_then(|t| {
+                    DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32)
+                }),
                 state: state(e.state).unwrap_or(State::Registered),
             },
             Payload::CaseOpened(e) => Fact::Opened {

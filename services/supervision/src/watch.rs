@@ -18,6 +18,8 @@ use xinfang_store::{Meta, WriteError};
 
 const BATCH: u64 = 200;
 
+const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+
 pub struct Watcher {
     pub oversight: Oversight,
 }
@@ -26,15 +28,65 @@ impl Watcher {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let interval = Duration::from_millis(self.oversight.settings.sweep_interval_ms);
+        let mut missing = 0;
+        let mut reconciled: Option<std::time::Instant> = None;
         loop {
             if let Err(err) = self.sweep().await {
                 tracing::warn!(%err, "supervision watcher: sweep failed, retrying");
+            }
+            // The reconciliation needs no more than a look a minute.
+            if reconciled.is_none_or(|at| at.elapsed() >= RECONCILE_EVERY) {
+                missing = self.report_missing(missing).await;
+                reconciled = Some(std::time::Instant::now());
             }
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(interval) => {}
             }
         }
+    }
+
+    /// Logs the registered items without a case when their number changed since `before`;
+    /// returns it.
+    async fn report_missing(&self, before: usize) -> usize {
+        match self.cases_missing().await {
+            Ok(missing) if missing.len() != before => {
+                if missing.is_empty() {
+                    tracing::info!("every registered item has its case again");
+                } else {
+                    tracing::error!(
+                        count = missing.len(),
+                        first = ?&missing[..missing.len().min(10)],
+                        "registered items without a case: an event was lost between intake and dispatch (xinfang check)"
+                    );
+                }
+                missing.len()
+            }
+            Ok(_) => before,
+            Err(err) => {
+                tracing::warn!(%err, "supervision watcher: reconciliation failed");
+                before
+            }
+        }
+    }
+
+    /// Items registered longer ago than `supervision.case_expected_within_minutes` whose case
+    /// never opened (no triage clock, no organ): the reconciliation of intake and dispatch as
+    /// supervision sees them.
+    pub async fn cases_missing(&self) -> Result<Vec<String>, sea_orm::DbErr> {
+        let o = &self.oversight;
+        let grace = chrono::Duration::minutes(i64::from(o.settings.case_expected_within_minutes));
+        Ok(item::Entity::find()
+            .filter(item::Column::State.eq("registered"))
+            .filter(item::Column::OrganCode.is_null())
+            .filter(item::Column::RegisteredAt.lt(o.clock.now() - grace))
+            .order_by_asc(item::Column::RegisteredAt)
+            .limit(1000)
+            .all(o.uow.db())
+            .await?
+            .into_iter()
+            .map(|i| i.petition_id)
+            .collect())
     }
 
     /// One pass over everything due today. Returns how many items and orders were acted on.

@@ -38,7 +38,9 @@ impl Command {
                 let wanted = if all {
                     pending(&node.db).await?
                 } else {
-                    ids.iter().map(|id| parse(id)).collect::<anyhow::Result<_>>()?
+                    ids.iter()
+                        .map(|id| parse(id))
+                        .collect::<anyhow::Result<_>>()?
                 };
                 let mut failed = 0;
                 for (service, id) in wanted {
@@ -61,7 +63,11 @@ fn parse(id: &str) -> anyhow::Result<(String, i64)> {
         CONSUMERS.contains(&service),
         "{service:?} is not one of {CONSUMERS:?}"
     );
-    Ok((service.to_owned(), n.parse().with_context(|| format!("{id:?}: ID is a number"))?))
+    Ok((
+        service.to_owned(),
+        n.parse()
+            .with_context(|| format!("{id:?}: ID is a number"))?,
+    ))
 }
 
 async fn pending(db: &DatabaseConnection) -> anyhow::Result<Vec<(String, i64)>> {
@@ -85,12 +91,32 @@ fn describe(outcome: &Replay) -> String {
 async fn replay(node: &Node, service: &str, id: i64) -> anyhow::Result<Replay> {
     let (s, db, r) = (&node.settings, node.db.clone(), node.reference.clone());
     match service {
-        "intake" => apply(&node.db, service, &xinfang_intake::run::follower(s, db, r)?, id).await,
+        "intake" => {
+            apply(
+                &node.db,
+                service,
+                &xinfang_intake::run::follower(s, db, r)?,
+                id,
+            )
+            .await
+        }
         "dispatch" => {
-            apply(&node.db, service, &xinfang_dispatch::run::follower(s, db, r)?, id).await
+            apply(
+                &node.db,
+                service,
+                &xinfang_dispatch::run::follower(s, db, r)?,
+                id,
+            )
+            .await
         }
         _ => {
-            apply(&node.db, service, &xinfang_supervision::run::follower(s, db, r)?, id).await
+            apply(
+                &node.db,
+                service,
+                &xinfang_supervision::run::follower(s, db, r)?,
+                id,
+            )
+            .await
         }
     }
 }

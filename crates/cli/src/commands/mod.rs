@@ -1,6 +1,7 @@
 //! The command line.
 
 mod case;
+mod check;
 mod connection;
 mod dev;
 mod events;
@@ -43,6 +44,9 @@ enum Command {
     /// Due and overdue items, supervision orders, metrics, the index and the monthly bulletin.
     #[command(subcommand)]
     Supervise(supervise::Command),
+    /// What needs the operators: the calendar's reach, parked and unpublished events, registered
+    /// items without a case.
+    Check,
     /// Events parked because they can never apply as they are, and their replay.
     #[command(subcommand)]
     Events(events::Command),
@@ -61,6 +65,7 @@ impl Cli {
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,
             Command::Supervise(command) => command.run().await,
+            Command::Check => check::run().await,
             Command::Events(command) => command.run().await,
             Command::Recount(args) => recount::run(args).await,
         }

@@ -33,13 +33,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("below zero: {} = {n}", key.join(" "));
     }
     for (key, kept, recounted) in &check.differing {
-        println!("differs: {} kept {kept}, recounted {recounted}", key.join(" "));
+        println!(
+            "differs: {} kept {kept}, recounted {recounted}",
+            key.join(" ")
+        );
     }
     println!(
         "{} kept counts checked in {:.1} s: {}",
         check.checked,
         started.elapsed().as_secs_f64(),
-        if check.is_sound() { "all equal a recount" } else { "NOT sound (run `xinfang recount`)" }
+        if check.is_sound() {
+            "all equal a recount"
+        } else {
+            "NOT sound (run `xinfang recount`)"
+        }
     );
     anyhow::ensure!(check.is_sound(), "the kept counts differ from a recount");
     Ok(())

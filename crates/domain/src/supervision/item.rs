@@ -7,7 +7,7 @@ use crate::aggregate::Aggregate;
 use crate::lifecycle::State;
 use crate::metrics::ItemFacts;
 use crate::{Reason, Refusal};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// A due date being watched, with its limit and the explanation a clerk reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub struct Item {
     pub first_time: bool,
     pub petitioned_on: Option<NaiveDate>,
     pub registered_on: Option<NaiveDate>,
+    /// When intake registered it: a registered item still without its case some minutes later
+    /// lost an event on its way to dispatch.
+    pub registered_at: Option<DateTime<Utc>>,
     pub exchanged_on: Option<NaiveDate>,
     /// The limit watched now; None when no clock runs.
     pub clock: Option<Due>,
@@ -73,6 +76,7 @@ impl Default for Item {
             first_time: false,
             petitioned_on: None,
             registered_on: None,
+            registered_at: None,
             exchanged_on: None,
             clock: None,
             paused: false,
@@ -110,6 +114,7 @@ pub enum Fact {
         first_time: bool,
         petitioned_on: Option<NaiveDate>,
         registered_on: Option<NaiveDate>,
+        registered_at: Option<DateTime<Utc>>,
         /// Registered, or linked (重复件) / not re-accepted (不再受理): no case of its own.
         state: State,
     },
@@ -263,6 +268,7 @@ impl Item {
                 first_time,
                 petitioned_on,
                 registered_on,
+                registered_at,
                 state,
             } => {
                 self.case_number = case_number;
@@ -276,6 +282,7 @@ impl Item {
                 self.first_time = first_time;
                 self.petitioned_on = petitioned_on;
                 self.registered_on = registered_on;
+                self.registered_at = registered_at;
                 // The case's own events move a registered item on; they may come first.
                 if state != State::Registered {
                     self.state = state;

@@ -20,6 +20,7 @@ pub struct Model {
     pub first_time: bool,
     pub petitioned_on: Option<String>,
     pub registered_on: Option<String>,
+    pub registered_at: Option<DateTimeUtc>,
     pub exchanged_on: Option<String>,
     pub limit_name: Option<String>,
     pub due_date: Option<String>,
