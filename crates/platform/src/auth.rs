@@ -56,7 +56,7 @@ impl Authenticator {
 
     pub fn verify(&self, token: &str) -> Result<Caller, Status> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| Status::unauthenticated(format!("invalid bearer token: {e}")))?;
+            .map_err(|e| unauthenticated(format!("invalid bearer token: {e}")))?;
         let c = data.claims;
         Ok(Caller {
             user_id: c.sub,
@@ -107,7 +107,7 @@ impl Authenticator {
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(|| Status::unauthenticated("authorization must be `Bearer <token>`"))?;
+                .ok_or_else(|| unauthenticated("authorization must be `Bearer <token>`"))?;
             let caller = auth.verify(token)?;
             request.extensions_mut().insert(caller);
             Ok(request)
@@ -121,7 +121,14 @@ pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
         .extensions()
         .get::<Caller>()
         .cloned()
-        .ok_or_else(|| Status::unauthenticated("this call needs a bearer token"))
+        .ok_or_else(|| unauthenticated("this call needs a bearer token"))
+}
+
+fn unauthenticated(message: impl Into<String>) -> Status {
+    crate::error::refused(&xinfang_domain::Refusal::new(
+        xinfang_domain::Reason::Unauthenticated,
+        message,
+    ))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use tonic::{Request, Status};
+use xinfang_domain::{Reason, Refusal};
 
 #[derive(Clone)]
 pub struct PublicCallLimiter {
@@ -28,9 +29,10 @@ impl PublicCallLimiter {
             .map(|a| a.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         self.limiter.check_key(&ip).map_err(|_| {
-            Status::resource_exhausted(
+            crate::error::refused(&Refusal::new(
+                Reason::RateLimited,
                 "too many calls without a token from this address; please try again in a minute",
-            )
+            ))
         })
     }
 }

@@ -1,7 +1,7 @@
 //! `xinfang case …`: the dispatch work of clerks and handlers — queues, routing, acceptance,
 //! extension and the answer.
 
-use super::connection::{Connection, request, status};
+use super::connection::{Connection, local_time, request, status};
 use super::petition::state_name;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::dispatch::v1::*;
@@ -59,6 +59,27 @@ pub enum Command {
         #[command(flatten)]
         conn: Connection,
         id: String,
+    },
+    /// The clock stops for a hearing, an appraisal or an inspection (听证, 鉴定, 核查) from START.
+    Pause {
+        #[command(flatten)]
+        conn: Connection,
+        id: String,
+        #[arg(long, value_parser = ["hearing", "appraisal", "inspection"])]
+        kind: String,
+        #[arg(long)]
+        reason: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        start: String,
+    },
+    /// The clock runs again; the pause's last day was END (YYYY-MM-DD).
+    Resume {
+        #[command(flatten)]
+        conn: Connection,
+        id: String,
+        #[arg(long)]
+        end: String,
     },
     /// 处理意见: support, explain or not-support.
     Answer {
@@ -163,6 +184,43 @@ impl Command {
                 })
                 .await
             }
+            Command::Pause {
+                conn,
+                id,
+                kind,
+                reason,
+                start,
+            } => {
+                let kind = match kind.as_str() {
+                    "hearing" => PauseKind::Hearing,
+                    "appraisal" => PauseKind::Appraisal,
+                    _ => PauseKind::Inspection,
+                };
+                let message = StartPauseRequest {
+                    petition_id: id,
+                    kind: kind as i32,
+                    reason,
+                    start_date: start,
+                };
+                step(
+                    &conn,
+                    message,
+                    |mut c, r| async move { c.start_pause(r).await },
+                )
+                .await
+            }
+            Command::Resume { conn, id, end } => {
+                let message = EndPauseRequest {
+                    petition_id: id,
+                    end_date: end,
+                };
+                step(
+                    &conn,
+                    message,
+                    |mut c, r| async move { c.end_pause(r).await },
+                )
+                .await
+            }
             Command::Answer {
                 conn,
                 id,
@@ -227,11 +285,13 @@ fn print_case(case: &Case) {
         state_name(case.state),
         case.responsible_organ_code
     );
-    if let Some(d) = &case.current_deadline {
+    if let Some(p) = &case.running_pause {
+        println!("  clock stopped since {} — {}", p.start_date, p.reason);
+    } else if let Some(d) = &case.current_deadline {
         println!("  due {} — {}", d.due_date, d.explanation);
     }
     for s in &case.steps {
-        let at = s.occurred_at.map(|t| t.to_string()).unwrap_or_default();
+        let at = local_time(s.occurred_at);
         println!("  {at}  {:<18} {}  {}", s.action, s.text, s.reason);
     }
 }

@@ -62,3 +62,16 @@ pub fn request<T>(message: T, token: &Option<String>) -> anyhow::Result<tonic::R
 pub fn status(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", status.code(), status.message())
 }
+
+/// A time on the wire (UTC) as people read it: in the node's time zone (Beijing time).
+pub fn local_time(at: Option<prost_types::Timestamp>) -> String {
+    let (Some(at), Ok(settings)) = (at, Settings::load(&[])) else {
+        return String::new();
+    };
+    let Ok(clock) = xinfang_platform::clock::NodeClock::new(&settings.clock) else {
+        return String::new();
+    };
+    chrono::DateTime::from_timestamp(at.seconds, at.nanos.max(0) as u32)
+        .map(|t| clock.show(t))
+        .unwrap_or_default()
+}

@@ -1,6 +1,6 @@
 //! `xinfang petition …`: a clerk's (or a citizen's) view of a running node over gRPC.
 
-use super::connection::{Connection, request, status};
+use super::connection::{Connection, local_time, request, status};
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::intake::v1::*;
 use xinfang_proto::xinfang::petition::v1::{IdType, PetitionState, Petitioner};
@@ -104,7 +104,7 @@ impl Command {
                 println!("{}  {}  {}", r.case_number, state_name(r.state), r.title);
                 println!("petitioners: {}", r.petitioner_names.join(", "));
                 for step in r.steps {
-                    let at = step.occurred_at.map(|t| t.to_string()).unwrap_or_default();
+                    let at = local_time(step.occurred_at);
                     println!("  {at}  {}  {}  {}", step.title, step.organ_name, step.text);
                 }
             }
