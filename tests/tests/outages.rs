@@ -10,9 +10,7 @@
 use rdkafka::mocking::MockCluster;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use xinfang_events::Payload;
 use xinfang_events::parked;
-use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_testkit::broker::Broker;
@@ -20,26 +18,13 @@ use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::publish;
 use xinfang_testkit::proxy::Proxy;
 use xinfang_testkit::services::{RunningService, settings_with, spawn_dispatch, spawn_intake};
-use xinfang_testkit::{at, authed, envelope, eventually, resident_id, token};
+use xinfang_testkit::{at, authed, eventually, registered_event, resident_id, token};
 
 const INTAKE: &str = "xinfang.intake.events";
 const DISPATCH: &str = "xinfang.dispatch.events";
 
 fn registered(id: &str) -> xinfang_events::Envelope {
-    let when = at("2026-03-02T10:00:00+08:00");
-    envelope(
-        id,
-        when,
-        Payload::PetitionRegistered(ev::PetitionRegistered {
-            case_number: format!("340100-2026-{id}"),
-            state: pb::PetitionState::Registered as i32,
-            channel_code: "0200".into(),
-            registering_unit: "east-t1".into(),
-            region_code: "340102001".into(),
-            registered_at: Some(xinfang_events::envelope::timestamp(when)),
-            ..Default::default()
-        }),
-    )
+    registered_event(id, "east-t1", "340102001", at("2026-03-02T10:00:00+08:00"))
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ use xinfang_supervision::watch::Watcher;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::services::{settings_with, spawn_dispatch, spawn_supervision};
-use xinfang_testkit::{at, authed, envelope, token};
+use xinfang_testkit::{at, authed, envelope, registered_event, token};
 
 const TRIES: usize = 200;
 const INTAKE: &str = "xinfang.intake.events";
@@ -53,25 +53,7 @@ fn facts(db: &TestDatabase) -> xinfang_supervision::facts::Facts {
 }
 
 fn registered(id: &str) -> xinfang_events::Envelope {
-    envelope(
-        id,
-        at("2026-02-20T10:00:00+08:00"),
-        Payload::PetitionRegistered(ev::PetitionRegistered {
-            case_number: format!("340100-2026-{id}"),
-            state: pb::PetitionState::Registered as i32,
-            channel_code: "0200".into(),
-            registering_unit: "east-t1".into(),
-            region_code: "340102001".into(),
-            first_time_here: true,
-            petitioned_at: Some(xinfang_events::envelope::timestamp(at(
-                "2026-02-20T10:00:00+08:00",
-            ))),
-            registered_at: Some(xinfang_events::envelope::timestamp(at(
-                "2026-02-20T10:00:00+08:00",
-            ))),
-            ..Default::default()
-        }),
-    )
+    registered_event(id, "east-t1", "340102001", at("2026-02-20T10:00:00+08:00"))
 }
 
 fn deadline(limit: &str, due: &str) -> Option<pb::Deadline> {

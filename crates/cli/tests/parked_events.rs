@@ -4,15 +4,12 @@
 
 use std::path::Path;
 use std::process::Command;
-use xinfang_events::Payload;
 use xinfang_events::parked;
-use xinfang_proto::xinfang::events::v1 as ev;
-use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::publish;
 use xinfang_testkit::services::{settings_with, spawn_dispatch};
-use xinfang_testkit::{at, envelope, eventually};
+use xinfang_testkit::{at, eventually, registered_event};
 
 const INTAKE: &str = "xinfang.intake.events";
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/reference");
@@ -36,20 +33,7 @@ fn reference_without_east_t2(dir: &Path) {
 }
 
 fn registered(id: &str, unit: &str, region: &str) -> xinfang_events::Envelope {
-    let when = at("2026-03-02T10:00:00+08:00");
-    envelope(
-        id,
-        when,
-        Payload::PetitionRegistered(ev::PetitionRegistered {
-            case_number: format!("340100-2026-{id}"),
-            state: pb::PetitionState::Registered as i32,
-            channel_code: "0200".into(),
-            registering_unit: unit.into(),
-            region_code: region.into(),
-            registered_at: Some(xinfang_events::envelope::timestamp(when)),
-            ..Default::default()
-        }),
-    )
+    registered_event(id, unit, region, at("2026-03-02T10:00:00+08:00"))
 }
 
 /// `xinfang events …` against the test's database and reference data.

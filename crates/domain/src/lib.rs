@@ -5,6 +5,8 @@ pub mod aggregate;
 pub mod case;
 pub mod clock;
 pub mod field;
+#[cfg(test)]
+mod fixtures;
 pub mod identity;
 pub mod lifecycle;
 pub mod metrics;

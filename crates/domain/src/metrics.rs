@@ -288,10 +288,7 @@ impl Metric {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::d;
 
     #[test]
     fn an_answered_first_time_visit_counts_where_the_formulas_say() {

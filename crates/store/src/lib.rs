@@ -14,6 +14,7 @@
 mod audit;
 mod error;
 mod repository;
+pub mod rows;
 mod unit_of_work;
 
 pub use audit::AuditEntry;

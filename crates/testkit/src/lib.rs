@@ -80,3 +80,30 @@ pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
         .expect("an RFC 3339 time")
         .with_timezone(&chrono::Utc)
 }
+
+/// `PetitionRegistered` of a new item registered by `unit` about `region`, at `when`.
+pub fn registered_event(
+    id: &str,
+    unit: &str,
+    region: &str,
+    when: chrono::DateTime<chrono::Utc>,
+) -> xinfang_events::Envelope {
+    use xinfang_proto::xinfang::events::v1::PetitionRegistered;
+    use xinfang_proto::xinfang::petition::v1::PetitionState;
+    let time = Some(xinfang_events::envelope::timestamp(when));
+    envelope(
+        id,
+        when,
+        xinfang_events::Payload::PetitionRegistered(PetitionRegistered {
+            case_number: format!("340100-2026-{id}"),
+            state: PetitionState::Registered as i32,
+            channel_code: "0200".into(),
+            registering_unit: unit.into(),
+            region_code: region.into(),
+            first_time_here: true,
+            petitioned_at: time,
+            registered_at: time,
+            ..Default::default()
+        }),
+    )
+}

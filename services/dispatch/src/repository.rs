@@ -3,12 +3,11 @@
 
 use crate::announce;
 use crate::entity::{case, step};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::ActiveValue::NotSet;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, IntoActiveModel,
 };
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_domain::case::{
@@ -19,6 +18,7 @@ use xinfang_events::Payload;
 use xinfang_proto::convert::{kind_from_wire, opinion_from_wire, suggestion_from_wire};
 use xinfang_proto::xinfang::dispatch::v1 as dp;
 use xinfang_proto::xinfang::petition::v1 as pb;
+use xinfang_store::rows::{date, text, write_row};
 use xinfang_store::{Meta, Repository, Versioned};
 
 pub struct CaseRepository;
@@ -49,28 +49,8 @@ impl Repository for CaseRepository {
         version: i64,
     ) -> Result<bool, DbErr> {
         let row = to_row(state, version)?.into_active_model();
-        let written = match expected {
-            Some(expected) => {
-                case::Entity::update_many()
-                    .set(row.reset_all())
-                    .filter(case::Column::PetitionId.eq(id))
-                    .filter(case::Column::Version.eq(expected))
-                    .exec(txn)
-                    .await?
-                    .rows_affected
-            }
-            None => {
-                case::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::column(case::Column::PetitionId)
-                            .do_nothing()
-                            .to_owned(),
-                    )
-                    .exec_without_returning(txn)
-                    .await?
-            }
-        };
-        Ok(written == 1)
+        let key = Condition::all().add(case::Column::PetitionId.eq(id));
+        write_row(txn, row, key, case::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, _after: &Case, event: &CaseEvent) -> Option<(String, Payload)> {
@@ -100,16 +80,6 @@ impl Repository for CaseRepository {
         }
         Ok(())
     }
-}
-
-fn date(value: &Option<String>) -> Result<Option<NaiveDate>, DbErr> {
-    value
-        .as_deref()
-        .map(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| DbErr::Type(format!("stored date {d:?}")))
-        })
-        .transpose()
 }
 
 fn json_err(e: serde_json::Error) -> DbErr {
@@ -151,25 +121,25 @@ pub fn to_row(c: &Case, version: i64) -> Result<case::Model, DbErr> {
         responsible_organ: c.organ.clone(),
         responsible_region: c.organ_region.clone(),
         handler_user_id: c.handler.clone(),
-        routed_on: c.routed_on.map(|d| d.to_string()),
+        routed_on: text(c.routed_on),
         deadline: c
             .deadline
             .as_ref()
             .map(serde_json::to_string)
             .transpose()
             .map_err(json_err)?,
-        due_date: c.due().map(|d| d.to_string()),
+        due_date: text(c.due()),
         extension_days: c.extension_days as i32,
         extension_requested: c.extension_request.as_ref().map(|r| r.days as i32),
         extension_reason: c.extension_request.as_ref().map(|r| r.reason.clone()),
         opinion: outcome_name(c),
-        report_back_date: c.report_back.map(|d| d.to_string()),
+        report_back_date: text(c.report_back),
         registered_at: c.registered_at,
         updated_at: Utc::now(),
         version,
         pause_kind: c.pause.as_ref().map(|p| p.kind.as_str().to_owned()),
         pause_reason: c.pause.as_ref().map(|p| p.reason.clone()),
-        pause_start: c.pause.as_ref().map(|p| p.start.to_string()),
+        pause_start: text(c.pause.as_ref().map(|p| p.start)),
         provisional: c.deadline.as_ref().is_some_and(|d| d.provisional),
     })
 }

@@ -2,13 +2,10 @@
 //! a property test that no sequence of accepted commands reaches an illegal state.
 
 use super::*;
+use crate::fixtures::{self, d};
 use crate::lifecycle::ALL_STATES;
 use crate::reference::Source;
 use proptest::prelude::*;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 struct World {
     org: OrgTree,
@@ -18,16 +15,8 @@ struct World {
 
 fn world() -> World {
     World {
-        org: OrgTree::parse(Source {
-            name: "org.toml",
-            text: include_str!("../../../../config/reference/org.toml"),
-        })
-        .unwrap(),
-        calendar: Calendar::parse(Source {
-            name: "calendar.toml",
-            text: include_str!("../../../../config/reference/calendar.toml"),
-        })
-        .unwrap(),
+        org: fixtures::org(),
+        calendar: fixtures::calendar(),
         limits: Limits::default(),
     }
 }

@@ -184,21 +184,11 @@ impl Calendar {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::fixtures::d;
 
-    /// The calendar shipped in config/reference.
-    pub fn shipped() -> Calendar {
-        Calendar::parse(Source {
-            name: "calendar.toml",
-            text: include_str!("../../../../config/reference/calendar.toml"),
-        })
-        .unwrap()
-    }
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::calendar as shipped;
 
     #[test]
     fn spring_festival_2026_rest_and_make_up_days() {

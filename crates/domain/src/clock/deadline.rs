@@ -284,12 +284,9 @@ impl Extension {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::calendar::tests::shipped;
+    use crate::fixtures::calendar as shipped;
+    use crate::fixtures::d;
     use proptest::prelude::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
 
     fn cal(days: u32) -> Limit {
         Limit::new("handling", days, LimitUnit::CalendarDays)

@@ -43,10 +43,7 @@ fn qingming_day(year: i32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::d;
 
     #[test]
     fn the_statutory_days_of_2027_are_those_the_law_gives() {

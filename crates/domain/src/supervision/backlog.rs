@@ -117,10 +117,7 @@ impl Aggregate for Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::d;
 
     fn run(entry: Option<&Entry>, roles: &[&str], command: EntryCommand) -> Result<Entry, Refusal> {
         let actor = Actor::new("u", "city-xfj", roles);

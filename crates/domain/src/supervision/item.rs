@@ -461,10 +461,7 @@ impl Item {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::d;
 
     fn due(limit: &str, day: &str) -> Due {
         Due {

@@ -239,11 +239,7 @@ impl Aggregate for Order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::Source;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::{self, d};
 
     struct World {
         org: OrgTree,
@@ -253,16 +249,8 @@ mod tests {
 
     fn world() -> World {
         World {
-            org: OrgTree::parse(Source {
-                name: "org.toml",
-                text: include_str!("../../../../config/reference/org.toml"),
-            })
-            .unwrap(),
-            calendar: Calendar::parse(Source {
-                name: "calendar.toml",
-                text: include_str!("../../../../config/reference/calendar.toml"),
-            })
-            .unwrap(),
+            org: fixtures::org(),
+            calendar: fixtures::calendar(),
             limits: Limits::default(),
         }
     }

@@ -98,10 +98,7 @@ impl Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::fixtures::d;
 
     #[test]
     fn an_untouched_item_is_warned_once_then_marked_overdue_once() {

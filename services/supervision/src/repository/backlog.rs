@@ -1,15 +1,14 @@
 //! The backlog entry (积案 / 包案): its row and the change it announces.
 
-use super::{date, text};
 use crate::entity::backlog_item;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel,
 };
 use xinfang_domain::supervision::{Entry, EntryEvent, Leader, Resolution};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
+use xinfang_store::rows::{date, text, write_row};
 use xinfang_store::{Repository, Versioned};
 
 /// An entry's id: its list and its petition.
@@ -52,25 +51,10 @@ impl Repository for EntryRepository {
     ) -> Result<bool, DbErr> {
         let (list, petition) = split(id)?;
         let row = to_row(list, petition, state, version).into_active_model();
-        let written = match expected {
-            Some(expected) => {
-                backlog_item::Entity::update_many()
-                    .set(row.reset_all())
-                    .filter(backlog_item::Column::ListId.eq(list))
-                    .filter(backlog_item::Column::PetitionId.eq(petition))
-                    .filter(backlog_item::Column::Version.eq(expected))
-                    .exec(txn)
-                    .await?
-                    .rows_affected
-            }
-            None => {
-                backlog_item::Entity::insert(row)
-                    .on_conflict(OnConflict::new().do_nothing().to_owned())
-                    .exec_without_returning(txn)
-                    .await?
-            }
-        };
-        Ok(written == 1)
+        let key = Condition::all()
+            .add(backlog_item::Column::ListId.eq(list))
+            .add(backlog_item::Column::PetitionId.eq(petition));
+        write_row(txn, row, key, backlog_item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Entry, event: &EntryEvent) -> Option<(String, Payload)> {

@@ -2,19 +2,18 @@
 //! warnings and overdue marks it announces, and the kept metric counts, changed by the
 //! difference between the item before and after, in the same transaction.
 
-use super::{date, text};
 use crate::counts;
 use crate::entity::item;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel,
 };
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::metrics::Definitions;
 use xinfang_domain::supervision::{Due, Item, ItemEvent};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
+use xinfang_store::rows::{date, text, write_row};
 use xinfang_store::{Meta, Repository, Versioned};
 
 pub struct ItemRepository {
@@ -48,28 +47,8 @@ impl Repository for ItemRepository {
         version: i64,
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, self.warn_days, version).into_active_model();
-        let written = match expected {
-            Some(expected) => {
-                item::Entity::update_many()
-                    .set(row.reset_all())
-                    .filter(item::Column::PetitionId.eq(id))
-                    .filter(item::Column::Version.eq(expected))
-                    .exec(txn)
-                    .await?
-                    .rows_affected
-            }
-            None => {
-                item::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::column(item::Column::PetitionId)
-                            .do_nothing()
-                            .to_owned(),
-                    )
-                    .exec_without_returning(txn)
-                    .await?
-            }
-        };
-        Ok(written == 1)
+        let key = Condition::all().add(item::Column::PetitionId.eq(id));
+        write_row(txn, row, key, item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, _after: &Item, event: &ItemEvent) -> Option<(String, Payload)> {

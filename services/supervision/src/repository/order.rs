@@ -1,16 +1,15 @@
 //! The supervision order: its row (with the day the watcher looks at it again) and what each of
 //! its events announces.
 
-use super::{date, text};
 use crate::entity::order;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel,
 };
 use xinfang_domain::supervision::{Order, OrderEvent, Reply};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
+use xinfang_store::rows::{date, text, write_row};
 use xinfang_store::{Repository, Versioned};
 
 pub struct OrderRepository;
@@ -41,25 +40,8 @@ impl Repository for OrderRepository {
         version: i64,
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, version).into_active_model();
-        let written = match expected {
-            Some(expected) => {
-                order::Entity::update_many()
-                    .set(row.reset_all())
-                    .filter(order::Column::Id.eq(id))
-                    .filter(order::Column::Version.eq(expected))
-                    .exec(txn)
-                    .await?
-                    .rows_affected
-            }
-            None => {
-                // One order per item, limit and due date: a second is a concurrent writer's.
-                order::Entity::insert(row)
-                    .on_conflict(OnConflict::new().do_nothing().to_owned())
-                    .exec_without_returning(txn)
-                    .await?
-            }
-        };
-        Ok(written == 1)
+        let key = Condition::all().add(order::Column::Id.eq(id));
+        write_row(txn, row, key, order::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Order, event: &OrderEvent) -> Option<(String, Payload)> {

@@ -1,0 +1,57 @@
+//! Writing an aggregate's row the way every repository does, and the dates rows keep as text.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter,
+};
+
+/// Writes `row`: inserted when `expected` is None (false if a row with its key, or another
+/// unique key, exists), else updated only where `key` matches and `version` is still
+/// `expected` (false when another writer moved it on).
+pub async fn write_row<A>(
+    txn: &DatabaseTransaction,
+    row: A,
+    key: Condition,
+    version: <A::Entity as EntityTrait>::Column,
+    expected: Option<i64>,
+) -> Result<bool, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+{
+    let written = match expected {
+        Some(expected) => {
+            A::Entity::update_many()
+                .set(row.reset_all())
+                .filter(key)
+                .filter(version.eq(expected))
+                .exec(txn)
+                .await?
+                .rows_affected
+        }
+        None => {
+            A::Entity::insert(row)
+                .on_conflict(OnConflict::new().do_nothing().to_owned())
+                .exec_without_returning(txn)
+                .await?
+        }
+    };
+    Ok(written == 1)
+}
+
+/// A date kept as `YYYY-MM-DD` text (ordered, and the same on PostgreSQL and SQLite).
+pub fn date(value: &Option<String>) -> Result<Option<NaiveDate>, DbErr> {
+    value
+        .as_deref()
+        .map(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| DbErr::Type(format!("stored date {d:?}")))
+        })
+        .transpose()
+}
+
+/// A date as its row keeps it.
+pub fn text(date: Option<NaiveDate>) -> Option<String> {
+    date.map(|d| d.to_string())
+}
