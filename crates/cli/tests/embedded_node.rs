@@ -9,7 +9,7 @@ use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServi
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::intake::v1::{GetPetitionRequest, RegisterPetitionRequest};
 use xinfang_proto::xinfang::petition::v1::{IdType, Petitioner};
-use xinfang_testkit::{authed, resident_id, token};
+use xinfang_testkit::{authed, resident_id};
 
 struct Node(Child);
 
@@ -80,9 +80,23 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     let ports = [free_port(), free_port(), free_port()];
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let dispatch_endpoint = format!("http://127.0.0.1:{}", ports[1]);
-    let clerk = token("city-xfj");
-
     let node = Node::start(&data, ports).await;
+    // A token as a user gets one on the embedded node: `xinfang token`, signed with its own key.
+    let made = StdCommand::new(env!("CARGO_BIN_EXE_xinfang"))
+        .args(["token", "--unit", "city-xfj"])
+        .env(
+            "XINFANG__AUTH__DEV_SIGNING_KEY",
+            data.join("dev-signing-key.pem"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let clerk = String::from_utf8(made.stdout).unwrap().trim().to_owned();
+
     let mut client = IntakeServiceClient::connect(endpoint.clone())
         .await
         .unwrap();

@@ -136,9 +136,18 @@ pub struct ListenSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
-    /// HS256 secret shared with the identity provider. The default is for the embedded node only.
-    pub jwt_secret: String,
+    /// The `iss` tokens must carry.
     pub issuer: String,
+    /// The `aud` tokens must carry.
+    pub audience: String,
+    /// The identity provider's public keys (JWKS): a file path or an https URL. Required outside
+    /// the embedded node, which verifies the dev key it generates for itself.
+    pub jwks: Option<String>,
+    /// How often the JWKS is read again, in seconds.
+    pub jwks_refresh_secs: u64,
+    /// The embedded node's own signing key (made at its first start; `xinfang token` signs with
+    /// it). Production services hold no signing key.
+    pub dev_signing_key: PathBuf,
     /// Calls without a token (citizens) allowed per client address and minute.
     pub public_calls_per_minute: u32,
 }
@@ -212,8 +221,11 @@ impl Default for Settings {
                 supervision: "127.0.0.1:50053".parse().expect("static address"),
             },
             auth: AuthSettings {
-                jwt_secret: "embedded-node-only-change-me".into(),
                 issuer: "xinfang".into(),
+                audience: "xinfang".into(),
+                jwks: None,
+                jwks_refresh_secs: 300,
+                dev_signing_key: "data/dev-signing-key.pem".into(),
                 public_calls_per_minute: 30,
             },
             pii: PiiSettings {
@@ -337,6 +349,39 @@ impl Settings {
         let settings: Settings = builder.build()?.try_deserialize()?;
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// The embedded default: the whole node in one process on SQLite, with its own dev keys.
+    pub fn embedded(&self) -> bool {
+        self.database.url.starts_with("sqlite:")
+    }
+
+    /// Outside the embedded node, no key the source code holds may protect anything: names the
+    /// first such key.
+    pub fn refuse_built_in_secrets(&self) -> Result<(), String> {
+        if self.embedded() {
+            return Ok(());
+        }
+        if self.auth.jwks.is_none() {
+            return Err(
+                "auth.jwks: outside the embedded node tokens are verified against the \
+                 identity provider's public keys; set auth.jwks (a JWKS file or https URL)"
+                    .into(),
+            );
+        }
+        let built_in = Settings::default().pii;
+        for (key, value, default) in [
+            ("pii.seal_key", &self.pii.seal_key, &built_in.seal_key),
+            ("pii.hash_key", &self.pii.hash_key, &built_in.hash_key),
+        ] {
+            if value.trim() == default.trim() {
+                return Err(format!(
+                    "{key}: the built-in key is for the embedded node only; generate one with \
+                     `xinfang keys generate`"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Rules between keys that types alone cannot say.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod pii;
+pub mod policy;
 pub mod public_calls;
 pub mod reference;
 pub mod server;

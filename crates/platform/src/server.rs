@@ -3,7 +3,7 @@
 //! 60 days), reflection v1 and v1alpha, trace context from the caller's metadata, and a graceful
 //! shutdown that reports NOT_SERVING first and then drains the calls in flight.
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, Gate};
 use crate::clock::NodeClock;
 use crate::reference::ReferenceStore;
 use std::convert::Infallible;
@@ -30,7 +30,8 @@ pub struct GrpcServer {
 pub const CALENDAR_HEALTH: &str = "xinfang.calendar";
 
 impl GrpcServer {
-    /// Every call passes `auth`'s interceptor: a token, when sent, must be valid.
+    /// Every call passes the gate: a token, when sent, must verify with `auth`, and the
+    /// authorization policy must allow the call.
     pub fn new(auth: Authenticator) -> Self {
         let (health, health_service) = tonic_health::server::health_reporter();
         let mut routes = RoutesBuilder::default();
@@ -104,9 +105,7 @@ impl GrpcServer {
         };
         let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
-            .layer(tonic::service::InterceptorLayer::new(
-                self.auth.interceptor(),
-            ))
+            .layer(Gate::new(self.auth))
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining);
         // A client that never closes its connection must not keep the process alive.

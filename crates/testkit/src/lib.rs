@@ -8,18 +8,16 @@ pub mod kafka;
 pub mod proxy;
 pub mod services;
 
-use xinfang_platform::auth::Authenticator;
-use xinfang_platform::config::Settings;
+pub mod identity;
 
-/// A bearer token for a user of `unit`, signed with the default settings' secret.
+/// A bearer token of a clerk of `unit`, from the tests' identity provider.
 pub fn token(unit: &str) -> String {
-    Authenticator::new(&Settings::default().auth).issue(
-        &format!("user-of-{unit}"),
-        "测试用户",
-        unit,
-        &["clerk"],
-        3600,
-    )
+    token_as(unit, &["clerk"])
+}
+
+/// A bearer token of a user of `unit` holding `roles`.
+pub fn token_as(unit: &str, roles: &[&str]) -> String {
+    identity::sign(&format!("user-of-{unit}"), unit, roles)
 }
 
 /// A request carrying `token` as its bearer token.

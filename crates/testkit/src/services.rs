@@ -69,6 +69,7 @@ pub fn settings_with(database_url: &str, brokers: Option<&str>, more: &[(&str, &
         ("events.relay_interval_ms", "50"),
         ("telemetry.log_filter", "info"),
     ];
+    overrides.extend(crate::identity::overrides());
     if let Some(brokers) = brokers {
         overrides.push(("events.backend", "kafka"));
         overrides.push(("events.brokers", brokers));

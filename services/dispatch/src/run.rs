@@ -63,7 +63,8 @@ pub async fn run(
             .clone()
             .follow_the_calendar(shutdown.clone().cancelled_owned()),
     );
-    let served = GrpcServer::new(Authenticator::new(&settings.auth))
+    let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
+    let served = GrpcServer::new(auth)
         .watch_calendar(&cases.reference, cases.clock)
         .add_service(DispatchServiceServer::new(DispatchApi { cases }))
         .serve(listener, shutdown.clone().cancelled_owned())

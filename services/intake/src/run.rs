@@ -53,7 +53,7 @@ pub async fn run(
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
     let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
-    let auth = Authenticator::new(&settings.auth);
+    let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth)
         .watch_calendar(&api.reference, api.clock)
         .add_service(IntakeServiceServer::new(api))

@@ -56,7 +56,8 @@ pub async fn run(
         let stop = shutdown.clone();
         tokio::spawn(async move { watcher.run(stop.cancelled_owned()).await })
     };
-    let served = GrpcServer::new(Authenticator::new(&settings.auth))
+    let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
+    let served = GrpcServer::new(auth)
         .watch_calendar(&oversight.reference, oversight.clock)
         .add_service(SupervisionServiceServer::new(SupervisionApi { oversight }))
         .serve(listener, shutdown.clone().cancelled_owned())

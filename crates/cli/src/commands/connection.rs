@@ -6,7 +6,6 @@ use anyhow::Context;
 use std::net::SocketAddr;
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
-use xinfang_platform::auth::Authenticator;
 use xinfang_platform::config::Settings;
 
 #[derive(clap::Args, Clone)]
@@ -37,9 +36,9 @@ impl Connection {
             .with_context(|| format!("connecting to {endpoint} (is `xinfang dev` running?)"))?;
         let roles: Vec<&str> = self.roles.iter().map(String::as_str).collect();
         let token = match &self.unit {
-            Some(unit) => {
-                Some(Authenticator::new(&settings.auth).issue("cli", "命令行", unit, &roles, 600))
-            }
+            Some(unit) => Some(super::token::dev_token(
+                &settings, "cli", unit, &roles, 600,
+            )?),
             None => std::env::var("XINFANG_TOKEN").ok(),
         };
         Ok((channel, token))

@@ -4,6 +4,7 @@
 use super::serve::bind;
 use crate::node::Node;
 use anyhow::Context;
+use xinfang_platform::auth::SigningKey;
 use xinfang_platform::clock::NodeClock;
 
 #[derive(clap::Args)]
@@ -18,7 +19,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "sqlite://{}/xinfang.db?mode=rwc",
         args.data.trim_end_matches('/')
     );
-    let node = Node::start(&[("database.url", &url)]).await?;
+    let key = format!("{}/dev-signing-key.pem", args.data.trim_end_matches('/'));
+    let node = Node::start(&[("database.url", &url), ("auth.dev_signing_key", &key)]).await?;
+    // The node's own signing key, made once, before its services read it.
+    SigningKey::load_or_create(&node.settings.auth.dev_signing_key)
+        .context("auth.dev_signing_key")?;
     // The embedded default migrates at start; production runs `xinfang migrate` as a Job.
     xinfang_migrations::migrate_all(&node.db)
         .await

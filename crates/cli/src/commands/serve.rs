@@ -19,6 +19,9 @@ enum Service {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let node = Node::start(&[]).await?;
+    node.settings
+        .refuse_built_in_secrets()
+        .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
     let (s, db, r, stop) = (
         &node.settings,
         node.db.clone(),

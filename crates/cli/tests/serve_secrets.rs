@@ -1,0 +1,50 @@
+//! `xinfang serve` outside the embedded node refuses to start on any key the source code holds,
+//! and names it.
+
+use std::process::Command;
+
+fn serve(env: &[(&str, &str)]) -> (bool, String) {
+    let jwks = std::env::temp_dir().join("xinfang-serve-secrets-jwks.json");
+    std::fs::write(&jwks, r#"{"keys":[]}"#).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xinfang"));
+    command
+        .args(["serve", "intake"])
+        .env(
+            "XINFANG__DATABASE__URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+        )
+        .env("XINFANG__EVENTS__BACKEND", "kafka")
+        .env("XINFANG__LISTEN__INTAKE", "127.0.0.1:0")
+        .env("XINFANG__TELEMETRY__LOG_FILTER", "error");
+    for (key, value) in env {
+        let value = value.replace("{jwks}", jwks.to_str().unwrap());
+        command.env(key, value);
+    }
+    let out = command.output().expect("xinfang runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn serve_refuses_the_built_in_keys_naming_each() {
+    let (ok, err) = serve(&[]);
+    assert!(!ok);
+    assert!(
+        err.contains("refusing to start") && err.contains("auth.jwks"),
+        "{err}"
+    );
+
+    let (ok, err) = serve(&[("XINFANG__AUTH__JWKS", "{jwks}")]);
+    assert!(!ok);
+    assert!(err.contains("pii.seal_key"), "{err}");
+
+    let fresh = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let (ok, err) = serve(&[
+        ("XINFANG__AUTH__JWKS", "{jwks}"),
+        ("XINFANG__PII__SEAL_KEY", fresh),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("pii.hash_key"), "{err}");
+}

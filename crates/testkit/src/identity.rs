@@ -1,0 +1,49 @@
+//! The tests' identity provider and keys: an Ed25519 key whose JWKS the services under test read
+//! from a file (as production reads its provider's), and fresh PII keys — never the built-in ones.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use xinfang_platform::auth::{Claims, SigningKey};
+use xinfang_platform::config::Settings;
+
+struct Provider {
+    key: SigningKey,
+    jwks: PathBuf,
+    seal_key: String,
+    hash_key: String,
+}
+
+fn provider() -> &'static Provider {
+    static PROVIDER: OnceLock<Provider> = OnceLock::new();
+    PROVIDER.get_or_init(|| {
+        let key = SigningKey::generate();
+        let jwks = std::env::temp_dir().join(format!("xinfang-test-jwks-{}.json", key.kid()));
+        std::fs::write(&jwks, key.jwks().to_string()).expect("the test JWKS file");
+        Provider {
+            key,
+            jwks,
+            seal_key: STANDARD.encode(rand::random::<[u8; 32]>()),
+            hash_key: STANDARD.encode(rand::random::<[u8; 32]>()),
+        }
+    })
+}
+
+/// The settings overrides that make a service use the tests' provider and keys.
+pub fn overrides() -> [(&'static str, &'static str); 3] {
+    let p = provider();
+    [
+        ("auth.jwks", p.jwks.to_str().expect("a UTF-8 temp path")),
+        ("pii.seal_key", &p.seal_key),
+        ("pii.hash_key", &p.hash_key),
+    ]
+}
+
+/// A token for `user` of `unit` with `roles`, valid for an hour.
+pub fn sign(user: &str, unit: &str, roles: &[&str]) -> String {
+    let auth = Settings::default().auth;
+    provider()
+        .key
+        .sign(&Claims::new(&auth, user, "测试用户", unit, roles, 3600))
+}
