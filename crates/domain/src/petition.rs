@@ -113,12 +113,17 @@ pub struct PublicStep {
     pub occurred_at: DateTime<Utc>,
     /// The state the step leaves the item in, if it moves it.
     pub state: Option<State>,
+    /// Who holds the item after the step: an organ (routed, transferred), or none (back to
+    /// triage); unchanged when the step says nothing of it.
+    pub holder: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Petition {
     pub case_number: String,
     pub state: State,
+    /// The organ the item is routed to.
+    pub organ: Option<String>,
     pub registering_unit: String,
     pub region: String,
     pub registered_at: DateTime<Utc>,
@@ -231,6 +236,7 @@ impl Aggregate for Petition {
             ) => Some(Petition {
                 case_number: case_number.clone(),
                 state: screening.disposition.state(),
+                organ: None,
                 registering_unit: registration.registering_unit.code.clone(),
                 region: registration.region.to_string(),
                 registered_at: *at,
@@ -238,6 +244,9 @@ impl Aggregate for Petition {
             (Some(mut petition), PetitionEvent::CaseFollowed(step)) => {
                 if let Some(state) = step.state {
                     petition.state = state;
+                }
+                if let Some(holder) = &step.holder {
+                    petition.organ = holder.clone();
                 }
                 Some(petition)
             }
@@ -359,6 +368,7 @@ mod tests {
             text: String::new(),
             occurred_at: Utc::now(),
             state: Some(State::Accepted),
+            holder: None,
         };
         let err = Petition::decide(None, PetitionCommand::FollowCase(step), &ctx).unwrap_err();
         assert_eq!(err.reason, Reason::UnknownItem);

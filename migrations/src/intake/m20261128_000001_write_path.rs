@@ -1,4 +1,4 @@
-//! The write path: the petition's version, the audit log in the shape every service shares, the
+//! The write path: the petition's version and the organ it is routed to, the audit log in the shape every service shares, the
 //! outbox numbered by aggregate version, and parked events.
 
 use crate::event_tables::{create_parked, upgrade_outbox};
@@ -13,6 +13,13 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_column(manager, "intake_petition", version()).await?;
+        // The organ the item is routed to: a department sees what is routed to it.
+        add_column(
+            manager,
+            "intake_petition",
+            ColumnDef::new("organ_code").string().null().to_owned(),
+        )
+        .await?;
         manager
             .alter_table(
                 Table::alter()

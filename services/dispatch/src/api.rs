@@ -12,9 +12,9 @@ use crate::wire;
 use tonic::{Request, Response, Status};
 use xinfang_domain::aggregate::{Actor, Aggregate};
 use xinfang_domain::case::Case as DomainCase;
-use xinfang_domain::reference::UnitKind;
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
+use xinfang_platform::policy::Scope;
 use xinfang_proto::convert::state_from_wire;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchService;
 use xinfang_proto::xinfang::dispatch::v1::*;
@@ -37,11 +37,12 @@ impl DispatchApi {
     /// One case the caller may see, with its steps.
     async fn load(&self, caller: &Caller, id: &str) -> Result<Case, DispatchError> {
         let id = required("petition_id", id)?;
+        let scope = Scope::of(&self.cases.reference.current().org, caller)?;
         let case = CaseRepository
             .load(self.cases.uow.db(), &id)
             .await?
             .map(|v| v.state)
-            .filter(|c| scope::can_see(&self.cases.reference.current().org, &caller.org_unit, c))
+            .filter(|c| scope::sees(&scope, c))
             .ok_or_else(|| not_in_scope(&id))?;
         let steps = self.cases.queues.steps(&id).await?;
         Ok(wire::case_to_wire(&case, &steps))
@@ -64,11 +65,12 @@ impl DispatchApi {
             roles: caller.roles.clone(),
         };
         let ctx = cases.context(&actor, &reference, cases.clock.date_of(now));
+        let scope = Scope::of(&reference.org, &caller).map_err(DispatchError::from)?;
         let saved = cases
             .uow
             .execute(&CaseRepository, &id, &Meta::of(&caller, now), |state| {
                 let case = state
-                    .filter(|c| scope::can_see(&reference.org, &caller.org_unit, c))
+                    .filter(|c| scope::sees(&scope, c))
                     .ok_or_else(|| not_in_scope(&id))?;
                 DomainCase::decide(Some(case), command.clone(), &ctx)
             })
@@ -91,19 +93,8 @@ impl DispatchService for DispatchApi {
     ) -> Result<Response<ListCasesResponse>, Status> {
         let caller = caller(&request)?;
         let r = request.into_inner();
-        let reference = self.cases.reference.current();
-        let org = &reference.org;
-        let own = org.unit(&caller.org_unit).ok_or_else(|| {
-            DispatchError::from(Refusal::new(
-                Reason::UnknownUnit,
-                format!("unit {} is not in this node", caller.org_unit),
-            ))
-        })?;
-        let units: Vec<String> = org
-            .units()
-            .filter(|u| scope::covers(org, &caller.org_unit, &u.code))
-            .map(|u| u.code.clone())
-            .collect();
+        let scope =
+            Scope::of(&self.cases.reference.current().org, &caller).map_err(DispatchError::from)?;
         let mut states = Vec::new();
         for (i, s) in r.states.iter().enumerate() {
             let state = pb::PetitionState::try_from(*s)
@@ -136,9 +127,7 @@ impl DispatchService for DispatchApi {
             (r.page_size as u64).min(MAX_PAGE)
         };
         let filter = ListFilter {
-            units,
-            region_prefix: (own.kind == UnitKind::PetitionOffice)
-                .then(|| own.region.scope_prefix().to_owned()),
+            scope,
             states,
             organ_code: Some(r.organ_code).filter(|o| !o.is_empty()),
             handler_user_id: Some(r.handler_user_id).filter(|h| !h.is_empty()),

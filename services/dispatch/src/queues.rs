@@ -7,16 +7,15 @@ use sea_orm::{
     QuerySelect,
 };
 use xinfang_domain::case::CLOCKED;
+use xinfang_platform::policy::Scope;
 
 pub const SERVICE: &str = "dispatch";
 
 /// Filters of `ListCases`, already checked.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ListFilter {
-    /// Units whose queues the caller may see (the caller's unit and those below it).
-    pub units: Vec<String>,
-    /// For petition offices: every item of their region.
-    pub region_prefix: Option<String>,
+    /// What the caller may see.
+    pub scope: Scope,
     pub states: Vec<String>,
     pub organ_code: Option<String>,
     pub handler_user_id: Option<String>,
@@ -47,14 +46,7 @@ impl Queues {
 
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<case::Model>, DbErr> {
         use case::Column as C;
-        let mut scope = Condition::any()
-            .add(C::TriageUnit.is_in(filter.units.clone()))
-            .add(C::FirstHandlerUnit.is_in(filter.units.clone()))
-            .add(C::ResponsibleOrgan.is_in(filter.units.clone()));
-        if let Some(prefix) = &filter.region_prefix {
-            scope = scope.add(C::RegionCode.starts_with(prefix));
-        }
-        let mut query = case::Entity::find().filter(scope);
+        let mut query = case::Entity::find().filter(crate::scope::condition(&filter.scope));
         if !filter.states.is_empty() {
             query = query.filter(C::State.is_in(filter.states.clone()));
         }

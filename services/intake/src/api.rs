@@ -68,7 +68,9 @@ impl IntakeService for IntakeApi {
         let id = request.into_inner().id;
         let found = self.store.by_id(&id).await.map_err(IntakeError::from)?;
         let petition = found
-            .filter(|p| scope::covers(&self.reference.current(), &caller, p))
+            .filter(|p| {
+                scope::of(&self.reference.current(), &caller).is_ok_and(|s| scope::covers(&s, p))
+            })
             .ok_or_else(|| {
                 IntakeError::from(Refusal::new(
                     Reason::NotFound,
@@ -307,7 +309,7 @@ impl IntakeApi {
         request: ListPetitionsRequest,
     ) -> Result<ListFilter, IntakeError> {
         let reference = self.reference.current();
-        let scope_prefix = scope::prefix(&reference, caller)?;
+        let scope = scope::of(&reference, caller)?;
         let mut errors = Vec::new();
         let mut states = Vec::new();
         for (i, s) in request.states.iter().enumerate() {
@@ -390,7 +392,7 @@ impl IntakeApi {
             n => (n as u64).min(MAX_PAGE),
         };
         Ok(ListFilter {
-            scope_prefix,
+            scope,
             states,
             channel_code: Some(request.channel_code).filter(|c| !c.is_empty()),
             region_prefix,

@@ -29,6 +29,8 @@ struct Told {
     organ: String,
     text: String,
     state: Option<State>,
+    /// The organ holding the item after the step (None: back with the triage unit).
+    holder: Option<Option<String>>,
 }
 
 fn opinion_zh(opinion: i32) -> &'static str {
@@ -55,12 +57,14 @@ fn told(payload: &Payload) -> Option<Told> {
                 // Escalation inside the node: the petitioner sees nothing new yet.
                 _ => return None,
             };
+            let routed = matches!(state, Some(State::Forwarded | State::Assigned));
             Told {
                 kind,
                 title: title.into(),
                 organ: e.organ_code.clone(),
                 text: e.reason.clone(),
                 state,
+                holder: Some(routed.then(|| e.organ_code.clone())),
             }
         }
         Payload::CaseAccepted(e) => Told {
@@ -69,6 +73,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: e.organ_code.clone(),
             text: e.notice_text.clone(),
             state: Some(State::Accepted),
+            holder: None,
         },
         Payload::CaseObjected(_) => Told {
             kind: "rerouted",
@@ -76,6 +81,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: String::new(),
             text: "承办机关提出异议，事项重新分流".into(),
             state: Some(State::Registered),
+            holder: Some(None),
         },
         Payload::ExtensionDecided(e) if e.approved => Told {
             kind: "extension",
@@ -90,6 +96,7 @@ fn told(payload: &Payload) -> Option<Told> {
                 e.reason
             ),
             state: None,
+            holder: None,
         },
         Payload::CaseAnswered(e) => Told {
             kind: "answered",
@@ -97,6 +104,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: e.organ_code.clone(),
             text: e.text.clone(),
             state: Some(State::Answered),
+            holder: None,
         },
         Payload::SuggestionDecided(e) => Told {
             kind: "suggestion_decided",
@@ -104,6 +112,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: String::new(),
             text: e.reply.clone(),
             state: Some(State::Answered),
+            holder: None,
         },
         Payload::CaseTransferred(e) if !e.to_node_region_code.is_empty() => Told {
             kind: "transferred_out",
@@ -111,6 +120,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: String::new(),
             text: e.reason.clone(),
             state: Some(State::TransferredOut),
+            holder: None,
         },
         Payload::CaseTransferred(e) => Told {
             kind: "transferred",
@@ -118,6 +128,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: e.to_organ_code.clone(),
             text: e.reason.clone(),
             state: None,
+            holder: Some(Some(e.to_organ_code.clone())),
         },
         Payload::ClockPaused(e) => Told {
             kind: "paused",
@@ -125,6 +136,7 @@ fn told(payload: &Payload) -> Option<Told> {
             organ: String::new(),
             text: format!("{}，自 {} 起期间不计入期限", e.reason, e.start_date),
             state: None,
+            holder: None,
         },
         Payload::ClockResumed(e) if e.pause.is_some() => Told {
             kind: "resumed",
@@ -138,6 +150,7 @@ fn told(payload: &Payload) -> Option<Told> {
                     .unwrap_or_default()
             ),
             state: None,
+            holder: None,
         },
         _ => return None,
     };
@@ -172,6 +185,7 @@ impl EventHandler for DispatchEvents {
             text: told.text,
             occurred_at,
             state: told.state,
+            holder: told.holder,
         };
         let policy = Policy::default();
         let ctx = PetitionContext {

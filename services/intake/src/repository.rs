@@ -44,6 +44,7 @@ impl Repository for PetitionRepository<'_> {
             state: Petition {
                 case_number: row.case_number,
                 state,
+                organ: row.organ_code,
                 registering_unit: row.registering_unit,
                 region: row.region_code,
                 registered_at: row.registered_at,
@@ -87,6 +88,10 @@ impl Repository for PetitionRepository<'_> {
             (Some(expected), _) => {
                 let updated = petition::Entity::update_many()
                     .col_expr(petition::Column::State, Expr::value(state.state.as_str()))
+                    .col_expr(
+                        petition::Column::OrganCode,
+                        Expr::value(state.organ.clone()),
+                    )
                     .col_expr(petition::Column::Version, Expr::value(version))
                     .filter(petition::Column::Id.eq(id))
                     .filter(petition::Column::Version.eq(expected))
@@ -250,6 +255,7 @@ fn petition_row(
         idempotency_key: receipt.idempotency_key.clone(),
         request_digest: receipt.request_digest.clone(),
         version,
+        organ_code: None,
     }
 }
 

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::screening::PriorItem;
+use xinfang_platform::policy::Scope;
 
 pub const SERVICE: &str = "intake";
 
@@ -19,10 +20,10 @@ pub struct Store {
 }
 
 /// Filters of `ListPetitions`, already checked.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ListFilter {
-    /// Region prefix of the caller's scope.
-    pub scope_prefix: String,
+    /// What the caller may see.
+    pub scope: Scope,
     pub states: Vec<State>,
     pub channel_code: Option<String>,
     pub region_prefix: Option<String>,
@@ -117,10 +118,7 @@ impl Store {
 
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<petition::Model>, DbErr> {
         use petition::Column as C;
-        let scope = Condition::any()
-            .add(C::RegionCode.starts_with(&filter.scope_prefix))
-            .add(C::RegisteringRegion.starts_with(&filter.scope_prefix));
-        let mut query = petition::Entity::find().filter(scope);
+        let mut query = petition::Entity::find().filter(crate::scope::condition(&filter.scope));
         if !filter.states.is_empty() {
             query = query.filter(C::State.is_in(filter.states.iter().map(|s| s.as_str())));
         }

@@ -13,6 +13,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::time::{Duration, Instant};
 use xinfang_domain::metrics::ITEM_METRICS;
 use xinfang_domain::metrics::{DateBasis, Definitions};
+use xinfang_platform::policy::Scope;
 use xinfang_supervision::metrics::{Dimension, MetricQuery};
 use xinfang_supervision::worklist::Worklist;
 
@@ -143,7 +144,7 @@ async fn main() {
     println!("{items} items in PostgreSQL; {RUNS} runs each after a warm-up");
 
     let worklist = Worklist {
-        region_prefix: "340102".into(),
+        scope: Scope::Region("340102".into()),
         today: "2026-11-27".into(),
         overdue_only: true,
         due_before: None,
@@ -163,6 +164,7 @@ async fn main() {
 
     let metrics = MetricQuery {
         region_prefix: "3401".into(),
+        organ: None,
         dimension: Dimension::Region,
         basis: DateBasis::Registered,
         from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),

@@ -43,13 +43,13 @@ impl SupervisionService for SupervisionApi {
         let o = &self.oversight;
         reply(
             async {
-                let region_prefix = scope::region(&o.reference.current(), &caller, &r.region_code)?;
+                let scope = scope::narrowed(&o.reference.current(), &caller, &r.region_code)?;
                 let due_before = match r.due_before.trim() {
                     "" => None,
                     d => Some(scope::date("due_before", d)?.to_string()),
                 };
                 let worklist = Worklist {
-                    region_prefix,
+                    scope,
                     today: o.clock.today().to_string(),
                     overdue_only: r.overdue_only,
                     due_before,

@@ -13,7 +13,9 @@ use sea_orm::{
 use xinfang_domain::aggregate::{Actor, Aggregate};
 use xinfang_domain::metrics::{Metric, Ratio};
 use xinfang_domain::supervision::{Entry, EntryCommand, EntryContext, Leader};
+use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::Caller;
+use xinfang_platform::policy::is_below;
 use xinfang_proto::xinfang::supervision::v1::*;
 use xinfang_store::Meta;
 
@@ -91,7 +93,7 @@ pub async fn create(
 ) -> Result<BacklogList, SupervisionError> {
     let campaign = required("campaign", &r.campaign)?;
     let reference = o.reference.current();
-    let prefix = scope::region(&reference, caller, "")?;
+    let scope = scope::of(&reference, caller)?;
     let list = backlog_list::Model {
         id: uuid::Uuid::now_v7().to_string(),
         campaign,
@@ -113,7 +115,7 @@ pub async fn create(
                 .unwrap_or_default()
                 .to_string();
             item::Entity::find()
-                .filter(item::Column::RegionCode.starts_with(&prefix))
+                .filter(scope::items(&scope))
                 .filter(item::Column::DueDate.is_not_null())
                 .filter(item::Column::RegisteredOn.lte(since))
                 .all(o.uow.db())
@@ -221,6 +223,24 @@ pub async fn certify(
     caller: &Caller,
     r: CertifyResolutionRequest,
 ) -> Result<BacklogItem, SupervisionError> {
+    // 化解 is certified from above: never by the unit that holds or registered the item.
+    let reference = o.reference.current();
+    let item = scope::item(o.uow.db(), &reference, caller, &r.petition_id).await?;
+    for holder in [Some(&item.registering_unit), item.organ_code.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if !is_below(&reference.org, holder, &caller.org_unit) {
+            return Err(Refusal::new(
+                Reason::OutOfScope,
+                format!(
+                    "{} cannot certify the resolution of an item {holder} holds: only a unit above it",
+                    caller.org_unit
+                ),
+            )
+            .into());
+        }
+    }
     let command = EntryCommand::Certify {
         evidence: required("evidence", &r.evidence)?,
         on: o.clock.today(),

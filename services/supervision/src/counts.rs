@@ -286,6 +286,10 @@ pub async fn read(
         .and_where(col("basis").is_in([q.basis.as_str(), DateBasis::Due.as_str()]))
         .and_where(col("metric").is_in(metrics.iter().map(|m| m.as_str())))
         .and_where(col("region").like(format!("{}%", q.region_prefix)))
+        .and_where(match &q.organ {
+            Some(organ) => col("grp").eq(organ.as_str()),
+            None => Expr::value(true),
+        })
         .cond_where(period)
         .add_group_by([col("g"), col("metric"), col("part")])
         .to_owned();

@@ -10,7 +10,9 @@ use crate::scope::{self, date};
 use xinfang_domain::metrics::DateBasis as Basis;
 use xinfang_domain::metrics::{ITEM_METRICS, Metric, Ratio, petition_index};
 use xinfang_domain::reference::UnitKind;
+use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::Caller;
+use xinfang_platform::policy::Scope;
 use xinfang_proto::convert::metric_from_wire;
 use xinfang_proto::xinfang::supervision::v1::Dimension as WireDimension;
 use xinfang_proto::xinfang::supervision::v1::Metric as WireMetric;
@@ -58,8 +60,22 @@ fn query(
             format!("a period is at most {MAX_PERIOD_DAYS} days (ten years)"),
         ));
     }
+    let (region_prefix, organ) =
+        match scope::narrowed(&o.reference.current(), caller, &q.region_code)? {
+            Scope::Region(prefix) => (prefix, None),
+            // A department reads its own figures, as an organ.
+            Scope::Unit(code) if dimension == Dimension::Organ => (String::new(), Some(code)),
+            Scope::Unit(code) => {
+                return Err(Refusal::new(
+                    Reason::OutOfScope,
+                    format!("{code} reads its own figures by organ (dimension ORGAN)"),
+                )
+                .into());
+            }
+        };
     Ok(MetricQuery {
-        region_prefix: scope::region(&o.reference.current(), caller, &q.region_code)?,
+        region_prefix,
+        organ,
         dimension,
         basis,
         from,

@@ -30,6 +30,8 @@ pub enum Dimension {
 #[derive(Debug, Clone)]
 pub struct MetricQuery {
     pub region_prefix: String,
+    /// A department's own figures only (its scope): the organ dimension, this organ.
+    pub organ: Option<String>,
     pub dimension: Dimension,
     /// Petitioned, registered or exchanged (按期办结率 is always dated by its due date).
     pub basis: DateBasis,
@@ -125,7 +127,11 @@ impl MetricQuery {
     }
 
     fn scope(&self) -> SimpleExpr {
-        col(item::Column::RegionCode).like(format!("{}%", self.region_prefix))
+        let region = col(item::Column::RegionCode).like(format!("{}%", self.region_prefix));
+        match &self.organ {
+            Some(organ) => region.and(col(item::Column::OrganCode).eq(organ.as_str())),
+            None => region,
+        }
     }
 
     /// Counts `metrics` per group, from the kept counts.

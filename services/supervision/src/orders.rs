@@ -11,6 +11,7 @@ use xinfang_domain::aggregate::{Actor, Aggregate};
 use xinfang_domain::supervision::{Order, OrderCommand};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::Caller;
+use xinfang_platform::policy::is_below;
 use xinfang_proto::xinfang::supervision::v1::*;
 use xinfang_store::Meta;
 
@@ -47,8 +48,8 @@ pub async fn list(
     r: ListSupervisionOrdersRequest,
     limit: u64,
 ) -> Result<ListSupervisionOrdersResponse, SupervisionError> {
-    let prefix = scope::region(&o.reference.current(), caller, "")?;
-    let mut query = order::Entity::find().filter(order::Column::RegionCode.starts_with(&prefix));
+    let scope = scope::of(&o.reference.current(), caller)?;
+    let mut query = order::Entity::find().filter(scope::orders(&scope));
     if !r.organ_code.is_empty() {
         query = query.filter(order::Column::OrganCode.eq(r.organ_code.as_str()));
     }
@@ -91,6 +92,19 @@ pub async fn issue(
     let reference = o.reference.current();
     let item = scope::item(o.uow.db(), &reference, caller, &r.petition_id).await?;
     let reason = required("reason", &r.reason)?;
+    // A supervisor supervises the units below its own, never its own or one above.
+    if let Some(organ) = &item.organ_code
+        && !is_below(&reference.org, organ, &caller.org_unit)
+    {
+        return Err(Refusal::new(
+            Reason::OutOfScope,
+            format!(
+                "{organ} is not below {}: it cannot be supervised from there",
+                caller.org_unit
+            ),
+        )
+        .into());
+    }
     let now = o.clock.now();
     let today = o.clock.date_of(now);
     let actor = actor(caller);

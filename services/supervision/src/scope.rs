@@ -1,14 +1,15 @@
 //! What a caller of supervision may read and act on: the items, orders and figures of its unit's
 //! region, the backlog lists of its unit and the units below it.
 
-use crate::entity::{backlog_list, item};
+use crate::entity::{backlog_list, item, order};
 use crate::error::SupervisionError;
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 use xinfang_domain::reference::ReferenceData;
 use xinfang_domain::region::RegionCode;
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::Caller;
+use xinfang_platform::policy::{Holders, Scope};
 
 pub fn required(field: &str, value: &str) -> Result<String, SupervisionError> {
     match value.trim() {
@@ -30,31 +31,28 @@ pub fn date(field: &str, value: &str) -> Result<NaiveDate, SupervisionError> {
         })
 }
 
-/// The region prefix the caller may read, narrowed by `region_code` when given.
-pub fn region(
+/// The caller's scope by the platform's policy.
+pub fn of(reference: &ReferenceData, caller: &Caller) -> Result<Scope, SupervisionError> {
+    Ok(Scope::of(&reference.org, caller)?)
+}
+
+/// The caller's scope, narrowed to `region_code` when given (inside its own region).
+pub fn narrowed(
     reference: &ReferenceData,
     caller: &Caller,
     region_code: &str,
-) -> Result<String, SupervisionError> {
-    let unit = reference.org.unit(&caller.org_unit).ok_or_else(|| {
-        Refusal::new(
-            Reason::UnknownUnit,
-            format!("unit {} is not in this node", caller.org_unit),
-        )
-    })?;
-    let own = unit.region.scope_prefix().to_owned();
-    match region_code.trim() {
-        "" => Ok(own),
-        code if !code.bytes().all(|b| b.is_ascii_digit()) => Err(SupervisionError::field(
-            "region_code",
-            format!("{code:?} is not a region code"),
-        )),
-        code if code.starts_with(&own) => {
-            let region =
-                RegionCode::parse(code).map_err(|e| SupervisionError::field("region_code", e))?;
-            Ok(region.scope_prefix().to_owned())
+) -> Result<Scope, SupervisionError> {
+    let scope = of(reference, caller)?;
+    let code = region_code.trim();
+    if code.is_empty() {
+        return Ok(scope);
+    }
+    let region = RegionCode::parse(code).map_err(|e| SupervisionError::field("region_code", e))?;
+    match scope {
+        Scope::Region(own) if code.starts_with(&own) => {
+            Ok(Scope::Region(region.scope_prefix().to_owned()))
         }
-        code => Err(Refusal::new(
+        _ => Err(Refusal::new(
             Reason::OutOfScope,
             format!(
                 "region {code} is outside the scope of unit {}",
@@ -65,18 +63,49 @@ pub fn region(
     }
 }
 
-/// One item in the caller's region.
+fn holders(item: &item::Model) -> Holders<'_> {
+    Holders {
+        regions: vec![&item.region_code],
+        units: [Some(&item.registering_unit), item.organ_code.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect(),
+    }
+}
+
+/// The items a scope sees, as a query condition.
+pub fn items(scope: &Scope) -> Condition {
+    use item::Column as C;
+    match scope {
+        Scope::Region(prefix) => Condition::all().add(C::RegionCode.starts_with(prefix)),
+        Scope::Unit(code) => Condition::any()
+            .add(C::OrganCode.eq(code.as_str()))
+            .add(C::RegisteringUnit.eq(code.as_str())),
+    }
+}
+
+/// The supervision orders a scope sees: of its region, or addressed to the department.
+pub fn orders(scope: &Scope) -> Condition {
+    use order::Column as C;
+    match scope {
+        Scope::Region(prefix) => Condition::all().add(C::RegionCode.starts_with(prefix)),
+        Scope::Unit(code) => Condition::all().add(C::OrganCode.eq(code.as_str())),
+    }
+}
+
+/// One item the caller sees.
 pub async fn item(
     db: &impl ConnectionTrait,
     reference: &ReferenceData,
     caller: &Caller,
     petition_id: &str,
 ) -> Result<item::Model, SupervisionError> {
-    let prefix = region(reference, caller, "")?;
+    let scope = of(reference, caller)?;
     item::Entity::find_by_id(required("petition_id", petition_id)?)
         .one(db)
         .await?
-        .filter(|i| i.region_code.starts_with(&prefix))
+        .filter(|i| scope.sees(&holders(i)))
         .ok_or_else(|| {
             Refusal::new(
                 Reason::NotFound,

@@ -1,4 +1,4 @@
-//! The due / overdue worklist of a region: open items ordered by due date, found through the
+//! The due / overdue worklist of a scope: open items ordered by due date, found through the
 //! (due date, region) index so that a county's list never scans the node's items.
 
 use crate::entity::item;
@@ -6,11 +6,13 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use xinfang_platform::policy::Scope;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_proto::xinfang::supervision::v1::DueItem;
 
 pub struct Worklist {
-    pub region_prefix: String,
+    /// The items the caller sees.
+    pub scope: Scope,
     pub today: String,
     pub overdue_only: bool,
     pub due_before: Option<String>,
@@ -26,7 +28,7 @@ impl Worklist {
         let mut query = item::Entity::find()
             .filter(item::Column::DueDate.is_not_null())
             .filter(item::Column::Paused.eq(false))
-            .filter(item::Column::RegionCode.starts_with(&self.region_prefix));
+            .filter(crate::scope::items(&self.scope));
         if self.overdue_only {
             query = query.filter(item::Column::DueDate.lt(self.today.as_str()));
         }

@@ -38,6 +38,8 @@ pub struct Model {
     pub request_digest: String,
     /// How many events the petition has had: the write path's guard.
     pub version: i64,
+    /// The organ it is routed to now (转送, 交办, 转办), if any.
+    pub organ_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
