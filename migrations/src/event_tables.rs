@@ -250,3 +250,18 @@ pub async fn create_audit(manager: &SchemaManager<'_>, service: &str) -> Result<
     )
     .await
 }
+
+/// The counts of the citizen's calls, per bucket and fixed window (`public_calls`).
+pub async fn create_rate_limit(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(Alias::new(format!("{service}_rate_limit")))
+                .col(ColumnDef::new("bucket").string().not_null())
+                .col(ColumnDef::new("window_start").big_integer().not_null())
+                .col(ColumnDef::new("calls").big_integer().not_null())
+                .primary_key(Index::create().col("bucket").col("window_start"))
+                .to_owned(),
+        )
+        .await
+}

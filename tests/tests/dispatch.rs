@@ -89,6 +89,30 @@ async fn registered(
     (id, response.query_code)
 }
 
+/// What the petitioner sees with the query code, once intake keeps `public` steps of the item
+/// (tracking is rate-limited: it is not polled).
+async fn tracked(
+    node: &Node,
+    petition: &str,
+    query_code: &str,
+    public: i64,
+) -> xinfang_proto::xinfang::intake::v1::TrackByQueryCodeResponse {
+    let steps = format!("intake_public_step WHERE petition_id = '{petition}'");
+    assert!(
+        node._db.reaches(&steps, public, 30).await,
+        "the public steps reach intake"
+    );
+    node.intake
+        .intake_client()
+        .await
+        .track_by_query_code(TrackByQueryCodeRequest {
+            query_code: query_code.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 fn due(case: &Case) -> String {
     case.current_deadline
         .as_ref()
@@ -242,21 +266,7 @@ async fn the_full_path_from_registration_to_answer_keeps_every_statutory_date() 
     );
 
     // The petitioner sees every public step with its date.
-    let intake = node.intake.intake_client().await;
-    let steps = eventually(30, || {
-        let mut intake = intake.clone();
-        let code = query_code.clone();
-        async move {
-            let r = intake
-                .track_by_query_code(TrackByQueryCodeRequest { query_code: code })
-                .await
-                .ok()?
-                .into_inner();
-            (r.steps.len() >= 5 && r.state == PetitionState::Answered as i32).then_some(r.steps)
-        }
-    })
-    .await
-    .expect("the public steps reach intake");
+    let steps = tracked(&node, &id, &query_code, 4).await.steps;
     let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -705,21 +715,7 @@ async fn a_hearing_moves_the_handling_due_date_by_exactly_its_length() {
     );
 
     // The petitioner sees the pause and the new date.
-    let intake = node.intake.intake_client().await;
-    let steps = eventually(30, || {
-        let mut intake = intake.clone();
-        let code = query_code.clone();
-        async move {
-            let r = intake
-                .track_by_query_code(TrackByQueryCodeRequest { query_code: code })
-                .await
-                .ok()?
-                .into_inner();
-            (r.steps.len() >= 5).then_some(r.steps)
-        }
-    })
-    .await
-    .expect("the pause reaches the petitioner's view");
+    let steps = tracked(&node, &id, &query_code, 4).await.steps;
     let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
     assert_eq!(titles[3..], ["暂停计时", "恢复计时"]);
     assert!(steps[4].text.contains("2026-04-16"));

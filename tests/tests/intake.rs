@@ -574,9 +574,10 @@ async fn a_citizen_tracks_the_item_with_the_query_code_and_sees_no_identity() {
     let mut online = wage_claim("citizen", &resident_id(11));
     online.channel_code = "0100".into();
     let response = client.register_petition(online).await.unwrap().into_inner();
+    // It goes to the petition office of the district the matter lies in.
     assert_eq!(
         response.petition.as_ref().unwrap().registering_unit,
-        "city-xfj"
+        "east-xfj"
     );
 
     let tracked = client
@@ -604,5 +605,118 @@ async fn a_citizen_tracks_the_item_with_the_query_code_and_sees_no_identity() {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("channel_code"));
+    intake.stop().await;
+}
+
+/// An intake client whose calls come from `address` (another loopback address is another
+/// citizen's).
+async fn client_from(
+    intake: &xinfang_testkit::services::RunningService,
+    address: &str,
+) -> xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient<
+    tonic::transport::Channel,
+> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", intake.addr))
+        .unwrap()
+        .local_address(Some(address.parse().unwrap()))
+        .connect()
+        .await
+        .unwrap();
+    xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient::new(channel)
+}
+
+/// An online submission: the online channel, no token.
+fn online(key: &str, id_number: &str) -> RegisterPetitionRequest {
+    RegisterPetitionRequest {
+        channel_code: "0100".into(),
+        ..wage_claim(key, id_number)
+    }
+}
+
+#[tokio::test]
+async fn a_flood_of_online_submissions_from_one_address_is_held_and_others_are_served() {
+    use tonic_types::StatusExt;
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut flood = client_from(&intake, "127.0.0.1").await;
+    let (mut accepted, mut refused) = (0, 0);
+    for n in 0..300u32 {
+        let request = tonic::Request::new(online(&format!("flood-{n}"), &resident_id(n)));
+        match flood.register_petition(request).await {
+            Ok(r) => {
+                accepted += 1;
+                // The citizen's item goes to the petition office of the region they chose.
+                assert_eq!(
+                    r.into_inner().petition.unwrap().registering_unit,
+                    "east-xfj"
+                );
+            }
+            Err(status) => {
+                refused += 1;
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                let details = status.get_error_details();
+                assert_eq!(details.error_info().unwrap().reason, "XF_RATE_LIMITED");
+                assert!(details.retry_info().unwrap().retry_delay.is_some());
+            }
+        }
+    }
+    assert_eq!(accepted + refused, 300);
+    assert!(
+        accepted <= 20,
+        "the hourly limit of one address holds: {accepted}"
+    );
+    // Nothing half-written: every accepted item whole, nothing of the refused ones.
+    assert_eq!(db.count("intake_petition").await, accepted);
+    assert_eq!(db.count("intake_petitioner").await, accepted);
+    assert_eq!(db.count("intake_outbox").await, accepted);
+
+    // Another address is served; a named unit is refused for a citizen.
+    let mut other = client_from(&intake, "127.0.0.2").await;
+    other
+        .register_petition(tonic::Request::new(online("neighbour", &resident_id(500))))
+        .await
+        .expect("another address is served");
+    let named = RegisterPetitionRequest {
+        registering_unit: "city-rsj".into(),
+        ..online("named", &resident_id(501))
+    };
+    let err = other
+        .register_petition(tonic::Request::new(named))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("registering_unit"));
+
+    // One person, many addresses: five a day.
+    let mut outcomes = Vec::new();
+    for n in 0..6u8 {
+        let mut client = client_from(&intake, &format!("127.0.1.{}", n + 1)).await;
+        let request = tonic::Request::new(online(&format!("same-{n}"), &resident_id(777)));
+        outcomes.push(client.register_petition(request).await.is_ok());
+    }
+    assert_eq!(outcomes, [true, true, true, true, true, false]);
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn idempotency_keys_are_the_callers_own() {
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut client = intake.intake_client().await;
+    let same_key = |id: u32| wage_claim("shared-key", &resident_id(id));
+    let first = client
+        .register_petition(authed(same_key(1), &token("east-t1")))
+        .await
+        .unwrap()
+        .into_inner();
+    // Another user's request with the same key is its own petition, not a conflict or a replay.
+    let second = client
+        .register_petition(authed(same_key(2), &token("east-t2")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!second.replayed);
+    assert_ne!(first.petition.unwrap().id, second.petition.unwrap().id);
+    assert_eq!(db.count("intake_petition").await, 2);
     intake.stop().await;
 }

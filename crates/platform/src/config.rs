@@ -16,6 +16,7 @@ pub struct Settings {
     pub events: EventSettings,
     pub listen: ListenSettings,
     pub auth: AuthSettings,
+    pub public: PublicSettings,
     pub pii: PiiSettings,
     pub telemetry: TelemetrySettings,
     pub reference: ReferenceSettings,
@@ -148,8 +149,20 @@ pub struct AuthSettings {
     /// The embedded node's own signing key (made at its first start; `xinfang token` signs with
     /// it). Production services hold no signing key.
     pub dev_signing_key: PathBuf,
-    /// Calls without a token (citizens) allowed per client address and minute.
-    pub public_calls_per_minute: u32,
+}
+
+/// Limits of the citizen's own calls (no token), counted across replicas in the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicSettings {
+    /// Any public call (tracking, submission) per client address and minute.
+    pub calls_per_address_per_minute: u32,
+    /// Online submissions per client address and hour.
+    pub submissions_per_address_per_hour: u32,
+    /// Online submissions naming the same person (ID number) per day.
+    pub submissions_per_person_per_day: u32,
+    /// Online submissions to the whole node per minute.
+    pub submissions_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -226,7 +239,12 @@ impl Default for Settings {
                 jwks: None,
                 jwks_refresh_secs: 300,
                 dev_signing_key: "data/dev-signing-key.pem".into(),
-                public_calls_per_minute: 30,
+            },
+            public: PublicSettings {
+                calls_per_address_per_minute: 30,
+                submissions_per_address_per_hour: 20,
+                submissions_per_person_per_day: 5,
+                submissions_per_minute: 300,
             },
             pii: PiiSettings {
                 // Fixed demo keys for the embedded default only; production sets its own.

@@ -1,54 +1,170 @@
 //! The citizen's own calls (online submission, tracking by query code, evaluation) need no
-//! token, so they are rate-limited per client address: enough for a person, too few to guess
-//! query codes.
+//! token, so they are limited: per client address, per person (the ID number's look-up hash) and
+//! for the whole node, in fixed windows counted in the service's database, so that every replica
+//! holds the same count. A call over a limit is refused with RESOURCE_EXHAUSTED, the reason
+//! `XF_RATE_LIMITED` and the time to wait (`google.rpc.RetryInfo`).
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use crate::config::PublicSettings;
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::num::NonZeroU32;
-use std::sync::Arc;
-use tonic::{Request, Status};
-use xinfang_domain::{Reason, Refusal};
+use std::time::Duration;
+use tonic::{Code, Request, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use xinfang_domain::Reason;
+
+/// One limit: at most `calls` in each window of `window`.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// What is counted: `track:addr:1.2.3.4`, `submit:person:<hash>`, `submit:node`.
+    pub bucket: String,
+    pub calls: u32,
+    pub window: Duration,
+    /// What the person is told is limited.
+    pub what: &'static str,
+}
 
 #[derive(Clone)]
-pub struct PublicCallLimiter {
-    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+pub struct PublicLimits {
+    db: DatabaseConnection,
+    table: Alias,
+    pub settings: PublicSettings,
 }
 
-impl PublicCallLimiter {
-    pub fn per_minute(calls: u32) -> Self {
-        let quota = Quota::per_minute(NonZeroU32::new(calls.max(1)).expect("at least one call"));
+/// The address a request came from (unknown: all unknown callers share one count).
+pub fn address<T>(request: &Request<T>) -> IpAddr {
+    request
+        .remote_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+impl PublicLimits {
+    /// The limits of `service`, counted in its `<service>_rate_limit` table.
+    pub fn new(db: DatabaseConnection, service: &str, settings: &PublicSettings) -> Self {
         Self {
-            limiter: Arc::new(RateLimiter::keyed(quota)),
+            db,
+            table: Alias::new(format!("{service}_rate_limit")),
+            settings: settings.clone(),
         }
     }
 
-    /// RESOURCE_EXHAUSTED when the request's address made too many calls without a token.
-    pub fn check<T>(&self, request: &Request<T>) -> Result<(), Status> {
-        let ip = request
-            .remote_addr()
-            .map(|a| a.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        self.limiter.check_key(&ip).map_err(|_| {
-            crate::error::refused(&Refusal::new(
-                Reason::RateLimited,
-                "too many calls without a token from this address; please try again in a minute",
-            ))
-        })
+    /// Tracking by query code: per address and minute (enough for a person, too few to guess).
+    pub fn tracking(&self, from: IpAddr) -> Vec<Limit> {
+        vec![Limit {
+            bucket: format!("track:addr:{from}"),
+            calls: self.settings.calls_per_address_per_minute,
+            window: Duration::from_secs(60),
+            what: "calls from this address",
+        }]
+    }
+
+    /// An online submission: per address (a minute and an hour), per person (a day), and for the
+    /// node (a minute).
+    pub fn submission(&self, from: IpAddr, people: &[String]) -> Vec<Limit> {
+        let s = &self.settings;
+        let mut limits = vec![
+            Limit {
+                bucket: format!("submit:addr:{from}"),
+                calls: s.calls_per_address_per_minute,
+                window: Duration::from_secs(60),
+                what: "calls from this address",
+            },
+            Limit {
+                bucket: format!("submit:addr-hour:{from}"),
+                calls: s.submissions_per_address_per_hour,
+                window: Duration::from_secs(3600),
+                what: "submissions from this address",
+            },
+            Limit {
+                bucket: "submit:node".into(),
+                calls: s.submissions_per_minute,
+                window: Duration::from_secs(60),
+                what: "online submissions to this office",
+            },
+        ];
+        limits.extend(people.iter().map(|hash| Limit {
+            bucket: format!("submit:person:{hash}"),
+            calls: s.submissions_per_person_per_day,
+            window: Duration::from_secs(86_400),
+            what: "submissions by this person",
+        }));
+        limits
+    }
+
+    /// Counts one call against each limit; refuses it when one is exceeded.
+    pub async fn check(&self, limits: &[Limit]) -> Result<(), Status> {
+        let now = Utc::now().timestamp();
+        for limit in limits {
+            let window = Ord::max(limit.window.as_secs(), 1) as i64;
+            let start = now - now.rem_euclid(window);
+            let count = self
+                .count(&limit.bucket, start)
+                .await
+                .map_err(|e| crate::error::internal("counting public calls", e))?;
+            if count > i64::from(limit.calls) {
+                let wait = Duration::from_secs(Ord::max(start + window - now, 1) as u64);
+                return Err(refused(limit, wait));
+            }
+        }
+        if rand::random::<u16>() < 64 {
+            self.prune(now).await.ok();
+        }
+        Ok(())
+    }
+
+    async fn count(&self, bucket: &str, window_start: i64) -> Result<i64, DbErr> {
+        let upsert = Query::insert()
+            .into_table(self.table.clone())
+            .columns(["bucket", "window_start", "calls"])
+            .values_panic([bucket.into(), window_start.into(), 1i64.into()])
+            .on_conflict(
+                OnConflict::columns(["bucket", "window_start"])
+                    .value(
+                        "calls",
+                        Expr::col((self.table.clone(), Alias::new("calls"))).add(1),
+                    )
+                    .to_owned(),
+            )
+            .returning_col("calls")
+            .to_owned();
+        let row = self
+            .db
+            .query_one(&upsert)
+            .await?
+            .ok_or_else(|| DbErr::Custom("the count returned no row".into()))?;
+        row.try_get("", "calls")
+    }
+
+    /// Windows of more than a day ago are of no use any more.
+    async fn prune(&self, now: i64) -> Result<(), DbErr> {
+        let delete = Query::delete()
+            .from_table(self.table.clone())
+            .and_where(Expr::col("window_start").lt(now - 2 * 86_400))
+            .to_owned();
+        self.db.execute(&delete).await.map(drop)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn calls_beyond_the_quota_are_refused() {
-        let limiter = PublicCallLimiter::per_minute(3);
-        let request = Request::new(());
-        for _ in 0..3 {
-            assert!(limiter.check(&request).is_ok());
-        }
-        let err = limiter.check(&request).unwrap_err();
-        assert_eq!(err.code(), tonic::Code::ResourceExhausted);
-    }
+fn refused(limit: &Limit, wait: Duration) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_error_info(
+        Reason::RateLimited.code(),
+        crate::error::ERROR_DOMAIN,
+        HashMap::from([("limit".to_owned(), limit.what.to_owned())]),
+    );
+    details.set_retry_info(Some(wait));
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!(
+            "too many {}: at most {} in {} s; try again in {} s",
+            limit.what,
+            limit.calls,
+            limit.window.as_secs(),
+            wait.as_secs()
+        ),
+        details,
+    )
 }

@@ -1,7 +1,7 @@
 //! The write path: the petition's version and the organ it is routed to, the audit log in the shape every service shares, the
-//! outbox numbered by aggregate version, and parked events.
+//! outbox numbered by aggregate version, parked events, and the counts of the citizen's calls.
 
-use crate::event_tables::{create_parked, upgrade_outbox};
+use crate::event_tables::{create_parked, create_rate_limit, upgrade_outbox};
 use crate::schema::{add_column, version};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -38,6 +38,7 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("UPDATE intake_audit SET aggregate = 'petition/' || aggregate")
             .await?;
         upgrade_outbox(manager, "intake").await?;
+        create_rate_limit(manager, "intake").await?;
         create_parked(manager, "intake").await
     }
 }

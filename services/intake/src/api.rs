@@ -23,7 +23,7 @@ use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::pii::PiiVault;
-use xinfang_platform::public_calls::PublicCallLimiter;
+use xinfang_platform::public_calls::{PublicLimits, address};
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::{flag_from_wire, state_from_wire};
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeService;
@@ -44,7 +44,7 @@ pub struct IntakeApi {
     pub policy: Policy,
     /// The node's region code: prefixes case numbers, stamps events.
     pub node: String,
-    pub public_calls: PublicCallLimiter,
+    pub public: PublicLimits,
     pub clock: NodeClock,
 }
 
@@ -55,8 +55,10 @@ impl IntakeService for IntakeApi {
         request: Request<RegisterPetitionRequest>,
     ) -> Result<Response<RegisterPetitionResponse>, Status> {
         let caller = request.extensions().get::<Caller>().cloned();
+        let from = address(&request);
         Ok(Response::new(
-            self.register(caller.as_ref(), request.into_inner()).await?,
+            self.register(caller.as_ref(), from, request.into_inner())
+                .await?,
         ))
     }
 
@@ -129,7 +131,9 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<TrackByQueryCodeRequest>,
     ) -> Result<Response<TrackByQueryCodeResponse>, Status> {
-        self.public_calls.check(&request)?;
+        self.public
+            .check(&self.public.tracking(address(&request)))
+            .await?;
         let code = query_code::normalize(&request.into_inner().query_code);
         if code.is_empty() {
             return Err(IntakeError::from(Refusal::field("query_code", "required")).into());
@@ -167,15 +171,19 @@ impl IntakeApi {
     async fn register(
         &self,
         caller: Option<&Caller>,
+        from: std::net::IpAddr,
         request: RegisterPetitionRequest,
     ) -> Result<RegisterPetitionResponse, IntakeError> {
         let digest = hex(&Sha256::digest(request.encode_to_vec()));
-        if let Some(existing) = self
-            .store
-            .by_idempotency_key(&request.idempotency_key)
-            .await?
-        {
-            return self.replay(existing, &digest).await;
+        // A key is the caller's own: a user's, or for citizens their address's.
+        let key = match caller {
+            Some(c) => format!("user:{}|{}", c.user_id, request.idempotency_key),
+            None => format!("citizen:{from}|{}", request.idempotency_key),
+        };
+        if let Some(existing) = self.store.by_idempotency_key(&key).await? {
+            return self
+                .replay(existing, &request.idempotency_key, &digest)
+                .await;
         }
         let reference = self.reference.current();
         let now = self.clock.now();
@@ -186,6 +194,11 @@ impl IntakeApi {
             .filter_map(|p| p.identity.number())
             .map(|n| self.vault.hash(n))
             .collect();
+        if caller.is_none() {
+            self.public
+                .check(&self.public.submission(from, &keys))
+                .await?;
+        }
         let priors = self.store.priors(&keys).await?;
         let ctx = PetitionContext {
             petitioner_keys: &keys,
@@ -197,7 +210,7 @@ impl IntakeApi {
         };
         let id = uuid::Uuid::now_v7().to_string();
         let receipt = Receipt {
-            idempotency_key: request.idempotency_key.clone(),
+            idempotency_key: key.clone(),
             request_digest: digest.clone(),
             query_code: query_code::generate(),
             registered_by: caller.map_or("citizen".into(), |c| c.user_id.clone()),
@@ -250,12 +263,11 @@ impl IntakeApi {
             }
             // Another request with the same key committed first.
             Err(WriteError::Database(err)) if is_unique_violation(&err) => {
-                match self
-                    .store
-                    .by_idempotency_key(&request.idempotency_key)
-                    .await?
-                {
-                    Some(existing) => self.replay(existing, &digest).await,
+                match self.store.by_idempotency_key(&key).await? {
+                    Some(existing) => {
+                        self.replay(existing, &request.idempotency_key, &digest)
+                            .await
+                    }
                     None => Err(IntakeError::Database(err)),
                 }
             }
@@ -279,14 +291,15 @@ impl IntakeApi {
     async fn replay(
         &self,
         existing: petition::Model,
+        key: &str,
         digest: &str,
     ) -> Result<RegisterPetitionResponse, IntakeError> {
         if existing.request_digest != digest {
             return Err(Refusal::new(
                 Reason::IdempotencyKeyReused,
                 format!(
-                    "idempotency_key {:?} was used for another request (petition {})",
-                    existing.idempotency_key, existing.case_number
+                    "idempotency_key {key:?} was used for another request (petition {})",
+                    existing.case_number
                 ),
             )
             .into());

@@ -13,6 +13,9 @@ pub enum IntakeError {
     Database(#[from] sea_orm::DbErr),
     #[error("stored data: {0}")]
     Corrupt(String),
+    /// Over a limit of the citizen's calls: the status says when to try again.
+    #[error("{0}")]
+    Limited(#[from] Status),
 }
 
 impl From<Vec<FieldError>> for IntakeError {
@@ -37,6 +40,7 @@ impl From<IntakeError> for Status {
             IntakeError::Refused(refusal) => refused(&refusal),
             IntakeError::Database(e) => internal("intake storage", e),
             IntakeError::Corrupt(e) => internal("intake stored data", e),
+            IntakeError::Limited(status) => status,
         }
     }
 }

@@ -93,7 +93,7 @@ pub fn parse(
         t => t.to_owned(),
     };
 
-    let registering_unit = registering_unit(request, reference, caller, &mut fail);
+    let registering_unit = registering_unit(request, reference, caller, region.as_ref(), &mut fail);
 
     let mut petitioners = Vec::new();
     for (i, p) in request.petitioners.iter().enumerate() {
@@ -244,30 +244,44 @@ pub fn parse(
     })
 }
 
-/// The unit registering the item: the one named, else the caller's, else (a citizen online) the
-/// node's top petition office. A clerk registers only for units in their scope.
+/// The unit registering the item: the one named, else the caller's; a clerk registers only for
+/// units in their scope. A citizen's online submission goes to the petition office of the region
+/// the citizen chose (the most local one whose region holds it), never to a unit they name.
 fn registering_unit(
     request: &RegisterPetitionRequest,
     reference: &ReferenceData,
     caller: Option<&Caller>,
+    region: Option<&RegionCode>,
     fail: &mut impl FnMut(&str, String),
 ) -> Option<OrgUnit> {
     let org = &reference.org;
     let code = match (request.registering_unit.trim(), caller) {
         ("", Some(c)) => c.org_unit.clone(),
-        ("", None) => match org
-            .units()
-            .find(|u| u.kind == UnitKind::PetitionOffice && Some(&u.region) == org.node_region())
-        {
-            Some(u) => u.code.clone(),
-            None => {
-                fail(
-                    "registering_unit",
-                    "the node has no top petition office to receive online items".into(),
-                );
-                return None;
+        ("", None) => {
+            let region = region?;
+            let office = org
+                .units()
+                .filter(|u| u.kind == UnitKind::PetitionOffice && u.region.contains(region))
+                .max_by_key(|u| u.region.level());
+            match office {
+                Some(u) => u.code.clone(),
+                None => {
+                    fail(
+                        "region_code",
+                        format!("no petition office of this node receives items of {region}"),
+                    );
+                    return None;
+                }
             }
-        },
+        }
+        (_, None) => {
+            fail(
+                "registering_unit",
+                "an online submission goes to the petition office of its region; it names no unit"
+                    .into(),
+            );
+            return None;
+        }
         (code, _) => code.to_owned(),
     };
     let Some(unit) = org.unit(&code) else {

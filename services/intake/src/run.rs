@@ -12,7 +12,7 @@ use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
 use xinfang_platform::pii::PiiVault;
-use xinfang_platform::public_calls::PublicCallLimiter;
+use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
@@ -49,7 +49,7 @@ pub async fn run(
         vault: handler.vault.clone(),
         policy: settings.screening.policy(),
         node: settings.node.region.clone(),
-        public_calls: PublicCallLimiter::per_minute(settings.auth.public_calls_per_minute),
+        public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
     };
     let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
