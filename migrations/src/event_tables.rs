@@ -3,6 +3,7 @@
 //! `<service>_inbox` for consumers.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm;
 
 /// The transactional outbox and the lease that keeps one relay active.
 pub async fn create_outbox(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
@@ -249,6 +250,47 @@ pub async fn create_audit(manager: &SchemaManager<'_>, service: &str) -> Result<
         &["aggregate", "version"],
     )
     .await
+}
+
+/// The audit log chained per aggregate (`prev_hash`, `hash`; empty on rows written before),
+/// and append-only in the database: an UPDATE or DELETE of a row fails.
+pub async fn chain_audit(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    let audit = format!("{service}_audit");
+    for column in ["prev_hash", "hash"] {
+        crate::schema::add_column(
+            manager,
+            &audit,
+            ColumnDef::new(column).string().null().to_owned(),
+        )
+        .await?;
+    }
+    let refuse = "audit rows are append-only";
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION {audit}_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION '{refuse}'; END $$"
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {audit}_append_only BEFORE UPDATE OR DELETE ON {audit} \
+                 FOR EACH ROW EXECUTE FUNCTION {audit}_append_only()"
+            ))
+            .await?;
+        }
+        _ => {
+            for change in ["UPDATE", "DELETE"] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {audit}_no_{op} BEFORE {change} ON {audit} \
+                     BEGIN SELECT RAISE(ABORT, '{refuse}'); END;",
+                    op = change.to_lowercase(),
+                ))
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The counts of the citizen's calls, per bucket and fixed window (`public_calls`).

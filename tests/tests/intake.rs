@@ -7,34 +7,14 @@ use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
 use xinfang_events::relay::Relay;
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::xinfang::intake::v1::*;
-use xinfang_proto::xinfang::petition::v1::{FlagKind, IdType, PetitionState, Petitioner};
+use xinfang_proto::xinfang::petition::v1::{FlagKind, PetitionState};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::{group_caught_up, read_all, read_until};
 use xinfang_testkit::services::{settings, settings_with, spawn_intake};
-use xinfang_testkit::{authed, eventually, resident_id, token};
+use xinfang_testkit::{authed, eventually, resident_id, token, wage_claim};
 
 const TOPIC: &str = "xinfang.intake.events";
-
-fn wage_claim(key: &str, id_number: &str) -> RegisterPetitionRequest {
-    RegisterPetitionRequest {
-        idempotency_key: key.into(),
-        channel_code: "0300".into(),
-        region_code: "340102001".into(),
-        content_category: "020100".into(),
-        title: "拖欠工资".into(),
-        content: "某建筑公司拖欠农民工工资三个月未发".into(),
-        petitioners: vec![Petitioner {
-            name: "张三".into(),
-            id_type: IdType::ResidentId as i32,
-            id_number: id_number.into(),
-            phone: "13800138000".into(),
-            address: "长江街道1号".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
 
 async fn kafka_node() -> (TestDatabase, Broker) {
     let db = TestDatabase::create().await;

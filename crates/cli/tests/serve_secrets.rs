@@ -38,13 +38,28 @@ fn serve_refuses_the_built_in_keys_naming_each() {
 
     let (ok, err) = serve(&[("XINFANG__AUTH__JWKS", "{jwks}")]);
     assert!(!ok);
-    assert!(err.contains("pii.seal_key"), "{err}");
+    assert!(err.contains("pii.seal_keys"), "{err}");
 
-    let fresh = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    // A fresh key first does not hide the built-in one behind it.
+    let fresh = "k2:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let with_built_in = format!("{fresh},dev:ZW1iZWRkZWQtZGVmYXVsdC1zZWFsLWtleS0zMmJ5dGU=");
     let (ok, err) = serve(&[
         ("XINFANG__AUTH__JWKS", "{jwks}"),
-        ("XINFANG__PII__SEAL_KEY", fresh),
+        ("XINFANG__PII__SEAL_KEYS", &with_built_in),
     ]);
     assert!(!ok);
-    assert!(err.contains("pii.hash_key"), "{err}");
+    assert!(err.contains("pii.seal_keys"), "{err}");
+    let (ok, err) = serve(&[
+        ("XINFANG__AUTH__JWKS", "{jwks}"),
+        ("XINFANG__PII__SEAL_KEYS", fresh),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("pii.hash_keys"), "{err}");
+    let (ok, err) = serve(&[
+        ("XINFANG__AUTH__JWKS", "{jwks}"),
+        ("XINFANG__PII__SEAL_KEYS", fresh),
+        ("XINFANG__PII__HASH_KEYS", fresh),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("audit.chain_keys"), "{err}");
 }

@@ -2,6 +2,7 @@
 //! `config/default.toml`, then the file named by `XINFANG_CONFIG`, then `XINFANG__SECTION__KEY`
 //! environment variables. A bad value stops start-up with a message naming the key.
 
+use crate::keyring::parse_keys;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub public: PublicSettings,
     pub pii: PiiSettings,
+    pub audit: AuditSettings,
     pub telemetry: TelemetrySettings,
     pub reference: ReferenceSettings,
     pub screening: ScreeningSettings,
@@ -168,10 +170,21 @@ pub struct PublicSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PiiSettings {
-    /// Base64 of 32 bytes: the AES-256-GCM key that seals ID and phone numbers at rest.
-    pub seal_key: String,
-    /// Base64 of 32 bytes: the HMAC key of the look-up hash.
-    pub hash_key: String,
+    /// AES-256-GCM keys that seal ID and phone numbers at rest, newest first:
+    /// `id:base64,id:base64` (32 bytes each). New values are sealed with the first; every value
+    /// names the key that sealed it, so an older key stays listed until `xinfang pii rotate`.
+    pub seal_keys: String,
+    /// HMAC keys of the look-up hash, newest first, the same way.
+    pub hash_keys: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// HMAC keys that chain each aggregate's audit rows (审计日志), newest first, as
+    /// `pii.hash_keys`: without the key nobody can rewrite a row and its successors unseen.
+    /// An older key stays listed as long as rows linked with it are kept.
+    pub chain_keys: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,8 +261,11 @@ impl Default for Settings {
             },
             pii: PiiSettings {
                 // Fixed demo keys for the embedded default only; production sets its own.
-                seal_key: "ZW1iZWRkZWQtZGVmYXVsdC1zZWFsLWtleS0zMmJ5dGU=".into(),
-                hash_key: "ZW1iZWRkZWQtZGVmYXVsdC1oYXNoLWtleS0zMmJ5dGU=".into(),
+                seal_keys: "dev:ZW1iZWRkZWQtZGVmYXVsdC1zZWFsLWtleS0zMmJ5dGU=".into(),
+                hash_keys: "dev:ZW1iZWRkZWQtZGVmYXVsdC1oYXNoLWtleS0zMmJ5dGU=".into(),
+            },
+            audit: AuditSettings {
+                chain_keys: "dev:ZW1iZWRkZWQtZGVmYXVsdC1hdWRpdC1rZXktMzJieXQ=".into(),
             },
             telemetry: TelemetrySettings {
                 log_format: LogFormat::Pretty,
@@ -387,12 +403,30 @@ impl Settings {
                     .into(),
             );
         }
-        let built_in = Settings::default().pii;
+        let built_in = Settings::default();
         for (key, value, default) in [
-            ("pii.seal_key", &self.pii.seal_key, &built_in.seal_key),
-            ("pii.hash_key", &self.pii.hash_key, &built_in.hash_key),
+            (
+                "pii.seal_keys",
+                &self.pii.seal_keys,
+                &built_in.pii.seal_keys,
+            ),
+            (
+                "pii.hash_keys",
+                &self.pii.hash_keys,
+                &built_in.pii.hash_keys,
+            ),
+            (
+                "audit.chain_keys",
+                &self.audit.chain_keys,
+                &built_in.audit.chain_keys,
+            ),
         ] {
-            if value.trim() == default.trim() {
+            let known = parse_keys(default, key).map_err(|e| e.to_string())?;
+            let keys = parse_keys(value, key).map_err(|e| e.to_string())?;
+            if keys
+                .iter()
+                .any(|(_, bytes)| known.iter().any(|(_, k)| k == bytes))
+            {
                 return Err(format!(
                     "{key}: the built-in key is for the embedded node only; generate one with \
                      `xinfang keys generate`"

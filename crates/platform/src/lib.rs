@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod keyring;
 pub mod pii;
 pub mod policy;
 pub mod public_calls;

@@ -5,19 +5,20 @@
 //! 2. **decide**: the domain's pure `decide` turns the command into events or a refusal;
 //! 3. **save**, in one transaction ([`Tx::apply`]): the row guarded by the version it was read
 //!    at, one outbox row per published event numbered by the aggregate's new version, one audit
-//!    row per event, and the service's projections (step rows, kept counts).
+//!    row per event chained to the aggregate's rows before it ([`audit`]), and the service's
+//!    projections (step rows, kept counts).
 //!
 //! A version conflict (another writer committed first) loads and decides again, a bounded number
 //! of times ([`UnitOfWork::run`]); inside a consumer's transaction it fails the transaction,
 //! which the consumer retries with the event.
 
-mod audit;
+pub mod audit;
 mod error;
 mod repository;
 pub mod rows;
 mod unit_of_work;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditChain, AuditEntry, Audited};
 pub use error::WriteError;
 pub use repository::{Repository, Versioned};
 pub use unit_of_work::{Meta, Saved, Tx, UnitOfWork};

@@ -1,6 +1,6 @@
 //! One unit of work: load, decide, save in one transaction, again on a conflict.
 
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditChain, AuditEntry};
 use crate::error::WriteError;
 use crate::repository::{Repository, Versioned};
 use chrono::{DateTime, Utc};
@@ -13,6 +13,8 @@ use xinfang_domain::aggregate::Aggregate;
 use xinfang_events::EventDraft;
 use xinfang_events::outbox::{self, Position};
 use xinfang_platform::auth::Caller;
+use xinfang_platform::config::Settings;
+use xinfang_platform::keyring::KeyError;
 use xinfang_proto::xinfang::petition::v1::Actor;
 
 /// Who changes an aggregate, and when: stamped on its events and its audit rows.
@@ -79,22 +81,36 @@ pub struct Saved<A: Aggregate> {
 #[derive(Clone)]
 pub struct UnitOfWork {
     db: DatabaseConnection,
+    writer: Arc<Writer>,
+    attempts: u32,
+}
+
+/// Who writes: the service, the node its outbox rows come from, the key of its audit chain.
+struct Writer {
     service: &'static str,
     node: String,
-    attempts: u32,
+    chain: AuditChain,
 }
 
 /// How often a conflicting unit of work is decided again before the caller is told.
 const ATTEMPTS: u32 = 8;
 
 impl UnitOfWork {
-    pub fn new(db: DatabaseConnection, service: &'static str, node: &str) -> Self {
-        Self {
-            db,
+    pub fn new(
+        db: DatabaseConnection,
+        service: &'static str,
+        settings: &Settings,
+    ) -> Result<Self, KeyError> {
+        let writer = Writer {
             service,
-            node: node.to_owned(),
+            node: settings.node.region.clone(),
+            chain: AuditChain::new(&settings.audit)?,
+        };
+        Ok(Self {
+            db,
+            writer: Arc::new(writer),
             attempts: ATTEMPTS,
-        }
+        })
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -133,7 +149,7 @@ impl UnitOfWork {
             match outcome {
                 Err(WriteError::Conflict) if attempt < self.attempts => {
                     tracing::debug!(
-                        service = self.service,
+                        service = self.writer.service,
                         attempt,
                         "write conflict, deciding again"
                     );
@@ -165,8 +181,7 @@ impl UnitOfWork {
     pub async fn begin(&self) -> Result<Tx, DbErr> {
         Ok(Tx {
             txn: self.db.begin().await?,
-            service: self.service,
-            node: self.node.clone(),
+            writer: self.writer.clone(),
         })
     }
 
@@ -174,8 +189,7 @@ impl UnitOfWork {
     pub fn within<'t>(&self, txn: &'t DatabaseTransaction) -> TxRef<'t> {
         TxRef {
             txn,
-            service: self.service,
-            node: self.node.clone(),
+            writer: self.writer.clone(),
         }
     }
 }
@@ -183,8 +197,7 @@ impl UnitOfWork {
 /// An open unit of work.
 pub struct Tx {
     txn: DatabaseTransaction,
-    service: &'static str,
-    node: String,
+    writer: Arc<Writer>,
 }
 
 impl Tx {
@@ -206,15 +219,14 @@ impl Tx {
             Option<&R::Aggregate>,
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
-        apply(&self.txn, self.service, &self.node, repo, id, meta, decide).await
+        apply(&self.txn, &self.writer, repo, id, meta, decide).await
     }
 }
 
 /// A unit of work inside a transaction someone else holds.
 pub struct TxRef<'t> {
     txn: &'t DatabaseTransaction,
-    service: &'static str,
-    node: String,
+    writer: Arc<Writer>,
 }
 
 impl TxRef<'_> {
@@ -227,14 +239,13 @@ impl TxRef<'_> {
             Option<&R::Aggregate>,
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
-        apply(self.txn, self.service, &self.node, repo, id, meta, decide).await
+        apply(self.txn, &self.writer, repo, id, meta, decide).await
     }
 }
 
 async fn apply<R: Repository>(
     txn: &DatabaseTransaction,
-    service: &str,
-    node: &str,
+    writer: &Writer,
     repo: &R,
     id: &str,
     meta: &Meta,
@@ -268,6 +279,7 @@ async fn apply<R: Repository>(
         return Err(WriteError::Conflict);
     }
     let stream = format!("{}/{id}", R::KIND);
+    let mut prev = audit::head(txn, writer.service, &stream).await?;
     for (i, event) in events.iter().enumerate() {
         let sequence = version + 1 + i as i64;
         if let Some((key, payload)) = repo.announce(id, &after, event) {
@@ -276,7 +288,7 @@ async fn apply<R: Repository>(
                 stream: stream.clone(),
                 sequence: sequence as u64,
             };
-            outbox::append(txn, service, node, position, draft).await?;
+            outbox::append(txn, writer.service, &writer.node, position, draft).await?;
         }
         let (action, detail) = repo.audit(event);
         let entry = AuditEntry {
@@ -288,7 +300,7 @@ async fn apply<R: Repository>(
             version: sequence,
             detail,
         };
-        audit::append(txn, service, entry).await?;
+        prev = audit::append(txn, writer.service, &writer.chain, &prev, entry).await?;
     }
     repo.project(txn, id, before.as_ref(), &after, &events, meta)
         .await?;

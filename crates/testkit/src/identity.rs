@@ -1,18 +1,18 @@
 //! The tests' identity provider and keys: an Ed25519 key whose JWKS the services under test read
-//! from a file (as production reads its provider's), and fresh PII keys — never the built-in ones.
+//! from a file (as production reads its provider's), and fresh PII and audit keys — never the built-in ones.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use xinfang_platform::auth::{Claims, SigningKey};
 use xinfang_platform::config::Settings;
+use xinfang_platform::keyring;
 
 struct Provider {
     key: SigningKey,
     jwks: PathBuf,
     seal_key: String,
     hash_key: String,
+    chain_key: String,
 }
 
 fn provider() -> &'static Provider {
@@ -24,20 +24,28 @@ fn provider() -> &'static Provider {
         Provider {
             key,
             jwks,
-            seal_key: STANDARD.encode(rand::random::<[u8; 32]>()),
-            hash_key: STANDARD.encode(rand::random::<[u8; 32]>()),
+            seal_key: keyring::generate("t1"),
+            hash_key: keyring::generate("t1"),
+            chain_key: keyring::generate("t1"),
         }
     })
 }
 
 /// The settings overrides that make a service use the tests' provider and keys.
-pub fn overrides() -> [(&'static str, &'static str); 3] {
+pub fn overrides() -> [(&'static str, &'static str); 4] {
     let p = provider();
     [
         ("auth.jwks", p.jwks.to_str().expect("a UTF-8 temp path")),
-        ("pii.seal_key", &p.seal_key),
-        ("pii.hash_key", &p.hash_key),
+        ("pii.seal_keys", &p.seal_key),
+        ("pii.hash_keys", &p.hash_key),
+        ("audit.chain_keys", &p.chain_key),
     ]
+}
+
+/// The tests' personal-data keys, `(seal, hash)`, each `id:base64`.
+pub fn pii_keys() -> (&'static str, &'static str) {
+    let p = provider();
+    (&p.seal_key, &p.hash_key)
 }
 
 /// A token for `user` of `unit` with `roles`, valid for an hour.

@@ -10,6 +10,9 @@ pub mod services;
 
 pub mod identity;
 
+use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
+use xinfang_proto::xinfang::petition::v1::{IdType, Petitioner};
+
 /// A bearer token of a clerk of `unit`, from the tests' identity provider.
 pub fn token(unit: &str) -> String {
     token_as(unit, &["clerk"])
@@ -53,6 +56,28 @@ pub fn resident_id(n: u32) -> String {
     let first17 = format!("34010219800101{:03}", n % 1000);
     let check = xinfang_domain::identity::check_digit(&first17).expect("17 digits");
     format!("{first17}{check}")
+}
+
+/// A clerk's registration of a visit about unpaid wages (020100) in 长江街道 (340102001), by the
+/// person with `id_number`.
+pub fn wage_claim(key: &str, id_number: &str) -> RegisterPetitionRequest {
+    RegisterPetitionRequest {
+        idempotency_key: key.into(),
+        channel_code: "0300".into(),
+        region_code: "340102001".into(),
+        content_category: "020100".into(),
+        title: "拖欠工资".into(),
+        content: "某建筑公司拖欠农民工工资三个月未发".into(),
+        petitioners: vec![Petitioner {
+            name: "张三".into(),
+            id_type: IdType::ResidentId as i32,
+            id_number: id_number.into(),
+            phone: "13800138000".into(),
+            address: "长江街道1号".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
 }
 
 /// An event as a producing service would announce it, with a fresh id.

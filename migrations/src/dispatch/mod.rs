@@ -2,6 +2,7 @@
 
 mod m20261127_000001_create_dispatch;
 mod m20261128_000001_write_path;
+mod m20261129_000001_audit_chain;
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_dispatch::Migration),
             Box::new(m20261128_000001_write_path::Migration),
+            Box::new(m20261129_000001_audit_chain::Migration),
         ]
     }
 

@@ -3,6 +3,8 @@
 mod m20261127_000001_create_intake;
 mod m20261127_000002_public_steps;
 mod m20261128_000001_write_path;
+mod m20261129_000001_pii_key_ids;
+mod m20261129_000002_audit_chain;
 
 use sea_orm_migration::prelude::*;
 
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_intake::Migration),
             Box::new(m20261127_000002_public_steps::Migration),
             Box::new(m20261128_000001_write_path::Migration),
+            Box::new(m20261129_000001_pii_key_ids::Migration),
+            Box::new(m20261129_000002_audit_chain::Migration),
         ]
     }
 

@@ -16,7 +16,14 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchServiceServer;
-use xinfang_store::UnitOfWork;
+use xinfang_store::{Audited, UnitOfWork};
+
+/// The aggregates dispatch keeps, whose versions its audit log must reach.
+pub const AUDITED: &[Audited] = &[Audited {
+    kind: "case",
+    table: "dispatch_case",
+    id: "t.petition_id",
+}];
 
 /// The services whose events dispatch follows.
 pub const SOURCES: &[&str] = &["intake"];
@@ -28,7 +35,7 @@ pub fn cases(
     reference: ReferenceStore,
 ) -> anyhow::Result<Cases> {
     Ok(Cases {
-        uow: UnitOfWork::new(db.clone(), SERVICE, &settings.node.region),
+        uow: UnitOfWork::new(db.clone(), SERVICE, settings)?,
         queues: Queues::new(db),
         reference,
         limits: settings.limits(),

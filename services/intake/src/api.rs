@@ -5,7 +5,7 @@ use crate::error::IntakeError;
 use crate::registration;
 use crate::repository::PetitionRepository;
 use crate::store::{ListFilter, Store, next_case_number};
-use crate::{query_code, scope, wire};
+use crate::{query_code, scope, sealed_at, wire};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -140,7 +140,7 @@ impl IntakeService for IntakeApi {
         }
         let found = self
             .store
-            .by_query_code_hash(&self.vault.hash(&code))
+            .by_query_code(&self.vault, &code)
             .await
             .map_err(IntakeError::from)?;
         let petition = found.ok_or_else(|| {
@@ -188,18 +188,18 @@ impl IntakeApi {
         let reference = self.reference.current();
         let now = self.clock.now();
         let registration = registration::parse(&request, &reference, caller, now)?;
-        let keys: Vec<String> = registration
+        let numbers: Vec<&str> = registration
             .petitioners
             .iter()
             .filter_map(|p| p.identity.number())
-            .map(|n| self.vault.hash(n))
             .collect();
+        let keys: Vec<String> = numbers.iter().map(|n| self.vault.hash(n)).collect();
         if caller.is_none() {
             self.public
                 .check(&self.public.submission(from, &keys))
                 .await?;
         }
-        let priors = self.store.priors(&keys).await?;
+        let priors = self.store.priors(&self.vault, &numbers).await?;
         let ctx = PetitionContext {
             petitioner_keys: &keys,
             priors: &priors,
@@ -306,7 +306,10 @@ impl IntakeApi {
         }
         let query_code = self
             .vault
-            .open(&existing.query_code_sealed)
+            .open(
+                &existing.query_code_sealed,
+                &sealed_at::query_code(&existing.id),
+            )
             .map_err(|e| IntakeError::Corrupt(e.to_string()))?;
         let petitioners = self.store.petitioners(&existing.id).await?;
         Ok(RegisterPetitionResponse {

@@ -6,11 +6,13 @@ pub mod api;
 pub mod dispatch_events;
 mod entity;
 mod error;
+pub mod pii_rotation;
 mod query_code;
 mod registration;
 mod repository;
 pub mod run;
 mod scope;
+mod sealed_at;
 pub mod store;
 mod wire;
 

@@ -3,6 +3,7 @@
 //! `xinfang.intake.events`.
 
 use crate::entity::{petition, petitioner, public_step};
+use crate::sealed_at;
 use crate::wire::{self, AgentJson, AttachmentJson, StoredFlag};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
@@ -251,7 +252,7 @@ fn petition_row(
         registered_at: state.registered_at,
         registered_by: receipt.registered_by.clone(),
         query_code_hash: vault.hash(&receipt.query_code),
-        query_code_sealed: vault.seal(&receipt.query_code),
+        query_code_sealed: vault.seal(&receipt.query_code, &sealed_at::query_code(id)),
         idempotency_key: receipt.idempotency_key.clone(),
         request_digest: receipt.request_digest.clone(),
         version,
@@ -264,15 +265,18 @@ pub fn petitioner_rows(id: &str, r: &Registration, vault: &PiiVault) -> Vec<peti
     r.petitioners
         .iter()
         .enumerate()
-        .map(|(i, p)| petitioner::Model {
+        .map(|(i, p)| (i as i32, p))
+        .map(|(position, p)| petitioner::Model {
             petition_id: id.to_owned(),
-            position: i as i32,
+            position,
             name: p.name.clone(),
             id_type: id_type(&p.identity).as_str_name().to_owned(),
-            id_number_sealed: p.identity.number().map(|n| vault.seal(n)),
+            id_number_sealed: (p.identity.number())
+                .map(|n| vault.seal(n, &sealed_at::id_number(id, position))),
             id_number_hash: p.identity.number().map(|n| vault.hash(n)),
             id_number_masked: p.identity.masked(),
-            phone_sealed: p.phone.as_ref().map(|n| vault.seal(n.as_str())),
+            phone_sealed: (p.phone.as_ref())
+                .map(|n| vault.seal(n.as_str(), &sealed_at::phone(id, position))),
             phone_masked: p.phone.as_ref().map(|n| n.masked()),
             address: p.address.clone(),
             region_code: p.region.to_string(),

@@ -16,7 +16,14 @@ use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
-use xinfang_store::UnitOfWork;
+use xinfang_store::{Audited, UnitOfWork};
+
+/// The aggregates intake keeps, whose versions its audit log must reach.
+pub const AUDITED: &[Audited] = &[Audited {
+    kind: "petition",
+    table: "intake_petition",
+    id: "t.id",
+}];
 
 /// The services whose events intake follows.
 pub const SOURCES: &[&str] = &["dispatch"];
@@ -28,7 +35,7 @@ pub fn follower(
     reference: ReferenceStore,
 ) -> anyhow::Result<DispatchEvents> {
     Ok(DispatchEvents {
-        uow: UnitOfWork::new(db, SERVICE, &settings.node.region),
+        uow: UnitOfWork::new(db, SERVICE, settings)?,
         vault: PiiVault::new(&settings.pii)?,
         reference,
     })

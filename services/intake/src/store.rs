@@ -8,8 +8,10 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Order,
     QueryFilter, QueryOrder, QuerySelect,
 };
+use std::collections::HashMap;
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::screening::PriorItem;
+use xinfang_platform::pii::PiiVault;
 use xinfang_platform::policy::Scope;
 
 pub const SERVICE: &str = "intake";
@@ -57,9 +59,14 @@ impl Store {
             .await
     }
 
-    pub async fn by_query_code_hash(&self, hash: &str) -> Result<Option<petition::Model>, DbErr> {
+    /// The petition of a query code, whichever listed hash key its hash was made with.
+    pub async fn by_query_code(
+        &self,
+        vault: &PiiVault,
+        code: &str,
+    ) -> Result<Option<petition::Model>, DbErr> {
         petition::Entity::find()
-            .filter(petition::Column::QueryCodeHash.eq(hash))
+            .filter(petition::Column::QueryCodeHash.is_in(vault.hashes(code)))
             .one(&self.db)
             .await
     }
@@ -90,13 +97,29 @@ impl Store {
             .await
     }
 
-    /// Earlier items of any petitioner whose ID-number hash is among `hashes`.
-    pub async fn priors(&self, hashes: &[String]) -> Result<Vec<PriorItem>, DbErr> {
-        if hashes.is_empty() {
+    /// Earlier items of any petitioner with one of these ID numbers, found under every listed
+    /// hash key and keyed by the newest hash (what screening compares), so a rotation half done
+    /// still links a repeat to its first item.
+    pub async fn priors(
+        &self,
+        vault: &PiiVault,
+        numbers: &[&str],
+    ) -> Result<Vec<PriorItem>, DbErr> {
+        if numbers.is_empty() {
             return Ok(Vec::new());
         }
+        let current: HashMap<String, String> = numbers
+            .iter()
+            .flat_map(|n| {
+                let newest = vault.hash(n);
+                vault
+                    .hashes(n)
+                    .into_iter()
+                    .map(move |h| (h, newest.clone()))
+            })
+            .collect();
         let rows = petitioner::Entity::find()
-            .filter(petitioner::Column::IdNumberHash.is_in(hashes.iter().cloned()))
+            .filter(petitioner::Column::IdNumberHash.is_in(current.keys().cloned()))
             .find_also_related(petition::Entity)
             .all(&self.db)
             .await?;
@@ -106,7 +129,7 @@ impl Store {
                 let item = item?;
                 Some(PriorItem {
                     id: item.id,
-                    petitioner_key: who.id_number_hash?,
+                    petitioner_key: current.get(&who.id_number_hash?)?.clone(),
                     matter_key: item.matter_key,
                     state: State::parse(&item.state)?,
                     linked_to: item.linked_petition_id,

@@ -16,7 +16,26 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionServiceServer;
-use xinfang_store::UnitOfWork;
+use xinfang_store::{Audited, UnitOfWork};
+
+/// The aggregates supervision keeps, whose versions its audit log must reach.
+pub const AUDITED: &[Audited] = &[
+    Audited {
+        kind: "item",
+        table: "supervision_item",
+        id: "t.petition_id",
+    },
+    Audited {
+        kind: "order",
+        table: "supervision_order",
+        id: "t.id",
+    },
+    Audited {
+        kind: "backlog",
+        table: "supervision_backlog_item",
+        id: "t.list_id || '/' || t.petition_id",
+    },
+];
 
 /// The services whose events supervision follows.
 pub const SOURCES: &[&str] = &["intake", "dispatch"];
@@ -30,7 +49,7 @@ pub fn follower(
 ) -> anyhow::Result<Facts> {
     Ok(Facts {
         oversight: Oversight {
-            uow: UnitOfWork::new(db, SERVICE, &settings.node.region),
+            uow: UnitOfWork::new(db, SERVICE, settings)?,
             reference,
             settings: settings.supervision.clone(),
             limits: settings.limits(),

@@ -1,12 +1,15 @@
 //! The command line.
 
+mod audit;
 mod case;
 mod check;
 mod connection;
 mod dev;
 mod events;
+mod keys;
 mod migrate;
 mod petition;
+mod pii;
 mod recount;
 mod serve;
 mod supervise;
@@ -35,6 +38,12 @@ enum Command {
     Migrate(migrate::Args),
     /// Sign a bearer token with the configured secret (embedded node and tests only).
     Token(token::Args),
+    /// Fresh keys for a deployment: token signing key and JWKS, personal-data keys, a Secret.
+    #[command(subcommand)]
+    Keys(keys::Command),
+    /// Personal data on older keys, and its rotation onto the newest.
+    #[command(subcommand)]
+    Pii(pii::Command),
     /// Register, track, get and list petitions on a running node.
     #[command(subcommand)]
     Petition(petition::Command),
@@ -47,6 +56,9 @@ enum Command {
     /// What needs the operators: the calendar's reach, parked and unpublished events, registered
     /// items without a case.
     Check,
+    /// Whether the audit logs are as the platform wrote them.
+    #[command(subcommand)]
+    Audit(audit::Command),
     /// Events parked because they can never apply as they are, and their replay.
     #[command(subcommand)]
     Events(events::Command),
@@ -62,11 +74,14 @@ impl Cli {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Token(args) => token::run(args),
+            Command::Keys(command) => command.run(),
+            Command::Pii(command) => command.run().await,
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,
             Command::Supervise(command) => command.run().await,
             Command::Check => check::run().await,
             Command::Events(command) => command.run().await,
+            Command::Audit(command) => command.run().await,
             Command::Recount(args) => recount::run(args).await,
         }
     }
