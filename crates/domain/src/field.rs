@@ -1,6 +1,8 @@
 //! The error every parser of outside input returns: which field, and what is wrong with it.
 
+use chrono::{Datelike, NaiveDate};
 use std::fmt;
+use std::ops::RangeInclusive;
 
 /// A violation of one input field, named the way the wire message names it
 /// (`petitioners[0].id_number`), so the caller can point at it.
@@ -31,6 +33,27 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// The years a day or a time people enter may fall in: nothing of the platform is older, and
+/// date arithmetic stays far from chrono's limits.
+pub const YEARS: RangeInclusive<i32> = 1990..=2099;
+
+/// A day people enter: `YYYY-MM-DD` within [`YEARS`].
+pub fn day(field: &str, value: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!(
+                    "{value:?} is not a day YYYY-MM-DD between {} and {}",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            )
+        })
+}
+
 /// Collects every field error of a request, so the caller learns all of them at once.
 #[derive(Debug, Default)]
 pub struct Fields(Vec<FieldError>);
@@ -50,6 +73,29 @@ impl Fields {
         match (self.0.is_empty(), value()) {
             (true, Some(value)) => Ok(value),
             _ => Err(crate::Refusal::invalid(self.0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_taken_within_the_years_and_refused_outside() {
+        assert_eq!(
+            day("from", " 2026-02-03 ").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 2, 3).unwrap()
+        );
+        for bad in [
+            "+262142-12-31",
+            "0001-01-01",
+            "2100-01-01",
+            "2026-02-30",
+            "昨天",
+        ] {
+            let err = day("from", bad).unwrap_err();
+            assert_eq!(err.field, "from", "{bad}");
         }
     }
 }

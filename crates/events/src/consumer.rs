@@ -88,7 +88,12 @@ pub(crate) struct Applier<'h, H> {
     pub group: &'h str,
     pub handler: &'h H,
     pub parked: &'h AtomicU64,
+    /// How long applying one event may take; longer, it is parked (its transaction rolled back).
+    pub time_limit: Duration,
 }
+
+/// The handler's time on one event unless the settings say otherwise.
+pub const HANDLER_TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// How the log's position moves past an event: Kafka stores the offset itself after the
 /// commit; the SQL log's cursor row moves in the event's transaction.
@@ -110,7 +115,17 @@ impl<H: EventHandler> Applier<'_, H> {
         let mut backoff = Duration::from_millis(200);
         loop {
             let attempt = match Envelope::decode(delivery.payload) {
-                Ok(envelope) => self.apply(&envelope, delivery, advance).await,
+                Ok(envelope) => {
+                    let applying = self.apply(&envelope, delivery, advance);
+                    tokio::time::timeout(self.time_limit, applying)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(HandlerError::Permanent(format!(
+                                "applying took longer than {:?}; it would hold the log",
+                                self.time_limit
+                            )))
+                        })
+                }
                 Err(err) => Err(HandlerError::Permanent(format!("undecodable event: {err}"))),
             };
             let failure = match attempt {
@@ -224,6 +239,7 @@ pub struct EventConsumer<H> {
     consumer: StreamConsumer,
     handler: H,
     parked: AtomicU64,
+    time_limit: Duration,
 }
 
 impl<H: EventHandler> EventConsumer<H> {
@@ -244,7 +260,14 @@ impl<H: EventHandler> EventConsumer<H> {
             consumer,
             handler,
             parked: AtomicU64::new(0),
+            time_limit: HANDLER_TIME_LIMIT,
         })
+    }
+
+    /// Parks an event whose handler takes longer than `limit`.
+    pub fn within(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
     }
 
     /// Consumes until `shutdown` completes.
@@ -256,6 +279,7 @@ impl<H: EventHandler> EventConsumer<H> {
             group: &self.group,
             handler: &self.handler,
             parked: &self.parked,
+            time_limit: self.time_limit,
         };
         loop {
             let message = tokio::select! {
@@ -313,6 +337,7 @@ pub async fn deliver_one<H: EventHandler>(
         group,
         handler,
         parked: &parked,
+        time_limit: HANDLER_TIME_LIMIT,
     };
     let delivery = Delivery {
         topic,

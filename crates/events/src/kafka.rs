@@ -28,6 +28,9 @@ pub fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("session.timeout.ms", "10000")
+        // A handler gets `events.handler_time_limit_ms` (60 s) per event, then the event is
+        // parked: the consumer polls again well within this.
+        .set("max.poll.interval.ms", "300000")
         .set("isolation.level", "read_committed");
     config
 }

@@ -21,6 +21,7 @@ pub struct SqlLogConsumer<H> {
     handler: H,
     interval: Duration,
     parked: AtomicU64,
+    time_limit: Duration,
 }
 
 impl<H: EventHandler> SqlLogConsumer<H> {
@@ -40,7 +41,14 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             handler,
             interval,
             parked: AtomicU64::new(0),
+            time_limit: crate::consumer::HANDLER_TIME_LIMIT,
         }
+    }
+
+    /// Parks an event whose handler takes longer than `limit`.
+    pub fn within(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
     }
 
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
@@ -93,6 +101,7 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             group: &self.group,
             handler: &self.handler,
             parked: &self.parked,
+            time_limit: self.time_limit,
         };
         let mut applied = 0;
         for row in rows {

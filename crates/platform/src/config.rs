@@ -4,6 +4,7 @@
 
 use crate::keyring::parse_keys;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use xinfang_domain::clock::{Limit, LimitUnit, Limits};
@@ -26,6 +27,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub clock: ClockSettings,
     pub supervision: SupervisionSettings,
+    pub input: InputSettings,
 }
 
 /// 督查督办 rules marked [default] in domain.md.
@@ -126,6 +128,10 @@ pub struct EventSettings {
     /// How often the relay looks for unsent outbox rows, in milliseconds.
     pub relay_interval_ms: u64,
     pub relay_batch: u64,
+    /// How long a consumer's handler may take on one event before it is parked, in
+    /// milliseconds: well under Kafka's `max.poll.interval.ms` (300 s), so that one event never
+    /// holds a partition.
+    pub handler_time_limit_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,6 +182,101 @@ pub struct PiiSettings {
     pub seal_keys: String,
     /// HMAC keys of the look-up hash, newest first, the same way.
     pub hash_keys: String,
+}
+
+/// What a request may hold (issue #15), checked for every call of every service before its
+/// handler runs (`input::Screen`): fields are named by their last part (`name` is a
+/// petitioner's, an agent's and a list's name alike).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSettings {
+    /// The largest request message, in bytes.
+    pub max_message_bytes: usize,
+    /// Characters of a text field not named in `chars`.
+    pub max_chars: usize,
+    /// Characters by field name.
+    pub chars: BTreeMap<String, usize>,
+    /// Fields that may hold line breaks and tabs; no other control character is taken anywhere.
+    pub multiline: Vec<String>,
+    /// Items of a list not named in `items`.
+    pub max_items: usize,
+    /// Items by list name (a group petition names at most `petitioners` people and counts the
+    /// rest in `headcount`).
+    pub items: BTreeMap<String, usize>,
+    /// Inclusive range of integer fields by name.
+    pub ranges: BTreeMap<String, [i64; 2]>,
+    /// A call still running after this long is ended with DEADLINE_EXCEEDED.
+    pub call_timeout_secs: u64,
+    /// Calls one process handles at once; the next wait their turn (within the timeout).
+    pub max_concurrent_calls: usize,
+}
+
+impl Default for InputSettings {
+    fn default() -> Self {
+        let chars = [
+            ("content", 20_000),
+            ("text", 5_000),
+            ("notice_text", 5_000),
+            ("reply_text", 5_000),
+            ("reply", 5_000),
+            ("summary", 5_000),
+            ("analysis", 5_000),
+            ("outcome", 5_000),
+            ("evidence", 5_000),
+            ("comment", 5_000),
+            ("note", 2_000),
+            ("reason", 2_000),
+            ("title", 200),
+            ("address", 200),
+            ("organisation", 200),
+            ("matter_key", 200),
+            ("file_name", 255),
+            ("storage_uri", 1_000),
+            ("page_token", 256),
+            ("idempotency_key", 128),
+            ("name", 100),
+            ("petitioner_name", 100),
+            ("leader_name", 100),
+            ("proxy_name", 100),
+            ("display_name", 100),
+            ("id_number", 64),
+            ("phone", 32),
+        ];
+        let multiline = [
+            "content",
+            "text",
+            "notice_text",
+            "reply_text",
+            "reply",
+            "summary",
+            "analysis",
+            "outcome",
+            "evidence",
+            "comment",
+            "note",
+            "reason",
+        ];
+        Self {
+            max_message_bytes: 256 * 1024,
+            max_chars: 200,
+            chars: chars.map(|(k, v)| (k.to_owned(), v)).into(),
+            multiline: multiline.map(str::to_owned).into(),
+            max_items: 100,
+            items: [("petitioners", 50), ("attachments", 20)]
+                .map(|(k, v)| (k.to_owned(), v))
+                .into(),
+            ranges: [
+                ("headcount", [0, 100_000]),
+                ("page_size", [0, 500]),
+                ("size_bytes", [0, 1 << 30]),
+                ("year", [2000, 2100]),
+            ]
+            .map(|(k, v)| (k.to_owned(), v))
+            .into(),
+            call_timeout_secs: 30,
+            max_concurrent_calls: 64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -240,6 +341,7 @@ impl Default for Settings {
                 relay_enabled: true,
                 relay_interval_ms: 200,
                 relay_batch: 500,
+                handler_time_limit_ms: 60_000,
             },
             listen: ListenSettings {
                 intake: "127.0.0.1:50051".parse().expect("static address"),
@@ -320,6 +422,7 @@ impl Default for Settings {
                 .into(),
                 definitions: Definitions::default(),
             },
+            input: InputSettings::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! error mapping, protection of personal data, reference data and the database connection.
 
 pub mod auth;
+pub mod bounds;
 pub mod clock;
 pub mod config;
 pub mod database;

@@ -4,7 +4,9 @@
 //! shutdown that reports NOT_SERVING first and then drains the calls in flight.
 
 use crate::auth::{Authenticator, Gate};
+use crate::bounds::Bounds;
 use crate::clock::NodeClock;
+use crate::config::InputSettings;
 use crate::reference::ReferenceStore;
 use std::convert::Infallible;
 use std::future::Future;
@@ -16,6 +18,7 @@ use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_service::Service;
 
 pub struct GrpcServer {
@@ -23,6 +26,7 @@ pub struct GrpcServer {
     health: HealthReporter,
     names: Vec<&'static str>,
     auth: Authenticator,
+    input: InputSettings,
     calendar: Option<(ReferenceStore, NodeClock)>,
 }
 
@@ -31,8 +35,9 @@ pub const CALENDAR_HEALTH: &str = "xinfang.calendar";
 
 impl GrpcServer {
     /// Every call passes the gate: a token, when sent, must verify with `auth`, and the
-    /// authorization policy must allow the call.
-    pub fn new(auth: Authenticator) -> Self {
+    /// authorization policy must allow the call; then it waits for one of
+    /// `input.max_concurrent_calls` places and is held to the [`Bounds`] of `input`.
+    pub fn new(auth: Authenticator, input: &InputSettings) -> Self {
         let (health, health_service) = tonic_health::server::health_reporter();
         let mut routes = RoutesBuilder::default();
         routes.add_service(health_service);
@@ -49,6 +54,7 @@ impl GrpcServer {
             health,
             names: Vec::new(),
             auth,
+            input: input.clone(),
             calendar: None,
         }
     }
@@ -106,6 +112,10 @@ impl GrpcServer {
         let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
             .layer(Gate::new(self.auth))
+            .layer(GlobalConcurrencyLimitLayer::new(
+                self.input.max_concurrent_calls,
+            ))
+            .layer(Bounds::new(&self.input))
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining);
         // A client that never closes its connection must not keep the process alive.

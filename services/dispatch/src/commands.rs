@@ -23,8 +23,7 @@ pub fn required(field: &str, value: &str) -> Result<String, Refusal> {
 }
 
 pub fn date(field: &str, value: &str) -> Result<NaiveDate, Refusal> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| Refusal::field(field, format!("{value:?} is not a date YYYY-MM-DD")))
+    Ok(xinfang_domain::field::day(field, value)?)
 }
 
 fn petition(r: &str) -> Result<String, Refusal> {

@@ -71,7 +71,7 @@ pub async fn run(
             .follow_the_calendar(shutdown.clone().cancelled_owned()),
     );
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
-    let served = GrpcServer::new(auth)
+    let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&cases.reference, cases.clock)
         .add_service(DispatchServiceServer::new(DispatchApi { cases }))
         .serve(listener, shutdown.clone().cancelled_owned())

@@ -8,7 +8,7 @@ use crate::store::{ListFilter, Store, next_case_number};
 use crate::{query_code, scope, sealed_at, wire};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use prost::Message;
 use sea_orm::{DbErr, SqlErr};
 use sha2::{Digest, Sha256};
@@ -354,17 +354,14 @@ impl IntakeApi {
             if value.is_empty() {
                 return None;
             }
-            match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+            match xinfang_domain::field::day(field, value) {
                 Ok(d) => Some(
                     (d + chrono::Duration::days(plus_days))
                         .and_hms_opt(0, 0, 0)?
                         .and_utc(),
                 ),
-                Err(_) => {
-                    errors.push(FieldError::new(
-                        field,
-                        format!("{value:?} is not a date YYYY-MM-DD"),
-                    ));
+                Err(e) => {
+                    errors.push(e);
                     None
                 }
             }

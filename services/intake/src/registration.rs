@@ -15,7 +15,6 @@ use xinfang_proto::xinfang::petition::v1::{IdType, ItemKind, Petitioner};
 
 /// Art. 20: a group visit elects at most five representatives.
 pub const MAX_REPRESENTATIVES: usize = 5;
-const MAX_CONTENT_CHARS: usize = 20_000;
 
 pub fn parse(
     request: &RegisterPetitionRequest,
@@ -26,8 +25,10 @@ pub fn parse(
     let mut errors = Vec::new();
     let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
-    if request.idempotency_key.trim().is_empty() || request.idempotency_key.len() > 128 {
-        fail("idempotency_key", "required, at most 128 characters".into());
+    // Lengths, characters, list sizes and ranges are the platform's bounds (`input.*`), checked
+    // before any handler runs; what is left here is what the petition rules say.
+    if request.idempotency_key.trim().is_empty() {
+        fail("idempotency_key", "required".into());
     }
     let kind = match ItemKind::try_from(request.kind) {
         Ok(ItemKind::Unspecified) => ItemKind::Petition,
@@ -85,8 +86,6 @@ pub fn parse(
     let content = request.content.trim().to_owned();
     if content.is_empty() {
         fail("content", "the petition's content must not be empty".into());
-    } else if content.chars().count() > MAX_CONTENT_CHARS {
-        fail("content", format!("at most {MAX_CONTENT_CHARS} characters"));
     }
     let title = match request.title.trim() {
         "" => content.chars().take(30).collect(),
@@ -314,11 +313,8 @@ fn parse_petitioner(
         .map_err(|_| FieldError::new("id_type", format!("unknown ID type {}", p.id_type)))?;
     let other_number = || {
         let number = p.id_number.trim();
-        if number.is_empty() || number.len() > 64 {
-            Err(FieldError::new(
-                "id_number",
-                "required, at most 64 characters",
-            ))
+        if number.is_empty() {
+            Err(FieldError::new("id_number", "required"))
         } else {
             Ok(number.to_owned())
         }

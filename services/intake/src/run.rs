@@ -61,7 +61,7 @@ pub async fn run(
     };
     let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
-    let served = GrpcServer::new(auth)
+    let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)
         .add_service(IntakeServiceServer::new(api))
         .serve(listener, shutdown.clone().cancelled_owned())

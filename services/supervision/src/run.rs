@@ -76,7 +76,7 @@ pub async fn run(
         tokio::spawn(async move { watcher.run(stop.cancelled_owned()).await })
     };
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
-    let served = GrpcServer::new(auth)
+    let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&oversight.reference, oversight.clock)
         .add_service(SupervisionServiceServer::new(SupervisionApi { oversight }))
         .serve(listener, shutdown.clone().cancelled_owned())

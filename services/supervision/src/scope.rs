@@ -18,17 +18,9 @@ pub fn required(field: &str, value: &str) -> Result<String, SupervisionError> {
     }
 }
 
-/// A date people enter: YYYY-MM-DD, within the years the platform counts (1901–2099).
+/// A day people enter (YYYY-MM-DD, within the platform's years).
 pub fn date(field: &str, value: &str) -> Result<NaiveDate, SupervisionError> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| (1901..=2099).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| {
-            SupervisionError::field(
-                field,
-                format!("{value:?} is not a date YYYY-MM-DD between 1901 and 2099"),
-            )
-        })
+    Ok(xinfang_domain::field::day(field, value).map_err(Refusal::from)?)
 }
 
 /// The caller's scope by the platform's policy.
