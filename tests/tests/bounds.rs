@@ -10,7 +10,7 @@ use tonic_types::StatusExt;
 use xinfang_events::Envelope;
 use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
 use xinfang_proto::xinfang::dispatch::v1 as dp;
-use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
+use xinfang_proto::xinfang::intake::v1::{ListPetitionsRequest, RegisterPetitionRequest};
 use xinfang_proto::xinfang::petition::v1::{Attachment, IdType, Petitioner};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
@@ -27,9 +27,7 @@ struct Node {
 
 async fn node() -> Node {
     let db = TestDatabase::create().await;
-    let broker = Broker::start().await;
-    broker.create_topic("xinfang.intake.events", 1).await;
-    broker.create_topic("xinfang.dispatch.events", 1).await;
+    let broker = Broker::with_service_topics().await;
     let settings = || settings_with(&db.url, Some(&broker.address()), &[]);
     let intake = spawn_intake(settings()).await;
     let dispatch = spawn_dispatch(settings()).await;
@@ -322,4 +320,44 @@ async fn an_event_whose_handler_runs_too_long_is_parked_and_the_partition_goes_o
         1
     );
     assert_eq!(db.count("dispatch_parked").await, 1);
+}
+
+#[tokio::test]
+async fn a_page_of_long_petitions_ends_early_and_its_token_reaches_the_rest() {
+    let node = node().await;
+    for n in 0..25 {
+        let mut long = wage_claim(&format!("long-{n}"), &resident_id(n + 1));
+        long.content = "欠".repeat(20_000);
+        assert_eq!(register(&node, long).await, None);
+    }
+    let mut client = node.intake.intake_client().await;
+    let mut seen = 0;
+    let mut pages = 0;
+    let mut after = String::new();
+    loop {
+        let page = client
+            .list_petitions(authed(
+                ListPetitionsRequest {
+                    page_size: 500,
+                    page_token: after.clone(),
+                    ..Default::default()
+                },
+                &token("east-t1"),
+            ))
+            .await
+            .expect("a page within what a client takes")
+            .into_inner();
+        assert!(prost::Message::encoded_len(&page) <= (1 << 20) + 70_000);
+        seen += page.petitions.len();
+        pages += 1;
+        after = page.next_page_token;
+        if after.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(seen, 25, "every petition once");
+    assert!(
+        pages >= 2,
+        "the 1.5 MB of petitions came in more than one page"
+    );
 }

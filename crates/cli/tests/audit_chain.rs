@@ -93,9 +93,7 @@ async fn sql(db: &TestDatabase, statement: &str) {
 #[tokio::test]
 async fn a_changed_shortened_reordered_or_forged_audit_log_is_found_and_named() {
     let db = TestDatabase::create().await;
-    let broker = Broker::start().await;
-    broker.create_topic("xinfang.intake.events", 1).await;
-    broker.create_topic("xinfang.dispatch.events", 1).await;
+    let broker = Broker::with_service_topics().await;
     let brokers = broker.address();
     let settings = || settings_with(&db.url, Some(&brokers), &[]);
     let intake = spawn_intake(settings()).await;

@@ -108,13 +108,27 @@ impl Refusal {
         }
     }
 
-    /// Bad input: every field at fault, in one refusal.
-    pub fn invalid(fields: Vec<FieldError>) -> Self {
-        let message = fields
+    /// Bad input: the fields at fault, in one refusal — the first [`FIELDS_TOLD`], each message
+    /// cut to [`FIELD_MESSAGE_CHARS`], and the first three in the message: a refusal travels
+    /// in response headers, which clients cap (16 KiB in most HTTP/2 stacks).
+    pub fn invalid(mut fields: Vec<FieldError>) -> Self {
+        let all = fields.len();
+        fields.truncate(FIELDS_TOLD);
+        for field in &mut fields {
+            if field.message.chars().nth(FIELD_MESSAGE_CHARS).is_some() {
+                field.message = field.message.chars().take(FIELD_MESSAGE_CHARS).collect();
+                field.message.push('…');
+            }
+        }
+        let mut message = fields
             .iter()
+            .take(3)
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; ");
+        if all > 3 {
+            message.push_str(&format!("; and {} more", all - 3));
+        }
         Self {
             reason: Reason::InvalidArgument,
             message,
@@ -134,6 +148,11 @@ impl Refusal {
         self
     }
 }
+
+/// How many bad fields a refusal names.
+pub const FIELDS_TOLD: usize = 10;
+/// How long a bad field's message may be.
+pub const FIELD_MESSAGE_CHARS: usize = 120;
 
 impl From<Vec<FieldError>> for Refusal {
     fn from(fields: Vec<FieldError>) -> Self {
@@ -169,6 +188,19 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    #[test]
+    fn a_refusal_of_many_fields_names_the_first_and_counts_the_rest() {
+        let fields = (0..300)
+            .map(|i| FieldError::new(format!("petitioners[{i}].name"), "名".repeat(500)))
+            .collect();
+        let r = Refusal::invalid(fields);
+        assert_eq!(r.fields.len(), FIELDS_TOLD);
+        assert_eq!(r.fields[0].message.chars().count(), FIELD_MESSAGE_CHARS + 1);
+        assert!(r.message.starts_with("petitioners[0].name: 名"));
+        assert!(r.message.ends_with("; and 297 more"), "{}", r.message);
+        assert!(r.message.chars().count() < 500);
     }
 
     #[test]

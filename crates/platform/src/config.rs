@@ -205,9 +205,10 @@ pub struct InputSettings {
     pub items: BTreeMap<String, usize>,
     /// Inclusive range of integer fields by name.
     pub ranges: BTreeMap<String, [i64; 2]>,
-    /// A call still running after this long is ended with DEADLINE_EXCEEDED.
+    /// A call still waiting, being read or handled after this long is ended with
+    /// DEADLINE_EXCEEDED.
     pub call_timeout_secs: u64,
-    /// Calls one process handles at once; the next wait their turn (within the timeout).
+    /// Calls one service handles at once; the next wait their turn (within the timeout).
     pub max_concurrent_calls: usize,
 }
 

@@ -18,7 +18,6 @@ use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_service::Service;
 
 pub struct GrpcServer {
@@ -35,8 +34,7 @@ pub const CALENDAR_HEALTH: &str = "xinfang.calendar";
 
 impl GrpcServer {
     /// Every call passes the gate: a token, when sent, must verify with `auth`, and the
-    /// authorization policy must allow the call; then it waits for one of
-    /// `input.max_concurrent_calls` places and is held to the [`Bounds`] of `input`.
+    /// authorization policy must allow the call; then it is held to the [`Bounds`] of `input`.
     pub fn new(auth: Authenticator, input: &InputSettings) -> Self {
         let (health, health_service) = tonic_health::server::health_reporter();
         let mut routes = RoutesBuilder::default();
@@ -112,9 +110,6 @@ impl GrpcServer {
         let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
             .layer(Gate::new(self.auth))
-            .layer(GlobalConcurrencyLimitLayer::new(
-                self.input.max_concurrent_calls,
-            ))
             .layer(Bounds::new(&self.input))
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining);

@@ -38,6 +38,18 @@ impl Broker {
         broker
     }
 
+    /// A broker with the services' topics made, one partition each (a consumer subscribing to
+    /// a topic that does not exist yet waits for it).
+    pub async fn with_service_topics() -> Self {
+        let broker = Self::start().await;
+        for service in ["intake", "dispatch", "supervision"] {
+            broker
+                .create_topic(&format!("xinfang.{service}.events"), 1)
+                .await;
+        }
+        broker
+    }
+
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }

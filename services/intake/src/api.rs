@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, Utc};
 use prost::Message;
 use sea_orm::{DbErr, SqlErr};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use tonic::{Request, Response, Status};
 use xinfang_domain::FieldError;
 use xinfang_domain::aggregate::Aggregate;
@@ -33,6 +34,8 @@ use xinfang_store::{Meta, UnitOfWork, WriteError};
 
 const DEFAULT_PAGE: u64 = 50;
 const MAX_PAGE: u64 = 500;
+/// The most a page of petitions holds, in bytes.
+const PAGE_BYTES: usize = 1 << 20;
 
 /// What the intake service needs to run.
 #[derive(Clone)]
@@ -97,30 +100,43 @@ impl IntakeService for IntakeApi {
         let caller = caller(&request)?;
         let filter = self.list_filter(&caller, request.into_inner())?;
         let mut rows = self.store.list(&filter).await.map_err(IntakeError::from)?;
-        let more = rows.len() as u64 > filter.limit - 1;
+        let mut more = rows.len() as u64 > filter.limit - 1;
         rows.truncate((filter.limit - 1) as usize);
-        let next_page_token = match (more, rows.last()) {
-            (true, Some(last)) => page_token(last.registered_at, &last.id),
-            _ => String::new(),
-        };
         // One query for the whole page's petitioners.
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let petitioners = self
+        let mut petitioners: HashMap<String, Vec<_>> = HashMap::new();
+        for p in self
             .store
             .petitioners_of(&ids)
             .await
-            .map_err(IntakeError::from)?;
-        let petitions = rows
-            .iter()
-            .map(|row| {
-                let own: Vec<_> = petitioners
-                    .iter()
-                    .filter(|p| p.petition_id == row.id)
-                    .cloned()
-                    .collect();
-                wire::petition_to_wire(row, &own)
-            })
-            .collect();
+            .map_err(IntakeError::from)?
+        {
+            petitioners
+                .entry(p.petition_id.clone())
+                .or_default()
+                .push(p);
+        }
+        // A page ends early rather than outgrow what clients take (4 MiB by default).
+        let mut petitions = Vec::with_capacity(rows.len());
+        let mut bytes = 0;
+        let mut last = None;
+        for row in &rows {
+            let petition = wire::petition_to_wire(
+                row,
+                petitioners.get(&row.id).map_or(&[][..], Vec::as_slice),
+            );
+            bytes += petition.encoded_len();
+            if bytes > PAGE_BYTES && !petitions.is_empty() {
+                more = true;
+                break;
+            }
+            petitions.push(petition);
+            last = Some(row);
+        }
+        let next_page_token = match (more, last) {
+            (true, Some(last)) => page_token(last.registered_at, &last.id),
+            _ => String::new(),
+        };
         Ok(Response::new(ListPetitionsResponse {
             petitions,
             next_page_token,

@@ -16,6 +16,16 @@ use xinfang_platform::policy::Scope;
 
 pub const SERVICE: &str = "intake";
 
+/// A prior item of a person: their hash, and the item's id, matter, state, link and time.
+type PriorRow = (
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+);
+
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
@@ -118,22 +128,31 @@ impl Store {
                     .map(move |h| (h, newest.clone()))
             })
             .collect();
-        let rows = petitioner::Entity::find()
+        // The few columns screening reads, never the items' texts: a person with a long history
+        // costs a small row per item.
+        let rows: Vec<PriorRow> = petitioner::Entity::find()
+            .select_only()
+            .column(petitioner::Column::IdNumberHash)
+            .column(petition::Column::Id)
+            .column(petition::Column::MatterKey)
+            .column(petition::Column::State)
+            .column(petition::Column::LinkedPetitionId)
+            .column(petition::Column::RegisteredAt)
+            .inner_join(petition::Entity)
             .filter(petitioner::Column::IdNumberHash.is_in(current.keys().cloned()))
-            .find_also_related(petition::Entity)
+            .into_tuple()
             .all(&self.db)
             .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(who, item)| {
-                let item = item?;
+            .filter_map(|(hash, id, matter_key, state, linked_to, registered_at)| {
                 Some(PriorItem {
-                    id: item.id,
-                    petitioner_key: current.get(&who.id_number_hash?)?.clone(),
-                    matter_key: item.matter_key,
-                    state: State::parse(&item.state)?,
-                    linked_to: item.linked_petition_id,
-                    registered_at: item.registered_at,
+                    id,
+                    petitioner_key: current.get(&hash?)?.clone(),
+                    matter_key,
+                    state: State::parse(&state)?,
+                    linked_to,
+                    registered_at,
                 })
             })
             .collect())

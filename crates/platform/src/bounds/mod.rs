@@ -1,22 +1,24 @@
 //! The bounds every call of the platform is held to (issue #15), before any handler runs: its
 //! message is read whole up to `input.max_message_bytes`, decoded against the platform's
 //! descriptors and held to the limits of [`InputSettings`] (a violation is answered
-//! INVALID_ARGUMENT naming each field and its limit, and nothing is written); its handler then
-//! has `input.call_timeout_secs` (DEADLINE_EXCEEDED after that).
+//! INVALID_ARGUMENT naming each field and its limit, and nothing is written). A service serves
+//! `input.max_concurrent_calls` calls at once; waiting for a place, reading and handling a call
+//! take at most `input.call_timeout_secs` (DEADLINE_EXCEEDED after that).
 
 mod shape;
 
 pub use shape::violations;
 
 use crate::config::InputSettings;
-use bytes::{Buf, Bytes};
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::{Buf, Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::body::Body;
 use tonic::codegen::http;
@@ -28,6 +30,8 @@ use xinfang_domain::{FieldError, Refusal};
 pub struct Bounds {
     limits: Arc<InputSettings>,
     pool: DescriptorPool,
+    /// `input.max_concurrent_calls` places; a call waits for one.
+    places: Arc<Semaphore>,
 }
 
 impl Bounds {
@@ -36,6 +40,7 @@ impl Bounds {
             limits: Arc::new(limits.clone()),
             pool: DescriptorPool::decode(xinfang_proto::FILE_DESCRIPTOR_SET)
                 .expect("the descriptor set is generated at build time and valid"),
+            places: Arc::new(Semaphore::new(limits.max_concurrent_calls.max(1))),
         }
     }
 
@@ -50,8 +55,7 @@ impl Bounds {
     /// Whether the gRPC body `body` (messages, each a compression flag, a big-endian length and
     /// the message) keeps within the limits.
     fn check(&self, input: &MessageDescriptor, body: &Bytes) -> Result<(), Refusal> {
-        let invalid =
-            |message: String| Refusal::invalid(vec![FieldError::new("(request)", message)]);
+        let invalid = whole;
         let mut frames = body.clone();
         while frames.has_remaining() {
             if frames.remaining() < 5 {
@@ -74,6 +78,39 @@ impl Bounds {
         }
         Ok(())
     }
+}
+
+/// A refusal of the request as a whole, not of one of its fields.
+fn whole(message: String) -> Refusal {
+    Refusal::invalid(vec![FieldError::new("(request)", message)])
+}
+
+/// How much of a request over the limit is still read (and dropped) before the answer, so that
+/// the client, still sending, reads the refusal instead of a reset stream.
+const DRAINED: usize = 32 << 20;
+
+/// The whole body when it holds at most `max` bytes of messages (and their 5-byte frame
+/// headers), else the refusal naming the limit; memory stays at `max` whatever is sent.
+async fn read(mut body: Body, max: usize) -> Result<Bytes, Refusal> {
+    let refuse = whole;
+    let mut kept = BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| refuse(format!("the request could not be read: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= max + 5 {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAINED {
+            break;
+        }
+    }
+    if seen > max + 5 {
+        return Err(refuse(format!("a request is at most {max} bytes")));
+    }
+    Ok(kept.freeze())
 }
 
 impl<S> tower_layer::Layer<S> for Bounds {
@@ -117,39 +154,28 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let bounds = self.bounds.clone();
         Box::pin(async move {
-            let (parts, body) = request.into_parts();
-            let max = bounds.limits.max_message_bytes;
-            let refusal = match Limited::new(body, max + 5).collect().await {
-                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                    Refusal::invalid(vec![FieldError::new(
-                        "(request)",
-                        format!("a request is at most {max} bytes"),
-                    )])
-                }
-                Err(e) => Refusal::invalid(vec![FieldError::new(
-                    "(request)",
-                    format!("the request could not be read: {e}"),
-                )]),
-                Ok(collected) => {
-                    let bytes = collected.to_bytes();
-                    match bounds.check(&input, &bytes) {
-                        Ok(()) => {
-                            let request =
-                                http::Request::from_parts(parts, Body::new(Full::new(bytes)));
-                            let limit = Duration::from_secs(bounds.limits.call_timeout_secs);
-                            return match tokio::time::timeout(limit, inner.call(request)).await {
-                                Ok(answered) => answered,
-                                Err(_) => Ok(Status::deadline_exceeded(format!(
-                                    "the call took longer than {limit:?} and was ended"
-                                ))
-                                .into_http()),
-                            };
-                        }
-                        Err(refusal) => refusal,
+            let limit = Duration::from_secs(bounds.limits.call_timeout_secs);
+            let bounded = async {
+                // A place among the calls served at once, held until the answer: waiting for
+                // it, reading the body and the handler all count against the time limit.
+                let _place = bounds.places.acquire().await;
+                let (parts, body) = request.into_parts();
+                let read = read(body, bounds.limits.max_message_bytes).await;
+                match read.and_then(|bytes| bounds.check(&input, &bytes).map(|()| bytes)) {
+                    Ok(bytes) => {
+                        let body = Body::new(Full::new(bytes));
+                        inner.call(http::Request::from_parts(parts, body)).await
                     }
+                    Err(refusal) => Ok(crate::error::refused(&refusal).into_http()),
                 }
             };
-            Ok(crate::error::refused(&refusal).into_http())
+            match tokio::time::timeout(limit, bounded).await {
+                Ok(answered) => answered,
+                Err(_) => Ok(Status::deadline_exceeded(format!(
+                    "the call took longer than {limit:?} and was ended"
+                ))
+                .into_http()),
+            }
         })
     }
 }
