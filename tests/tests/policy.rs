@@ -15,7 +15,7 @@ use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::services::{
     RunningService, settings_with, spawn_dispatch, spawn_intake, spawn_supervision,
 };
-use xinfang_testkit::{authed, eventually, resident_id, token, token_as};
+use xinfang_testkit::{authed, eventually, resident_id, token, token_as, wage_claim};
 
 /// One unit of each kind: townships, the district and city offices, departments.
 const UNITS: [&str; 6] = [
@@ -272,20 +272,7 @@ fn stopped_at_the_gate(status: &Status) -> bool {
 
 async fn register(node: &Node) -> String {
     let mut intake = node.intake.intake_client().await;
-    let request = ip::RegisterPetitionRequest {
-        idempotency_key: "matrix".into(),
-        channel_code: "0300".into(),
-        region_code: "340102001".into(),
-        content_category: "020100".into(),
-        content: "拖欠工资".into(),
-        petitioners: vec![pb::Petitioner {
-            name: "王五".into(),
-            id_type: pb::IdType::ResidentId as i32,
-            id_number: resident_id(901),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
+    let request = wage_claim("matrix", &resident_id(901));
     let id = intake
         .register_petition(authed(request, &token("east-t1")))
         .await

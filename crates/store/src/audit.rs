@@ -11,6 +11,7 @@
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
+use std::collections::HashSet;
 use xinfang_platform::config::AuditSettings;
 use xinfang_platform::keyring::{KeyError, hmac_hex, parse_keys};
 
@@ -368,11 +369,13 @@ async fn behind(
     let rows = db
         .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?;
+    // An aggregate whose chain already broke is told once, at its first break.
+    let broken: HashSet<String> = found.breaks.iter().map(|b| b.aggregate.clone()).collect();
     for row in rows {
         let aggregate: String = row.try_get("", "aggregate")?;
         let version: i64 = row.try_get("", "version")?;
         let last: Option<i64> = row.try_get("", "last")?;
-        if found.breaks.iter().any(|b| b.aggregate == aggregate) {
+        if broken.contains(&aggregate) {
             continue;
         }
         found.breaks.push(Break {

@@ -55,22 +55,21 @@ impl Bounds {
     /// Whether the gRPC body `body` (messages, each a compression flag, a big-endian length and
     /// the message) keeps within the limits.
     fn check(&self, input: &MessageDescriptor, body: &Bytes) -> Result<(), Refusal> {
-        let invalid = whole;
         let mut frames = body.clone();
         while frames.has_remaining() {
             if frames.remaining() < 5 {
-                return Err(invalid("a truncated gRPC frame".into()));
+                return Err(whole("a truncated gRPC frame".into()));
             }
             if frames.get_u8() != 0 {
-                return Err(invalid("compressed requests are not accepted".into()));
+                return Err(whole("compressed requests are not accepted".into()));
             }
             let length = frames.get_u32() as usize;
             if frames.remaining() < length {
-                return Err(invalid("a truncated gRPC frame".into()));
+                return Err(whole("a truncated gRPC frame".into()));
             }
             let message = frames.split_to(length);
             let decoded = DynamicMessage::decode(input.clone(), message)
-                .map_err(|e| invalid(format!("not a valid {}: {e}", input.name())))?;
+                .map_err(|e| whole(format!("not a valid {}: {e}", input.name())))?;
             let found = violations(&decoded, &self.limits);
             if !found.is_empty() {
                 return Err(Refusal::invalid(found));
@@ -92,11 +91,10 @@ const DRAINED: usize = 32 << 20;
 /// The whole body when it holds at most `max` bytes of messages (and their 5-byte frame
 /// headers), else the refusal naming the limit; memory stays at `max` whatever is sent.
 async fn read(mut body: Body, max: usize) -> Result<Bytes, Refusal> {
-    let refuse = whole;
     let mut kept = BytesMut::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| refuse(format!("the request could not be read: {e}")))?;
+        let frame = frame.map_err(|e| whole(format!("the request could not be read: {e}")))?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
@@ -108,7 +106,7 @@ async fn read(mut body: Body, max: usize) -> Result<Bytes, Refusal> {
         }
     }
     if seen > max + 5 {
-        return Err(refuse(format!("a request is at most {max} bytes")));
+        return Err(whole(format!("a request is at most {max} bytes")));
     }
     Ok(kept.freeze())
 }
