@@ -307,3 +307,16 @@ pub async fn create_rate_limit(manager: &SchemaManager<'_>, service: &str) -> Re
         )
         .await
 }
+
+/// The index the chain's head is found by (the aggregate's last row): without it every audited
+/// write scanned the whole log, and registration slowed as the log grew.
+pub async fn index_audit_heads(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    let audit = format!("{service}_audit");
+    crate::schema::create_index(
+        manager,
+        &audit,
+        &format!("{audit}_head"),
+        &["aggregate", "version", "id"],
+    )
+    .await
+}

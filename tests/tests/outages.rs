@@ -18,7 +18,7 @@ use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::publish;
 use xinfang_testkit::proxy::Proxy;
 use xinfang_testkit::services::{RunningService, settings_with, spawn_dispatch, spawn_intake};
-use xinfang_testkit::{at, authed, eventually, registered_event, resident_id, token};
+use xinfang_testkit::{at, authed, eventually, registered_event, resident_id, token, wage_claim};
 
 const INTAKE: &str = "xinfang.intake.events";
 const DISPATCH: &str = "xinfang.dispatch.events";
@@ -182,4 +182,32 @@ async fn relays_and_consumers_resume_by_themselves_after_the_broker_was_down_and
     eprintln!("{registered} registrations through a 60 s outage and a 30 s hang");
     dispatch.stop().await;
     intake.stop().await;
+}
+
+/// A pod being stopped while its broker is gone stops (librdkafka's consumer close would wait
+/// for the broker forever), and what it applied stays applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_stop_while_their_broker_is_gone() {
+    let db = TestDatabase::create().await;
+    let mut broker = Broker::with_service_topics().await;
+    let settings = || settings_with(&db.url, Some(&broker.address()), &[]);
+    let intake = spawn_intake(settings()).await;
+    let dispatch = spawn_dispatch(settings()).await;
+    let mut client = intake.intake_client().await;
+    client
+        .register_petition(authed(
+            wage_claim("stop-while-gone", &resident_id(77)),
+            &token("east-t1"),
+        ))
+        .await
+        .unwrap();
+    assert!(db.reaches("dispatch_case", 1, 60).await, "the case opened");
+
+    broker.stop();
+    for service in [dispatch, intake] {
+        tokio::time::timeout(Duration::from_secs(60), service.stop())
+            .await
+            .expect("a service stops within a minute of being told, broker or not");
+    }
+    assert_eq!(db.count("dispatch_case").await, 1);
 }

@@ -379,3 +379,50 @@ async fn two_writers_of_one_case_both_succeed_in_turn() {
         0
     );
 }
+
+/// Two intake processes on one database register at once, then one restarts: every case number
+/// is distinct, and a restarted process goes on above what any process reserved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_numbers_stay_unique_across_intake_processes_and_restarts() {
+    use xinfang_testkit::services::{settings, spawn_intake};
+    let db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    let settings = || settings(&db.url, Some(&broker.address()));
+    let first = spawn_intake(settings()).await;
+    let second = spawn_intake(settings()).await;
+    let calls = (0..40).map(|n| case_number_of(if n % 2 == 0 { &first } else { &second }, n));
+    let mut numbers = futures::future::join_all(calls).await;
+    first.stop().await;
+    let restarted = spawn_intake(settings()).await;
+    let after = case_number_of(&restarted, 40).await;
+    numbers.sort();
+    let before = numbers.len();
+    numbers.dedup();
+    assert_eq!(numbers.len(), before, "no number twice: {numbers:?}");
+    assert!(
+        numbers.iter().all(|n| n.starts_with("340100-")),
+        "{numbers:?}"
+    );
+    assert!(
+        after > *numbers.last().unwrap(),
+        "{after} comes after {numbers:?}"
+    );
+    second.stop().await;
+    restarted.stop().await;
+}
+
+async fn case_number_of(service: &xinfang_testkit::services::RunningService, n: u32) -> String {
+    use xinfang_testkit::{resident_id, wage_claim};
+    let mut client = service.intake_client().await;
+    client
+        .register_petition(authed(
+            wage_claim(&format!("numbers-{n}"), &resident_id(n)),
+            &token("east-t1"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .petition
+        .unwrap()
+        .case_number
+}

@@ -5,6 +5,7 @@
 //! petition's events never apply out of order — or permanent: the event is parked with its
 //! reason (`parked`), logged at ERROR and counted, and the partition goes on.
 
+use crate::group_consumer::GroupConsumer;
 use crate::inbox;
 use crate::parked::{self, Delivery};
 use prost::Message as _;
@@ -230,13 +231,16 @@ impl<H: EventHandler> Applier<'_, H> {
     }
 }
 
+/// How long a stopping consumer waits for the broker to take its last commit.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
 pub struct EventConsumer<H> {
     db: DatabaseConnection,
     /// The consuming service, whose `<service>_inbox` table records applied events.
     service: String,
     /// The consumer group, also the inbox's consumer name.
     group: String,
-    consumer: StreamConsumer,
+    consumer: GroupConsumer,
     handler: H,
     parked: AtomicU64,
     time_limit: Duration,
@@ -257,7 +261,7 @@ impl<H: EventHandler> EventConsumer<H> {
             db,
             service: service.to_owned(),
             group: group.to_owned(),
-            consumer,
+            consumer: GroupConsumer::new(consumer),
             handler,
             parked: AtomicU64::new(0),
             time_limit: HANDLER_TIME_LIMIT,
@@ -316,6 +320,7 @@ impl<H: EventHandler> EventConsumer<H> {
         // Leaving: closing the consumer commits the stored offsets (auto-commit). Never
         // commit_consumer_state here: it commits the consumed position, which may be ahead of what
         // was applied, and an unapplied event would be lost.
+        self.consumer.close(&self.group, CLOSE_WAIT).await;
     }
 }
 

@@ -12,11 +12,13 @@
 
 pub mod consumer;
 pub mod envelope;
+pub mod group_consumer;
 pub mod inbox;
 pub mod kafka;
 pub mod outbox;
 pub mod parked;
 pub mod relay;
+pub mod retention;
 pub mod sql_log;
 pub mod subscription;
 pub mod tasks;

@@ -137,8 +137,12 @@ impl Relay {
         }
     }
 
-    /// Takes the lease and the oldest unsent rows, in a transaction held until commit.
+    /// Takes the lease and the oldest unsent rows, in a transaction held until commit. With
+    /// nothing to send it writes nothing: an idle relay only reads.
     pub async fn claim(&self) -> Result<Option<ClaimedBatch<'_>>, RelayError> {
+        if !self.anything_unsent().await? {
+            return Ok(None);
+        }
         let txn = self.db.begin().await?;
         if !self.take_lease(&txn).await? {
             txn.rollback().await?;
@@ -173,6 +177,17 @@ impl Relay {
             delivered: Vec::new(),
             unpublishable: Vec::new(),
         }))
+    }
+
+    async fn anything_unsent(&self) -> Result<bool, DbErr> {
+        let peek = Query::select()
+            .expr(Expr::val(1))
+            .from(outbox::table(&self.service))
+            .and_where(Expr::col("sent_at").is_null())
+            .and_where(Expr::col("parked_reason").is_null())
+            .limit(1)
+            .to_owned();
+        Ok(self.db.query_one(&peek).await?.is_some())
     }
 
     async fn take_lease(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {

@@ -1,5 +1,6 @@
-//! A service's event plumbing beside its API: its outbox relay (when the node runs Kafka) and its
-//! subscription to other services' events, started together and joined together at shutdown.
+//! A service's event plumbing beside its API: its outbox relay (when the node runs Kafka), its
+//! subscription to other services' events and the retention of its event rows, started together
+//! and joined together at shutdown.
 
 use crate::consumer::EventHandler;
 use sea_orm::DatabaseConnection;
@@ -10,11 +11,13 @@ use xinfang_platform::config::EventSettings;
 pub struct EventTasks {
     relay: Option<JoinHandle<()>>,
     consumer: JoinHandle<anyhow::Result<()>>,
+    retention: JoinHandle<()>,
 }
 
 impl EventTasks {
-    /// Starts `service`'s relay and its subscription to `sources` (its consumer group and inbox
-    /// carry the service's name); both stop when `shutdown` is cancelled.
+    /// Starts `service`'s relay, its subscription to `sources` (its consumer group and inbox
+    /// carry the service's name) and its retention sweep; all three stop when `shutdown` is
+    /// cancelled.
     pub fn start<H: EventHandler + 'static>(
         settings: &EventSettings,
         db: &DatabaseConnection,
@@ -38,12 +41,23 @@ impl EventTasks {
             handler,
             shutdown.clone().cancelled_owned(),
         );
-        Ok(Self { relay, consumer })
+        let retention = tokio::spawn(crate::retention::run(
+            db.clone(),
+            service,
+            settings.retention_days,
+            shutdown.clone().cancelled_owned(),
+        ));
+        Ok(Self {
+            relay,
+            consumer,
+            retention,
+        })
     }
 
-    /// Waits for both to finish (after shutdown).
+    /// Waits for all three to finish (after shutdown).
     pub async fn join(self) -> anyhow::Result<()> {
         self.consumer.await??;
+        self.retention.await?;
         if let Some(relay) = self.relay {
             relay.await?;
         }

@@ -132,6 +132,10 @@ pub struct EventSettings {
     /// milliseconds: well under Kafka's `max.poll.interval.ms` (300 s), so that one event never
     /// holds a partition.
     pub handler_time_limit_ms: u64,
+    /// Sent outbox rows and inbox rows are deleted after this many days (0: kept for ever). An
+    /// inbox row must outlive every redelivery of its event: keep it longer than the topics'
+    /// retention (Kafka's default, 7 days).
+    pub retention_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -343,6 +347,7 @@ impl Default for Settings {
                 relay_interval_ms: 200,
                 relay_batch: 500,
                 handler_time_limit_ms: 60_000,
+                retention_days: 14,
             },
             listen: ListenSettings {
                 intake: "127.0.0.1:50051".parse().expect("static address"),

@@ -4,7 +4,10 @@ use crate::audit::{self, AuditChain, AuditEntry};
 use crate::error::WriteError;
 use crate::repository::{Repository, Versioned};
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,9 +181,18 @@ impl UnitOfWork {
 
     /// A transaction the caller drives (a consumer holds its inbox row in it), committed by
     /// the caller.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), waiting its
+    /// turn behind the busy timeout: a deferred one that read first could not upgrade after
+    /// another writer's commit, and failed at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED`
+    /// to a clerk). PostgreSQL ignores the mode.
     pub async fn begin(&self) -> Result<Tx, DbErr> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
         Ok(Tx {
-            txn: self.db.begin().await?,
+            txn: self.db.begin_with_options(options).await?,
             writer: self.writer.clone(),
         })
     }

@@ -3,6 +3,7 @@
 mod m20261127_000001_create_dispatch;
 mod m20261128_000001_write_path;
 mod m20261129_000001_audit_chain;
+mod m20261129_000002_audit_heads;
 
 use sea_orm_migration::prelude::*;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_dispatch::Migration),
             Box::new(m20261128_000001_write_path::Migration),
             Box::new(m20261129_000001_audit_chain::Migration),
+            Box::new(m20261129_000002_audit_heads::Migration),
         ]
     }
 

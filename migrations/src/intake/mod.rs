@@ -5,6 +5,7 @@ mod m20261127_000002_public_steps;
 mod m20261128_000001_write_path;
 mod m20261129_000001_pii_key_ids;
 mod m20261129_000002_audit_chain;
+mod m20261129_000003_audit_heads;
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_write_path::Migration),
             Box::new(m20261129_000001_pii_key_ids::Migration),
             Box::new(m20261129_000002_audit_chain::Migration),
+            Box::new(m20261129_000003_audit_heads::Migration),
         ]
     }
 

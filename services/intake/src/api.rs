@@ -1,10 +1,11 @@
 //! The `xinfang.intake.v1.IntakeService` gRPC API.
 
+use crate::case_numbers::CaseNumbers;
 use crate::entity::{petition, petitioner, public_step};
 use crate::error::IntakeError;
 use crate::registration;
 use crate::repository::PetitionRepository;
-use crate::store::{ListFilter, Store, next_case_number};
+use crate::store::{ListFilter, Store};
 use crate::{query_code, scope, sealed_at, wire};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +14,7 @@ use prost::Message;
 use sea_orm::{DbErr, SqlErr};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xinfang_domain::FieldError;
 use xinfang_domain::aggregate::Aggregate;
@@ -49,6 +51,7 @@ pub struct IntakeApi {
     pub node: String,
     pub public: PublicLimits,
     pub clock: NodeClock,
+    pub case_numbers: Arc<CaseNumbers>,
 }
 
 #[tonic::async_trait]
@@ -241,16 +244,14 @@ impl IntakeApi {
             },
         };
         let year = self.clock.date_of(now).year();
-        let (registration, receipt) = (&registration, &receipt);
+        let number = self.case_numbers.next(year).await?;
+        let case_number = format!("{}-{year}-{number:06}", self.node);
+        let (registration, receipt, case_number) = (&registration, &receipt, &case_number);
         let repo = PetitionRepository { vault: &self.vault };
-        let (repo, meta, ctx, node, id_ref) = (&repo, &meta, &ctx, &self.node, &id);
+        let (repo, meta, ctx, id_ref) = (&repo, &meta, &ctx, &id);
         let written = self
             .uow
             .run(|tx| async move {
-                // The number is taken in the registration's transaction: a rolled-back attempt
-                // gives it back.
-                let number = next_case_number(tx.txn(), year).await?;
-                let case_number = format!("{node}-{year}-{number:06}");
                 tx.apply(repo, id_ref, meta, |state| {
                     item::Petition::decide(
                         state,

@@ -3,6 +3,7 @@
 //! petitioner a query code, and announces each registration on `xinfang.intake.events`.
 
 pub mod api;
+mod case_numbers;
 pub mod dispatch_events;
 mod entity;
 mod error;

@@ -2,9 +2,11 @@
 //! steps), and, when events go to Kafka, its outbox relay. All stop when `shutdown` is cancelled.
 
 use crate::api::IntakeApi;
+use crate::case_numbers::CaseNumbers;
 use crate::dispatch_events::DispatchEvents;
 use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use xinfang_events::tasks::EventTasks;
@@ -58,6 +60,7 @@ pub async fn run(
         node: settings.node.region.clone(),
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
+        case_numbers: Arc::new(CaseNumbers::new(db.clone())),
     };
     let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;

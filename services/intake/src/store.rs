@@ -3,10 +3,10 @@
 
 use crate::entity::{petition, petitioner, public_step};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Order,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashMap;
 use xinfang_domain::lifecycle::State;
@@ -195,27 +195,4 @@ impl Store {
             .all(&self.db)
             .await
     }
-}
-
-/// `INSERT … ON CONFLICT DO UPDATE … RETURNING`: atomic on PostgreSQL and SQLite alike.
-pub async fn next_case_number(txn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
-    let upsert = Query::insert()
-        .into_table("intake_case_sequence")
-        .columns(["year", "last_number"])
-        .values_panic([year.into(), 1i64.into()])
-        .on_conflict(
-            OnConflict::column("year")
-                .value(
-                    "last_number",
-                    Expr::col(("intake_case_sequence", "last_number")).add(1),
-                )
-                .to_owned(),
-        )
-        .returning_col("last_number")
-        .to_owned();
-    let row = txn
-        .query_one(&upsert)
-        .await?
-        .ok_or_else(|| DbErr::Custom("case sequence upsert returned no row".into()))?;
-    row.try_get("", "last_number")
 }

@@ -1,6 +1,7 @@
 //! The command line.
 
 mod audit;
+mod bench;
 mod case;
 mod check;
 mod connection;
@@ -62,6 +63,9 @@ enum Command {
     /// Events parked because they can never apply as they are, and their replay.
     #[command(subcommand)]
     Events(events::Command),
+    /// The load generator: register, get, track, list, pipeline; latency quantiles and errors.
+    #[command(subcommand)]
+    Bench(bench::Command),
     /// Rebuild supervision's metric counts after a change of a [default] metric definition
     /// (`--check`: compare them with a recount, changing nothing).
     Recount(recount::Args),
@@ -83,6 +87,7 @@ impl Cli {
             Command::Events(command) => command.run().await,
             Command::Audit(command) => command.run().await,
             Command::Recount(args) => recount::run(args).await,
+            Command::Bench(command) => command.run().await,
         }
     }
 }

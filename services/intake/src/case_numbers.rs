@@ -1,0 +1,84 @@
+//! Case numbers (案件编号) `<node>-<year>-<n>`: unique per node and year, handed out from blocks
+//! that each intake process reserves in a short transaction of its own. A registration no longer
+//! waits for every other registration's commit on the year's counter row (it did, and that row
+//! capped intake near 850/s on PostgreSQL whatever the cores).
+//!
+//! Numbers are unique but not gap-free, and what a clerk is told about a gap: a number is skipped
+//! when a registration is refused after it was drawn, or when an intake process stops with part
+//! of its block unused (at most [`BLOCK`] − 1 numbers); with several intake replicas, numbers
+//! increase within each replica, not across them. The count of registrations is the count of
+//! items, never the last number.
+
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use tokio::sync::Mutex;
+
+/// Numbers reserved at a time.
+pub const BLOCK: i64 = 32;
+
+pub struct CaseNumbers {
+    db: DatabaseConnection,
+    reserved: Mutex<Option<Block>>,
+}
+
+/// The numbers `next..end` of `year`, not yet handed out.
+struct Block {
+    year: i32,
+    next: i64,
+    end: i64,
+}
+
+impl CaseNumbers {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            reserved: Mutex::new(None),
+        }
+    }
+
+    /// The next number of `year`, reserving a new block when this one is used up.
+    pub async fn next(&self, year: i32) -> Result<i64, DbErr> {
+        let mut reserved = self.reserved.lock().await;
+        let block = match reserved.take() {
+            Some(block) if block.year == year && block.next < block.end => block,
+            _ => {
+                let last = reserve(&self.db, year, BLOCK).await?;
+                Block {
+                    year,
+                    next: last - BLOCK + 1,
+                    end: last + 1,
+                }
+            }
+        };
+        let number = block.next;
+        *reserved = Some(Block {
+            next: number + 1,
+            ..block
+        });
+        Ok(number)
+    }
+}
+
+/// Moves the year's counter on by `count` and answers its new value, the last number reserved.
+/// `INSERT … ON CONFLICT DO UPDATE … RETURNING`: atomic on PostgreSQL and SQLite alike.
+async fn reserve(db: &impl ConnectionTrait, year: i32, count: i64) -> Result<i64, DbErr> {
+    let upsert = Query::insert()
+        .into_table("intake_case_sequence")
+        .columns(["year", "last_number"])
+        .values_panic([year.into(), count.into()])
+        .on_conflict(
+            OnConflict::column("year")
+                .value(
+                    "last_number",
+                    Expr::col(("intake_case_sequence", "last_number")).add(count),
+                )
+                .to_owned(),
+        )
+        .returning_col("last_number")
+        .to_owned();
+    let row = db
+        .query_one(&upsert)
+        .await?
+        .ok_or_else(|| DbErr::Custom("case sequence upsert returned no row".into()))?;
+    row.try_get("", "last_number")
+}

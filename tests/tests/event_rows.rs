@@ -1,0 +1,107 @@
+//! What the event plumbing leaves in the database over time: an idle relay writes nothing, and
+//! retention deletes old sent outbox rows and old inbox rows but nothing still owed to the log.
+
+use chrono::{Duration, Utc};
+use sea_orm::ConnectionTrait;
+use xinfang_events::retention::{Swept, sweep};
+use xinfang_testkit::broker::Broker;
+use xinfang_testkit::database::TestDatabase;
+use xinfang_testkit::services::{settings, spawn_intake};
+use xinfang_testkit::{authed, resident_id, token, wage_claim};
+
+#[tokio::test]
+async fn an_idle_relay_does_not_renew_its_lease() {
+    let db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut client = intake.intake_client().await;
+    client
+        .register_petition(authed(
+            wage_claim("idle", &resident_id(5)),
+            &token("east-t1"),
+        ))
+        .await
+        .unwrap();
+    assert!(
+        db.reaches("intake_outbox WHERE sent_at IS NOT NULL", 1, 60)
+            .await,
+        "the event was relayed"
+    );
+    let before = lease_expiry(&db).await;
+    // The relay looks every 50 ms in tests: twenty looks with nothing to send.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(
+        lease_expiry(&db).await,
+        before,
+        "an idle relay writes nothing"
+    );
+    intake.stop().await;
+}
+
+async fn lease_expiry(db: &TestDatabase) -> String {
+    let row = db
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.db.get_database_backend(),
+            "SELECT CAST(expires_at AS TEXT) AS at FROM intake_relay_lease".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("the lease row");
+    row.try_get("", "at").unwrap()
+}
+
+#[tokio::test]
+async fn retention_deletes_old_sent_and_applied_rows_only() {
+    let db = TestDatabase::create().await;
+    let old = Utc::now() - Duration::days(20);
+    let new = Utc::now() - Duration::days(1);
+    let outbox = |event: &str, sent: Option<chrono::DateTime<Utc>>, parked: bool| {
+        format!(
+            "INSERT INTO intake_outbox (event_id, topic, message_key, sequence, event_type, payload, \
+             created_at, sent_at, stream, parked_reason) VALUES ('{event}', 't', 'p-{event}', 1, 'X', \
+             '\\x00', '{old}', {}, 's-{event}', {})",
+            sent.map_or("NULL".into(), |t| format!("'{t}'")),
+            if parked { "'too large'" } else { "NULL" },
+        )
+    };
+    let inbox = |event: &str, at: chrono::DateTime<Utc>| {
+        format!(
+            "INSERT INTO intake_inbox (consumer, event_id, topic, applied_at) \
+             VALUES ('intake', '{event}', 't', '{at}')"
+        )
+    };
+    for statement in [
+        outbox("sent-long-ago", Some(old), false),
+        outbox("sent-yesterday", Some(new), false),
+        outbox("never-sent", None, false),
+        outbox("parked", None, true),
+        inbox("applied-long-ago", old),
+        inbox("applied-yesterday", new),
+    ] {
+        db.db.execute_unprepared(&statement).await.unwrap();
+    }
+
+    let swept = sweep(&db.db, "intake", Utc::now() - Duration::days(14))
+        .await
+        .unwrap();
+    assert_eq!(
+        swept,
+        Swept {
+            outbox: 1,
+            inbox: 1
+        }
+    );
+    assert_eq!(db.count("intake_outbox").await, 3);
+    assert_eq!(
+        db.count("intake_outbox WHERE event_id = 'sent-long-ago'")
+            .await,
+        0
+    );
+    assert_eq!(
+        db.count("intake_inbox WHERE event_id = 'applied-yesterday'")
+            .await,
+        1
+    );
+    assert_eq!(db.count("intake_inbox").await, 1);
+}
