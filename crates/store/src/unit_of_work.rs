@@ -291,7 +291,11 @@ async fn apply<R: Repository>(
         return Err(WriteError::Conflict);
     }
     let stream = format!("{}/{id}", R::KIND);
-    let mut prev = audit::head(txn, writer.service, &stream).await?;
+    // A new aggregate has no log yet: its chain starts empty, without a read.
+    let mut prev = match base {
+        Some(_) => audit::head(txn, writer.service, &stream).await?,
+        None => String::new(),
+    };
     for (i, event) in events.iter().enumerate() {
         let sequence = version + 1 + i as i64;
         if let Some((key, payload)) = repo.announce(id, &after, event) {
