@@ -28,6 +28,9 @@ pub enum RelayError {
     Kafka(#[from] rdkafka::error::KafkaError),
 }
 
+/// How long a stopping relay lets the batch in flight finish.
+const FINISH_WAIT: StdDuration = StdDuration::from_secs(3);
+
 pub struct Relay {
     db: DatabaseConnection,
     service: String,
@@ -98,7 +101,21 @@ impl Relay {
     pub async fn run(mut self, interval: StdDuration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            let pause = match self.relay_once().await {
+            let relayed = {
+                let batch = self.relay_once();
+                tokio::pin!(batch);
+                tokio::select! {
+                    relayed = &mut batch => relayed,
+                    _ = &mut shutdown => {
+                        // A stop waits a little for the batch in flight, not for the message
+                        // timeout of a broker that is gone: a batch cut short is dropped as a
+                        // crash would drop it, and published again later.
+                        let _ = tokio::time::timeout(FINISH_WAIT, batch).await;
+                        break;
+                    }
+                }
+            };
+            let pause = match relayed {
                 Ok(n) if n as u64 == self.batch => StdDuration::ZERO,
                 Ok(_) => interval,
                 Err(err) => {
