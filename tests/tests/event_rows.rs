@@ -7,21 +7,13 @@ use xinfang_events::retention::{Swept, sweep};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::services::{settings, spawn_intake};
-use xinfang_testkit::{authed, resident_id, token, wage_claim};
 
 #[tokio::test]
 async fn an_idle_relay_does_not_renew_its_lease() {
     let db = TestDatabase::create().await;
     let broker = Broker::with_service_topics().await;
     let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
-    let mut client = intake.intake_client().await;
-    client
-        .register_petition(authed(
-            wage_claim("idle", &resident_id(5)),
-            &token("east-t1"),
-        ))
-        .await
-        .unwrap();
+    intake.register_wage_claim("idle", 5).await;
     assert!(
         db.reaches("intake_outbox WHERE sent_at IS NOT NULL", 1, 60)
             .await,

@@ -18,7 +18,7 @@ use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::publish;
 use xinfang_testkit::proxy::Proxy;
 use xinfang_testkit::services::{RunningService, settings_with, spawn_dispatch, spawn_intake};
-use xinfang_testkit::{at, authed, eventually, registered_event, resident_id, token, wage_claim};
+use xinfang_testkit::{at, authed, eventually, registered_event, resident_id, token};
 
 const INTAKE: &str = "xinfang.intake.events";
 const DISPATCH: &str = "xinfang.dispatch.events";
@@ -193,14 +193,7 @@ async fn services_stop_while_their_broker_is_gone() {
     let settings = || settings_with(&db.url, Some(&broker.address()), &[]);
     let intake = spawn_intake(settings()).await;
     let dispatch = spawn_dispatch(settings()).await;
-    let mut client = intake.intake_client().await;
-    client
-        .register_petition(authed(
-            wage_claim("stop-while-gone", &resident_id(77)),
-            &token("east-t1"),
-        ))
-        .await
-        .unwrap();
+    intake.register_wage_claim("stop-while-gone", 77).await;
     assert!(db.reaches("dispatch_case", 1, 60).await, "the case opened");
 
     broker.stop();

@@ -390,11 +390,21 @@ async fn case_numbers_stay_unique_across_intake_processes_and_restarts() {
     let settings = || settings(&db.url, Some(&broker.address()));
     let first = spawn_intake(settings()).await;
     let second = spawn_intake(settings()).await;
-    let calls = (0..40).map(|n| case_number_of(if n % 2 == 0 { &first } else { &second }, n));
+    let (first_ref, second_ref) = (&first, &second);
+    let calls = (0..40).map(|n| async move {
+        let intake = if n % 2 == 0 { first_ref } else { second_ref };
+        intake
+            .register_wage_claim(&format!("numbers-{n}"), n)
+            .await
+            .case_number
+    });
     let mut numbers = futures::future::join_all(calls).await;
     first.stop().await;
     let restarted = spawn_intake(settings()).await;
-    let after = case_number_of(&restarted, 40).await;
+    let after = restarted
+        .register_wage_claim("numbers-40", 40)
+        .await
+        .case_number;
     numbers.sort();
     let before = numbers.len();
     numbers.dedup();
@@ -409,20 +419,4 @@ async fn case_numbers_stay_unique_across_intake_processes_and_restarts() {
     );
     second.stop().await;
     restarted.stop().await;
-}
-
-async fn case_number_of(service: &xinfang_testkit::services::RunningService, n: u32) -> String {
-    use xinfang_testkit::{resident_id, wage_claim};
-    let mut client = service.intake_client().await;
-    client
-        .register_petition(authed(
-            wage_claim(&format!("numbers-{n}"), &resident_id(n)),
-            &token("east-t1"),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .petition
-        .unwrap()
-        .case_number
 }

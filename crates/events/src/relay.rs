@@ -13,7 +13,7 @@ use chrono::{Duration, Utc};
 use prost::Message;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use std::future::Future;
 use std::time::Duration as StdDuration;
@@ -168,8 +168,7 @@ impl Relay {
         let select = Query::select()
             .columns(["id", "message_key", "event_id", "event_type", "payload"])
             .from(outbox::table(&self.service))
-            .and_where(Expr::col("sent_at").is_null())
-            .and_where(Expr::col("parked_reason").is_null())
+            .cond_where(unsent())
             .order_by("id", Order::Asc)
             .limit(self.batch)
             .to_owned();
@@ -200,8 +199,7 @@ impl Relay {
         let peek = Query::select()
             .expr(Expr::val(1))
             .from(outbox::table(&self.service))
-            .and_where(Expr::col("sent_at").is_null())
-            .and_where(Expr::col("parked_reason").is_null())
+            .cond_where(unsent())
             .limit(1)
             .to_owned();
         Ok(self.db.query_one(&peek).await?.is_some())
@@ -404,4 +402,11 @@ pub async fn unpublishable(
             })
         })
         .collect()
+}
+
+/// Outbox rows still owed to the log: not sent, not parked.
+fn unsent() -> Condition {
+    Condition::all()
+        .add(Expr::col("sent_at").is_null())
+        .add(Expr::col("parked_reason").is_null())
 }

@@ -9,6 +9,7 @@ use tonic::transport::Channel;
 use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use xinfang_proto::xinfang::intake::v1::Petition;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_client::SupervisionServiceClient;
 
@@ -48,6 +49,22 @@ impl RunningService {
         IntakeServiceClient::connect(format!("http://{}", self.addr))
             .await
             .expect("connect to intake")
+    }
+
+    /// A clerk of 长江街道 (east-t1) registers [`crate::wage_claim`] with idempotency key `key`,
+    /// by the person numbered `n`; answers the petition as registered.
+    pub async fn register_wage_claim(&self, key: &str, n: u32) -> Petition {
+        self.intake_client()
+            .await
+            .register_petition(crate::authed(
+                crate::wage_claim(key, &crate::resident_id(n)),
+                &crate::token("east-t1"),
+            ))
+            .await
+            .expect("the registration is accepted")
+            .into_inner()
+            .petition
+            .expect("the registered petition")
     }
 }
 

@@ -39,22 +39,19 @@ impl CaseNumbers {
     /// The next number of `year`, reserving a new block when this one is used up.
     pub async fn next(&self, year: i32) -> Result<i64, DbErr> {
         let mut reserved = self.reserved.lock().await;
-        let block = match reserved.take() {
-            Some(block) if block.year == year && block.next < block.end => block,
-            _ => {
-                let last = reserve(&self.db, year, BLOCK).await?;
-                Block {
-                    year,
-                    next: last - BLOCK + 1,
-                    end: last + 1,
-                }
-            }
-        };
+        if !matches!(&*reserved, Some(block) if block.year == year && block.next < block.end) {
+            let last = reserve(&self.db, year, BLOCK).await?;
+            *reserved = Some(Block {
+                year,
+                next: last - BLOCK + 1,
+                end: last + 1,
+            });
+        }
+        let block = reserved
+            .as_mut()
+            .expect("a block of this year with numbers left");
         let number = block.next;
-        *reserved = Some(Block {
-            next: number + 1,
-            ..block
-        });
+        block.next += 1;
         Ok(number)
     }
 }

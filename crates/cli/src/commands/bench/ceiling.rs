@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, Database};
-use std::process::Command;
+use tokio::process::Command;
 
 const SETUP: &str = include_str!("../../../bench/ceiling-setup.sql");
 const SCRIPT: &str = include_str!("../../../bench/ceiling-registration.sql");
@@ -18,12 +18,14 @@ pub async fn measure(database_url: &str, clients: usize, seconds: u64) -> anyhow
         "--ceiling measures PostgreSQL (database.url is {database_url})"
     );
     let db = Database::connect(database_url).await?;
+    db.execute_unprepared(TEARDOWN).await?;
     db.execute_unprepared(SETUP)
         .await
         .context("creating the ceiling's tables (is intake migrated here?)")?;
     let script = std::env::temp_dir().join(format!("xinfang-ceiling-{}.sql", std::process::id()));
     std::fs::write(&script, SCRIPT)?;
     let threads = clients.min(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // The tables go whatever pgbench did, then its outcome is looked at.
     let output = Command::new("pgbench")
         .args(["--no-vacuum", "--protocol=prepared"])
         .arg(format!("--client={clients}"))
@@ -32,9 +34,10 @@ pub async fn measure(database_url: &str, clients: usize, seconds: u64) -> anyhow
         .arg(format!("--file={}", script.display()))
         .arg(database_url)
         .output()
-        .context("running pgbench (Debian: postgresql-client)")?;
+        .await;
     std::fs::remove_file(&script).ok();
     db.execute_unprepared(TEARDOWN).await?;
+    let output = output.context("running pgbench (Debian: postgresql-client)")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     anyhow::ensure!(
         output.status.success(),

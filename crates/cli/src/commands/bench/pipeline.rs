@@ -3,7 +3,8 @@
 //! outbox timestamps once every registered item has its case.
 
 use super::report::Report;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::time::Duration;
 
 /// The latency of every petition in `ids` from `PetitionRegistered` to `CaseOpened`, waiting up to
@@ -25,7 +26,7 @@ pub async fn latencies(
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
         for micros in &rows {
-            report.record(Duration::from_micros((*micros).max(0) as u64));
+            report.record(Duration::from_micros(u64::try_from(*micros).unwrap_or(0)));
         }
         for _ in rows.len()..chunk.len() {
             report.error("without a case after the wait".into());
@@ -36,22 +37,28 @@ pub async fn latencies(
 
 /// Microseconds from registration to case for those of `ids` whose case opened.
 async fn opened(db: &DatabaseConnection, ids: &[String]) -> anyhow::Result<Vec<i64>> {
-    let backend = db.get_database_backend();
-    let list = ids
+    let (registered, opened) = (Alias::new("i"), Alias::new("d"));
+    let select = Query::select()
+        .expr_as(
+            Expr::cust(
+                "CAST(EXTRACT(EPOCH FROM (d.created_at - i.created_at)) * 1000000 AS BIGINT)",
+            ),
+            "micros",
+        )
+        .from_as("intake_outbox", registered.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            "dispatch_outbox",
+            opened.clone(),
+            Expr::col((opened.clone(), "message_key")).equals((registered.clone(), "message_key")),
+        )
+        .and_where(Expr::col((registered.clone(), "event_type")).eq("PetitionRegistered"))
+        .and_where(Expr::col((opened, "event_type")).eq("CaseOpened"))
+        .and_where(Expr::col((registered, "message_key")).is_in(ids.iter().cloned()))
+        .to_owned();
+    db.query_all(&select)
+        .await?
         .iter()
-        .map(|id| format!("'{}'", id.replace('\'', "")))
-        .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "SELECT CAST(EXTRACT(EPOCH FROM (d.created_at - i.created_at)) * 1000000 AS BIGINT) AS micros \
-         FROM intake_outbox i JOIN dispatch_outbox d ON d.message_key = i.message_key \
-         WHERE i.event_type = 'PetitionRegistered' AND d.event_type = 'CaseOpened' \
-         AND i.message_key IN ({list})"
-    );
-    let rows = db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await?;
-    rows.iter()
         .map(|row| Ok(row.try_get("", "micros")?))
         .collect()
 }
