@@ -665,6 +665,14 @@ async fn metrics_equal_hand_computed_values_and_redelivery_changes_no_figure() {
         .unwrap()
         .into_inner();
     assert_eq!(figures(&rebuilt.values), f);
+    let check = xinfang_supervision::counts::verify(&db.db, &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        check.is_sound(),
+        "the rebuilt counts equal a recount: {check:?}"
+    );
+    assert!(check.checked > 0);
 
     // A county supervisor reads its own county only.
     let county = token("east-xfj");

@@ -7,7 +7,7 @@
 #
 # XINFANG (the binary, default target/release/xinfang or $CARGO_TARGET_DIR/release/xinfang),
 # PG (default postgres://postgres@127.0.0.1:5432), TANSU_BIN, SECONDS_EACH (default 20),
-# PIPELINE_SECONDS (default 60).
+# PIPELINE_SECONDS (default 60), PARTS (default "P1 P2": which to run).
 set -euo pipefail
 target=${CARGO_TARGET_DIR:-target}
 bin=${XINFANG:-$target/release/xinfang}
@@ -64,12 +64,17 @@ start() {
   sleep 2
 }
 
-echo "== P1: intake alone (its relay publishing), as clerks register"
-start intake
-"$bin" bench register -c 1 --duration "$seconds"
-"$bin" bench get -c 1 --duration "$seconds"
-"$bin" bench register -c 32 --duration "$seconds" --ceiling
+parts=${PARTS:-P1 P2}
+if [[ " $parts " == *" P1 "* ]]; then
+  echo "== P1: intake alone (its relay publishing), as clerks register"
+  start intake
+  "$bin" bench register -c 1 --duration "$seconds"
+  "$bin" bench get -c 1 --duration "$seconds"
+  "$bin" bench register -c 32 --duration "$seconds" --ceiling
+fi
 
-echo "== P2: intake and dispatch, registered → case opened at 500/s"
-start intake dispatch
-"$bin" bench pipeline -c 64 --rate 500 --duration "${PIPELINE_SECONDS:-60}"
+if [[ " $parts " == *" P2 "* ]]; then
+  echo "== P2: intake and dispatch, registered → case opened at 500/s"
+  start intake dispatch
+  "$bin" bench pipeline -c 64 --rate "${PIPELINE_RATE:-500}" --duration "${PIPELINE_SECONDS:-60}"
+fi

@@ -4,17 +4,27 @@
 //! nothing. A failure is either transient — the same event is tried again with backoff, so a
 //! petition's events never apply out of order — or permanent: the event is parked with its
 //! reason (`parked`), logged at ERROR and counted, and the partition goes on.
+//!
+//! A Kafka consumer applies several events at once on lanes, each petition's on one lane in
+//! order, and stores a partition's offset only as far as every event before it is applied
+//! ([`crate::progress`]).
 
 use crate::group_consumer::GroupConsumer;
 use crate::inbox;
 use crate::parked::{self, Delivery};
+use crate::progress::Progress;
 use prost::Message as _;
 use rdkafka::Message;
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::OwnedMessage;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};
 use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
@@ -187,6 +197,9 @@ impl<H: EventHandler> Applier<'_, H> {
             }
             self.advance(&txn, advance).await?;
             txn.commit().await?;
+            if fresh {
+                crate::outbox::committed(self.service);
+            }
             Ok(if fresh {
                 Outcome::Applied
             } else {
@@ -234,6 +247,9 @@ impl<H: EventHandler> Applier<'_, H> {
 /// How long a stopping consumer waits for the broker to take its last commit.
 const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
+/// Events received ahead per lane: enough to keep it busy, few to deliver again after a stop.
+const LANE_DEPTH: usize = 16;
+
 pub struct EventConsumer<H> {
     db: DatabaseConnection,
     /// The consuming service, whose `<service>_inbox` table records applied events.
@@ -244,6 +260,7 @@ pub struct EventConsumer<H> {
     handler: H,
     parked: AtomicU64,
     time_limit: Duration,
+    lanes: usize,
 }
 
 impl<H: EventHandler> EventConsumer<H> {
@@ -253,9 +270,11 @@ impl<H: EventHandler> EventConsumer<H> {
         group: &str,
         brokers: &str,
         topics: &[&str],
+        fetch_wait_ms: u64,
         handler: H,
     ) -> anyhow::Result<Self> {
-        let consumer: StreamConsumer = crate::kafka::consumer_config(brokers, group).create()?;
+        let consumer: StreamConsumer =
+            crate::kafka::consumer_config(brokers, group, fetch_wait_ms).create()?;
         consumer.subscribe(topics)?;
         Ok(Self {
             db,
@@ -265,6 +284,7 @@ impl<H: EventHandler> EventConsumer<H> {
             handler,
             parked: AtomicU64::new(0),
             time_limit: HANDLER_TIME_LIMIT,
+            lanes: 1,
         })
     }
 
@@ -274,9 +294,17 @@ impl<H: EventHandler> EventConsumer<H> {
         self
     }
 
-    /// Consumes until `shutdown` completes.
+    /// Applies up to `lanes` events at once; a petition's events always take the same lane,
+    /// in the order of their partition.
+    pub fn lanes(mut self, lanes: usize) -> Self {
+        self.lanes = lanes.max(1);
+        self
+    }
+
+    /// Consumes until `shutdown` completes. The receiving loop hands each event to the lane of
+    /// its key; a lane applies its events one after the other and stores the partition's offset
+    /// as far as every earlier event is applied ([`Progress`]).
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
         let applier = Applier {
             db: &self.db,
             service: &self.service,
@@ -285,43 +313,99 @@ impl<H: EventHandler> EventConsumer<H> {
             parked: &self.parked,
             time_limit: self.time_limit,
         };
-        loop {
-            let message = tokio::select! {
-                _ = &mut shutdown => break,
-                m = self.consumer.recv() => m,
-            };
-            let message = match message {
-                Ok(m) => m,
-                Err(err) => {
-                    tracing::warn!(group = %self.group, %err, "consumer: receive failed");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
+        let stop = CancellationToken::new();
+        let progress = Mutex::new(Progress::default());
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..self.lanes).map(|_| mpsc::channel(LANE_DEPTH)).unzip();
+        let lanes = futures::future::join_all(
+            receivers
+                .into_iter()
+                .map(|events| self.lane(&applier, events, &progress, &stop)),
+        );
+        let receiving = async {
+            tokio::pin!(shutdown);
+            loop {
+                let message = tokio::select! {
+                    _ = &mut shutdown => break,
+                    m = self.consumer.recv() => m,
+                };
+                let message = match message {
+                    Ok(m) => m.detach(),
+                    Err(err) => {
+                        tracing::warn!(group = %self.group, %err, "consumer: receive failed");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                };
+                lock(&progress).received(message.topic(), message.partition(), message.offset());
+                let lane = &senders[lane_of(message.key(), senders.len())];
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    sent = lane.send(message) => if sent.is_err() { break },
                 }
-            };
-            let delivery = Delivery {
-                topic: message.topic(),
-                position: format!(
-                    "partition {} offset {}",
-                    message.partition(),
-                    message.offset()
-                ),
-                payload: message.payload().unwrap_or_default(),
-            };
-            let outcome = applier
-                .deliver(&delivery, Advance::Offset, &mut shutdown)
-                .await;
-            if outcome == Outcome::Interrupted {
-                break;
             }
-            if let Err(err) = self.consumer.store_offset_from_message(&message) {
-                tracing::warn!(%err, "consumer: storing the offset failed; the event may be redelivered");
-            }
-        }
+            // Events still queued are not applied: their offsets were never stored, and they
+            // come again after the restart.
+            stop.cancel();
+        };
+        tokio::join!(lanes, receiving);
         // Leaving: closing the consumer commits the stored offsets (auto-commit). Never
         // commit_consumer_state here: it commits the consumed position, which may be ahead of what
         // was applied, and an unapplied event would be lost.
         self.consumer.close(&self.group, CLOSE_WAIT).await;
     }
+
+    /// One lane: applies its events in order until the consumer stops.
+    async fn lane(
+        &self,
+        applier: &Applier<'_, H>,
+        mut events: mpsc::Receiver<OwnedMessage>,
+        progress: &Mutex<Progress>,
+        stop: &CancellationToken,
+    ) {
+        loop {
+            let message = tokio::select! {
+                biased;
+                _ = stop.cancelled() => return,
+                m = events.recv() => match m { Some(m) => m, None => return },
+            };
+            let (topic, partition, offset) =
+                (message.topic(), message.partition(), message.offset());
+            let delivery = Delivery {
+                topic,
+                position: format!("partition {partition} offset {offset}"),
+                payload: message.payload().unwrap_or_default(),
+            };
+            let stopped = stop.cancelled();
+            tokio::pin!(stopped);
+            let outcome = applier
+                .deliver(&delivery, Advance::Offset, &mut stopped)
+                .await;
+            if outcome == Outcome::Interrupted {
+                return;
+            }
+            let through = lock(progress).applied(topic, partition, offset);
+            if let Some(through) = through
+                && let Err(err) = self.consumer.store_offset(topic, partition, through)
+            {
+                tracing::warn!(%err, "consumer: storing the offset failed; events may be redelivered");
+            }
+        }
+    }
+}
+
+/// The lane of an event's key: the same petition, the same lane.
+fn lane_of(key: Option<&[u8]>, lanes: usize) -> usize {
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    (hasher.finish() % lanes as u64) as usize
+}
+
+fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+    // The progress holds no invariant a panicking lane could break halfway.
+    progress
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Delivers one event to `handler` exactly as a consumer of `topic` would — inbox row, handler,

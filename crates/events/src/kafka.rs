@@ -17,7 +17,7 @@ pub fn producer_config(brokers: &str) -> ClientConfig {
     config
 }
 
-pub fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
+pub fn consumer_config(brokers: &str, group: &str, fetch_wait_ms: u64) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", brokers)
@@ -31,6 +31,9 @@ pub fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
         // A handler gets `events.handler_time_limit_ms` (60 s) per event, then the event is
         // parked: the consumer polls again well within this.
         .set("max.poll.interval.ms", "300000")
+        // How long the broker may hold a fetch while it has nothing new
+        // (`events.fetch_wait_ms`).
+        .set("fetch.wait.max.ms", fetch_wait_ms.to_string())
         .set("isolation.level", "read_committed");
     config
 }

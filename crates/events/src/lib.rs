@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod kafka;
 pub mod outbox;
 pub mod parked;
+mod progress;
 pub mod relay;
 pub mod retention;
 pub mod sql_log;

@@ -7,6 +7,9 @@ use chrono::Utc;
 use prost::Message;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DbErr};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+use tokio::sync::watch;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 pub fn table(service: &str) -> Alias {
@@ -55,4 +58,29 @@ pub async fn append(
         .to_owned();
     txn.execute(&insert).await?;
     Ok(envelope)
+}
+
+/// Tells whoever reads `service`'s outbox in this process (its relay, the SQL log's consumers)
+/// that a transaction which may hold outbox rows committed: the rows go out at once instead of
+/// at the next poll (which still finds what other processes commit). Call it after the commit.
+pub fn committed(service: &str) {
+    signal(service).send_modify(|commits| *commits += 1);
+}
+
+/// Wakes on [`committed`] of `service`: `changed()` completes at once for a commit made while
+/// its holder was busy.
+pub fn commits(service: &str) -> watch::Receiver<u64> {
+    signal(service).subscribe()
+}
+
+/// One commit counter per service, for the life of the process.
+fn signal(service: &str) -> &'static watch::Sender<u64> {
+    static SIGNALS: OnceLock<Mutex<HashMap<String, &'static watch::Sender<u64>>>> = OnceLock::new();
+    let mut signals = SIGNALS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    signals
+        .entry(service.to_owned())
+        .or_insert_with(|| Box::leak(Box::new(watch::Sender::new(0))))
 }

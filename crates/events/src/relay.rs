@@ -97,9 +97,11 @@ impl Relay {
         })
     }
 
-    /// Relays until `shutdown` completes, polling every `interval` when there is nothing to do.
+    /// Relays until `shutdown` completes: at once when a transaction of its service commits in
+    /// this process ([`crate::outbox::committed`]), else polling every `interval`.
     pub async fn run(mut self, interval: StdDuration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut commits = crate::outbox::commits(&self.service);
         loop {
             let relayed = {
                 let batch = self.relay_once();
@@ -115,6 +117,8 @@ impl Relay {
                     }
                 }
             };
+            // After a failure the pause holds even if commits come: the broker gets its second.
+            let failed = relayed.is_err();
             let pause = match relayed {
                 Ok(n) if n as u64 == self.batch => StdDuration::ZERO,
                 Ok(_) => interval,
@@ -127,6 +131,7 @@ impl Relay {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(pause) => {}
+                _ = commits.changed(), if !failed => {}
             }
         }
     }

@@ -51,8 +51,15 @@ impl<H: EventHandler> SqlLogConsumer<H> {
         self
     }
 
+    /// Reads its sources until `shutdown`: at once when one of them commits in this process
+    /// (the embedded node is one process), else every `interval`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut commits: Vec<_> = self
+            .sources
+            .iter()
+            .map(|s| crate::outbox::commits(s))
+            .collect();
         loop {
             let mut applied = 0;
             for source in &self.sources {
@@ -69,9 +76,18 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             } else {
                 self.interval
             };
+            let committed = async {
+                if commits.is_empty() {
+                    std::future::pending::<()>().await;
+                }
+                let _ =
+                    futures::future::select_all(commits.iter_mut().map(|c| Box::pin(c.changed())))
+                        .await;
+            };
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(pause) => {}
+                _ = committed => {}
             }
         }
     }

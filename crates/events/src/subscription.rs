@@ -25,10 +25,19 @@ pub async fn subscribe<H: EventHandler>(
         EventBackend::Kafka => {
             let topics: Vec<String> = sources.iter().map(|s| topic_of(s)).collect();
             let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-            EventConsumer::new(db, service, group, &settings.brokers, &topics, handler)?
-                .within(limit)
-                .run(shutdown)
-                .await;
+            EventConsumer::new(
+                db,
+                service,
+                group,
+                &settings.brokers,
+                &topics,
+                settings.fetch_wait_ms,
+                handler,
+            )?
+            .within(limit)
+            .lanes(settings.consumer_lanes as usize)
+            .run(shutdown)
+            .await;
         }
         EventBackend::Sql => {
             let interval = Duration::from_millis(settings.relay_interval_ms);

@@ -132,6 +132,16 @@ pub struct EventSettings {
     /// milliseconds: well under Kafka's `max.poll.interval.ms` (300 s), so that one event never
     /// holds a partition.
     pub handler_time_limit_ms: u64,
+    /// How many events a Kafka consumer applies at once, each petition's in order (events are
+    /// spread over the lanes by petition): a consumer's transactions mostly wait on the
+    /// database, and one at a time falls behind a busy intake. Each lane holds one database
+    /// connection while it applies.
+    pub consumer_lanes: u32,
+    /// How long a Kafka broker may hold a consumer's fetch while it has nothing new, in
+    /// milliseconds. Kafka answers as soon as data arrives; a broker that looks again only when
+    /// the wait ends (tansu) adds up to this wait to every event's way (at librdkafka's 500 ms
+    /// default, half a second from registration to case). Shorter means more fetches while idle.
+    pub fetch_wait_ms: u64,
     /// Sent outbox rows and inbox rows are deleted after this many days (0: kept for ever). An
     /// inbox row must outlive every redelivery of its event: keep it longer than the topics'
     /// retention (Kafka's default, 7 days).
@@ -347,6 +357,8 @@ impl Default for Settings {
                 relay_interval_ms: 200,
                 relay_batch: 500,
                 handler_time_limit_ms: 60_000,
+                consumer_lanes: 4,
+                fetch_wait_ms: 20,
                 retention_days: 14,
             },
             listen: ListenSettings {
@@ -556,6 +568,11 @@ impl Settings {
                     .into(),
             ));
         }
+        if self.events.consumer_lanes == 0 {
+            return Err(config::ConfigError::Message(
+                "events.consumer_lanes: at least 1 (events applied at once by a consumer)".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -586,5 +603,7 @@ mod tests {
         assert!(err.to_string().contains("limits.handling.unit"), "{err}");
         let err = Settings::load(&[("database.url", "postgres://db/xinfang")]).unwrap_err();
         assert!(err.to_string().contains("events.backend"), "{err}");
+        let err = Settings::load(&[("events.consumer_lanes", "0")]).unwrap_err();
+        assert!(err.to_string().contains("events.consumer_lanes"), "{err}");
     }
 }

@@ -138,12 +138,7 @@ impl UnitOfWork {
                 ))
             })?;
             let outcome = match outcome {
-                Ok(value) => tx
-                    .txn
-                    .commit()
-                    .await
-                    .map(|()| value)
-                    .map_err(WriteError::from),
+                Ok(value) => tx.commit().await.map(|()| value).map_err(WriteError::from),
                 Err(err) => {
                     tx.txn.rollback().await?;
                     Err(err)
@@ -217,8 +212,11 @@ impl Tx {
         &self.txn
     }
 
+    /// Commits, then wakes the service's relay for the events just written.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        self.txn.commit().await?;
+        outbox::committed(self.writer.service);
+        Ok(())
     }
 
     /// Loads the aggregate, decides, and writes the outcome in this transaction.
