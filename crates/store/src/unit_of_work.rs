@@ -229,7 +229,22 @@ impl Tx {
             Option<&R::Aggregate>,
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
-        apply(&self.txn, &self.writer, repo, id, meta, decide).await
+        let loaded = repo.load(&self.txn, id).await?;
+        apply(&self.txn, &self.writer, repo, id, meta, loaded, decide).await
+    }
+
+    /// [`Tx::apply`] to an aggregate the caller knows is new (an id it just generated), without
+    /// reading it first: should it exist after all, storing it fails.
+    pub async fn create<R: Repository>(
+        &self,
+        repo: &R,
+        id: &str,
+        meta: &Meta,
+        decide: impl Fn(
+            Option<&R::Aggregate>,
+        ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
+    ) -> Result<Saved<R::Aggregate>, WriteError> {
+        apply(&self.txn, &self.writer, repo, id, meta, None, decide).await
     }
 }
 
@@ -249,7 +264,8 @@ impl TxRef<'_> {
             Option<&R::Aggregate>,
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
-        apply(self.txn, &self.writer, repo, id, meta, decide).await
+        let loaded = repo.load(self.txn, id).await?;
+        apply(self.txn, &self.writer, repo, id, meta, loaded, decide).await
     }
 }
 
@@ -259,9 +275,9 @@ async fn apply<R: Repository>(
     repo: &R,
     id: &str,
     meta: &Meta,
+    loaded: Option<Versioned<R::Aggregate>>,
     decide: impl Fn(Option<&R::Aggregate>) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
 ) -> Result<Saved<R::Aggregate>, WriteError> {
-    let loaded = repo.load(txn, id).await?;
     let (before, base) = match loaded {
         Some(Versioned { state, version }) => (Some(state), Some(version)),
         None => (None, None),

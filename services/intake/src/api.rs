@@ -9,7 +9,7 @@ use crate::store::{ListFilter, Store};
 use crate::{query_code, scope, sealed_at, wire};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use prost::Message;
 use sea_orm::{DbErr, SqlErr};
 use sha2::{Digest, Sha256};
@@ -205,7 +205,9 @@ impl IntakeApi {
                 .await;
         }
         let reference = self.reference.current();
-        let now = self.clock.now();
+        // Kept to the microsecond, as the database keeps it: the answer is made from the rows
+        // as written and must equal a later read.
+        let now = self.clock.now().trunc_subsecs(6);
         let registration = registration::parse(&request, &reference, caller, now)?;
         let numbers: Vec<&str> = registration
             .petitioners
@@ -252,7 +254,8 @@ impl IntakeApi {
         let written = self
             .uow
             .run(|tx| async move {
-                tx.apply(repo, id_ref, meta, |state| {
+                // A fresh id: nothing to read first.
+                tx.create(repo, id_ref, meta, |state| {
                     item::Petition::decide(
                         state,
                         PetitionCommand::Register {
@@ -269,9 +272,11 @@ impl IntakeApi {
             .await;
         match written {
             Ok(saved) => {
-                let state = saved.state.map(|p| p.state.as_str()).unwrap_or_default();
-                tracing::info!(petition = %id, %state, "registered");
-                let (stored, petitioners) = self.stored(&id).await?;
+                let state = saved.state.as_ref().map(|p| p.state.as_str());
+                tracing::info!(petition = %id, state = state.unwrap_or_default(), "registered");
+                let (stored, petitioners) = repo.registered_rows(&id, &saved).ok_or_else(|| {
+                    IntakeError::Corrupt(format!("petition {id} registered without its rows"))
+                })?;
                 Ok(RegisterPetitionResponse {
                     petition: Some(wire::petition_to_wire(&stored, &petitioners)),
                     query_code: receipt.query_code.clone(),
@@ -290,18 +295,6 @@ impl IntakeApi {
             }
             Err(err) => Err(err.into()),
         }
-    }
-
-    /// A petition as stored, with its petitioners.
-    async fn stored(
-        &self,
-        id: &str,
-    ) -> Result<(petition::Model, Vec<petitioner::Model>), IntakeError> {
-        let petition = self.store.by_id(id).await?.ok_or_else(|| {
-            IntakeError::Corrupt(format!("petition {id} not found after it was written"))
-        })?;
-        let petitioners = self.store.petitioners(id).await?;
-        Ok((petition, petitioners))
     }
 
     /// The same key again: the same petition if the body is the same, ALREADY_EXISTS otherwise.

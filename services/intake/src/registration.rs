@@ -2,7 +2,7 @@
 //! node's code tables and organisation tree. Every problem is collected with the field it belongs
 //! to, so the caller learns all of them at once.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use xinfang_domain::FieldError;
 use xinfang_domain::identity::{PhoneNumber, ResidentId};
 use xinfang_domain::petition::{Agent, Attachment, Identity, NewPetitioner, Registration};
@@ -185,7 +185,8 @@ pub fn parse(
     let petitioned_at = match &request.petitioned_at {
         None => now,
         Some(ts) => match DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32) {
-            Some(t) if t <= now + Duration::minutes(5) => t,
+            // Kept to the microsecond, as the database keeps it.
+            Some(t) if t <= now + Duration::minutes(5) => t.trunc_subsecs(6),
             _ => {
                 fail("petitioned_at", "must be a time not in the future".into());
                 now

@@ -21,10 +21,43 @@ use xinfang_events::Payload;
 use xinfang_platform::pii::PiiVault;
 use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::{Meta, Repository, Versioned};
+use xinfang_store::{Meta, Repository, Saved, Versioned};
 
 pub struct PetitionRepository<'v> {
     pub vault: &'v PiiVault,
+}
+
+impl PetitionRepository<'_> {
+    /// The rows a registration wrote, as reading them back would give them: the clerk's answer
+    /// comes from them without a second trip to the database.
+    pub fn registered_rows(
+        &self,
+        id: &str,
+        saved: &Saved<Petition>,
+    ) -> Option<(petition::Model, Vec<petitioner::Model>)> {
+        let state = saved.state.as_ref()?;
+        let PetitionEvent::Registered {
+            registration,
+            receipt,
+            screening,
+            ..
+        } = saved.events.first()?
+        else {
+            return None;
+        };
+        Some((
+            petition_row(
+                id,
+                state,
+                registration,
+                receipt,
+                screening,
+                self.vault,
+                saved.version,
+            ),
+            petitioner_rows(id, registration, self.vault),
+        ))
+    }
 }
 
 impl Repository for PetitionRepository<'_> {
