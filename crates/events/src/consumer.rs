@@ -182,6 +182,7 @@ impl<H: EventHandler> Applier<'_, H> {
         .collect();
         xinfang_platform::telemetry::continue_trace(&span, &trace);
         async {
+            let _turn = xinfang_platform::database::write_turn(self.db).await;
             let txn = self.db.begin().await?;
             let fresh = inbox::record(
                 &txn,
@@ -217,6 +218,7 @@ impl<H: EventHandler> Applier<'_, H> {
         reason: &str,
         advance: Advance<'_>,
     ) -> Result<(), DbErr> {
+        let _turn = xinfang_platform::database::write_turn(self.db).await;
         let txn = self.db.begin().await?;
         if let Ok(envelope) = Envelope::decode(delivery.payload) {
             inbox::record(

@@ -11,6 +11,7 @@ use sea_orm::{
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 use xinfang_domain::Refusal;
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_events::EventDraft;
@@ -182,6 +183,7 @@ impl UnitOfWork {
     /// another writer's commit, and failed at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED`
     /// to a clerk). PostgreSQL ignores the mode.
     pub async fn begin(&self) -> Result<Tx, DbErr> {
+        let turn = xinfang_platform::database::write_turn(&self.db).await;
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
@@ -189,6 +191,7 @@ impl UnitOfWork {
         Ok(Tx {
             txn: self.db.begin_with_options(options).await?,
             writer: self.writer.clone(),
+            _turn: turn,
         })
     }
 
@@ -205,6 +208,9 @@ impl UnitOfWork {
 pub struct Tx {
     txn: DatabaseTransaction,
     writer: Arc<Writer>,
+    /// This process's write turn on SQLite, held until the transaction ends (declared after
+    /// the transaction, so let go after it).
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {

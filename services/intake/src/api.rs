@@ -246,14 +246,16 @@ impl IntakeApi {
             },
         };
         let year = self.clock.date_of(now).year();
-        let number = self.case_numbers.next(year).await?;
-        let case_number = format!("{}-{year}-{number:06}", self.node);
-        let (registration, receipt, case_number) = (&registration, &receipt, &case_number);
+        let (registration, receipt) = (&registration, &receipt);
+        let draw = self.case_numbers.draw(year).await?;
+        let node = &self.node;
         let repo = PetitionRepository { vault: &self.vault };
         let (repo, meta, ctx, id_ref) = (&repo, &meta, &ctx, &id);
         let written = self
             .uow
             .run(|tx| async move {
+                let number = draw.number(tx.txn()).await?;
+                let case_number = format!("{node}-{year}-{number:06}");
                 // A fresh id: nothing to read first.
                 tx.create(repo, id_ref, meta, |state| {
                     item::Petition::decide(
