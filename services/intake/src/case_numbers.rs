@@ -1,15 +1,14 @@
-//! Case numbers (案件编号) `<node>-<year>-<n>`: unique per node and year, handed out on
-//! PostgreSQL from blocks that each intake process reserves in a short transaction of its own
-//! (on the embedded SQLite node, one by one in the registration's transaction: see
-//! [`CaseNumbers::draw`]). A registration no longer
-//! waits for every other registration's commit on the year's counter row (it did, and that row
-//! capped intake near 850/s on PostgreSQL whatever the cores).
+//! Case numbers (案件编号) `<node>-<year>-<n>`: unique per node and year. On PostgreSQL they are
+//! handed out from blocks that each intake process reserves in a short transaction of its own,
+//! so that a registration no longer waits for every other registration's commit on the year's
+//! counter row (it did, and that row capped intake near 850/s whatever the cores). On the
+//! embedded SQLite node each is drawn in its registration's transaction ([`CaseNumbers::draw`]).
 //!
-//! On PostgreSQL numbers are unique but not gap-free, and what a clerk is told about a gap: a number is skipped
-//! when a registration is refused after it was drawn, or when an intake process stops with part
-//! of its block unused (at most [`BLOCK`] − 1 numbers); with several intake replicas, numbers
-//! increase within each replica, not across them. The count of registrations is the count of
-//! items, never the last number.
+//! On PostgreSQL numbers are unique but not gap-free, and what a clerk is told about a gap: a
+//! number is skipped when a registration is refused after it was drawn, or when an intake
+//! process stops with part of its block unused (at most [`BLOCK`] − 1 numbers); with several
+//! intake replicas, numbers increase within each replica, not across them. The count of
+//! registrations is the count of items, never the last number.
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr};
