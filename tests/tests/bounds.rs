@@ -9,7 +9,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 use xinfang_events::Envelope;
 use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
-use xinfang_platform::config::Settings;
+use xinfang_platform::config::{EventSettings, Settings};
 use xinfang_proto::xinfang::dispatch::v1 as dp;
 use xinfang_proto::xinfang::intake::v1::{ListPetitionsRequest, RegisterPetitionRequest};
 use xinfang_proto::xinfang::petition::v1::{Attachment, IdType, Petitioner};
@@ -301,9 +301,11 @@ async fn an_event_whose_handler_runs_too_long_is_parked_and_the_partition_goes_o
         db.db.clone(),
         "dispatch",
         "stall-test",
-        &broker.address(),
+        &EventSettings {
+            brokers: broker.address(),
+            ..Settings::default().events
+        },
         &[topic],
-        Settings::default().events.fetch_wait_ms,
         Stalling,
     )
     .unwrap()

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use std::time::Duration;
 use xinfang_events::Envelope;
 use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
-use xinfang_platform::config::Settings;
+use xinfang_platform::config::{EventSettings, Settings};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::{group_caught_up, publish};
@@ -55,9 +55,11 @@ fn consumer(db: &TestDatabase, broker: &Broker, group: &str) -> EventConsumer<St
         db.db.clone(),
         "probe",
         group,
-        &broker.address(),
+        &EventSettings {
+            brokers: broker.address(),
+            ..Settings::default().events
+        },
         &[TOPIC],
-        Settings::default().events.fetch_wait_ms,
         Steps,
     )
     .unwrap()

@@ -6,7 +6,7 @@ use tonic::Code;
 use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
 use xinfang_events::relay::Relay;
 use xinfang_events::{Envelope, Payload};
-use xinfang_platform::config::Settings;
+use xinfang_platform::config::{EventSettings, Settings};
 use xinfang_proto::xinfang::intake::v1::*;
 use xinfang_proto::xinfang::petition::v1::{FlagKind, PetitionState};
 use xinfang_testkit::broker::Broker;
@@ -324,9 +324,11 @@ async fn a_relay_killed_between_publishing_and_marking_leads_to_exactly_one_appl
         db.db.clone(),
         "probe",
         &group,
-        &broker.address(),
+        &EventSettings {
+            brokers: broker.address(),
+            ..Settings::default().events
+        },
         &[TOPIC],
-        Settings::default().events.fetch_wait_ms,
         Probe,
     )
     .unwrap();

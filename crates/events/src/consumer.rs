@@ -26,6 +26,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use xinfang_platform::config::EventSettings;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 /// Why an event did not apply.
@@ -198,15 +199,12 @@ impl<H: EventHandler> Applier<'_, H> {
             }
             self.advance(&txn, advance).await?;
             txn.commit().await?;
-            if fresh {
-                crate::outbox::committed(self.service);
-            }
-            Ok(if fresh {
-                Outcome::Applied
-            } else {
+            if !fresh {
                 tracing::debug!(event = %envelope.event_id, "consumer: already applied");
-                Outcome::Duplicate
-            })
+                return Ok(Outcome::Duplicate);
+            }
+            crate::outbox::committed(self.service);
+            Ok(Outcome::Applied)
         }
         .instrument(span)
         .await
@@ -266,17 +264,18 @@ pub struct EventConsumer<H> {
 }
 
 impl<H: EventHandler> EventConsumer<H> {
+    /// A consumer of `topics` as `settings` say: brokers, fetch wait, handler time limit, lanes.
     pub fn new(
         db: DatabaseConnection,
         service: &str,
         group: &str,
-        brokers: &str,
+        settings: &EventSettings,
         topics: &[&str],
-        fetch_wait_ms: u64,
         handler: H,
     ) -> anyhow::Result<Self> {
         let consumer: StreamConsumer =
-            crate::kafka::consumer_config(brokers, group, fetch_wait_ms).create()?;
+            crate::kafka::consumer_config(&settings.brokers, group, settings.fetch_wait_ms)
+                .create()?;
         consumer.subscribe(topics)?;
         Ok(Self {
             db,
@@ -285,8 +284,8 @@ impl<H: EventHandler> EventConsumer<H> {
             consumer: GroupConsumer::new(consumer),
             handler,
             parked: AtomicU64::new(0),
-            time_limit: HANDLER_TIME_LIMIT,
-            lanes: 1,
+            time_limit: Duration::from_millis(settings.handler_time_limit_ms),
+            lanes: (settings.consumer_lanes as usize).max(1),
         })
     }
 

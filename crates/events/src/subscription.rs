@@ -20,29 +20,18 @@ pub async fn subscribe<H: EventHandler>(
     handler: H,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let limit = Duration::from_millis(settings.handler_time_limit_ms);
     match settings.backend {
         EventBackend::Kafka => {
             let topics: Vec<String> = sources.iter().map(|s| topic_of(s)).collect();
             let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-            EventConsumer::new(
-                db,
-                service,
-                group,
-                &settings.brokers,
-                &topics,
-                settings.fetch_wait_ms,
-                handler,
-            )?
-            .within(limit)
-            .lanes(settings.consumer_lanes as usize)
-            .run(shutdown)
-            .await;
+            EventConsumer::new(db, service, group, settings, &topics, handler)?
+                .run(shutdown)
+                .await;
         }
         EventBackend::Sql => {
             let interval = Duration::from_millis(settings.relay_interval_ms);
             SqlLogConsumer::new(db, service, group, sources, handler, interval)
-                .within(limit)
+                .within(Duration::from_millis(settings.handler_time_limit_ms))
                 .run(shutdown)
                 .await;
         }

@@ -35,27 +35,39 @@ impl PetitionRepository<'_> {
         id: &str,
         saved: &Saved<Petition>,
     ) -> Option<(petition::Model, Vec<petitioner::Model>)> {
-        let state = saved.state.as_ref()?;
+        let event = saved.events.first()?;
+        let row = self.registered_row(id, saved.state.as_ref()?, event, saved.version)?;
+        let PetitionEvent::Registered { registration, .. } = event else {
+            return None;
+        };
+        Some((row, petitioner_rows(id, registration, self.vault)))
+    }
+
+    /// The petition's row when `event` is its registration.
+    fn registered_row(
+        &self,
+        id: &str,
+        state: &Petition,
+        event: &PetitionEvent,
+        version: i64,
+    ) -> Option<petition::Model> {
         let PetitionEvent::Registered {
             registration,
             receipt,
             screening,
             ..
-        } = saved.events.first()?
+        } = event
         else {
             return None;
         };
-        Some((
-            petition_row(
-                id,
-                state,
-                registration,
-                receipt,
-                screening,
-                self.vault,
-                saved.version,
-            ),
-            petitioner_rows(id, registration, self.vault),
+        Some(petition_row(
+            id,
+            state,
+            registration,
+            receipt,
+            screening,
+            self.vault,
+            version,
         ))
     }
 }
@@ -97,24 +109,9 @@ impl Repository for PetitionRepository<'_> {
         version: i64,
     ) -> Result<bool, DbErr> {
         match (expected, events.first()) {
-            (
-                None,
-                Some(PetitionEvent::Registered {
-                    registration,
-                    receipt,
-                    screening,
-                    ..
-                }),
-            ) => {
-                let row = petition_row(
-                    id,
-                    state,
-                    registration,
-                    receipt,
-                    screening,
-                    self.vault,
-                    version,
-                );
+            (None, Some(event))
+                if let Some(row) = self.registered_row(id, state, event, version) =>
+            {
                 // A second request with the same idempotency key fails here, on its unique key.
                 row.into_active_model().insert(txn).await?;
                 Ok(true)
