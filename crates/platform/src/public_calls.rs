@@ -1,7 +1,9 @@
 //! The citizen's own calls (online submission, tracking by query code, evaluation) need no
 //! token, so they are limited: per client address, per person (the ID number's look-up hash) and
-//! for the whole node, in fixed windows counted in the service's database, so that every replica
-//! holds the same count. A call over a limit is refused with RESOURCE_EXHAUSTED, the reason
+//! for the whole node, counted per window in the service's database, so that every replica
+//! holds the same count. A window's limit holds across its boundary too: the calls of the
+//! previous window still count for the part of it that lies within the last `window` (a sliding
+//! estimate), so a flood that starts just before the hour does not get the hour's limit twice. A call over a limit is refused with RESOURCE_EXHAUSTED, the reason
 //! `XF_RATE_LIMITED` and the time to wait (`google.rpc.RetryInfo`).
 
 use crate::config::PublicSettings;
@@ -100,11 +102,13 @@ impl PublicLimits {
         for limit in limits {
             let window = Ord::max(limit.window.as_secs(), 1) as i64;
             let start = now - now.rem_euclid(window);
-            let count = self
-                .count(&limit.bucket, start)
+            let counting = |e| crate::error::internal("counting public calls", e);
+            let current = self.count(&limit.bucket, start).await.map_err(counting)?;
+            let previous = self
+                .counted(&limit.bucket, start - window)
                 .await
-                .map_err(|e| crate::error::internal("counting public calls", e))?;
-            if count > i64::from(limit.calls) {
+                .map_err(counting)?;
+            if sliding(current, previous, now - start, window) > f64::from(limit.calls) {
                 let wait = Duration::from_secs(Ord::max(start + window - now, 1) as u64);
                 return Err(refused(limit, wait));
             }
@@ -138,6 +142,20 @@ impl PublicLimits {
         row.try_get("", "calls")
     }
 
+    /// The calls counted in the window that began at `window_start` (0 when none).
+    async fn counted(&self, bucket: &str, window_start: i64) -> Result<i64, DbErr> {
+        let select = Query::select()
+            .column("calls")
+            .from(self.table.clone())
+            .and_where(Expr::col("bucket").eq(bucket))
+            .and_where(Expr::col("window_start").eq(window_start))
+            .to_owned();
+        match self.db.query_one(&select).await? {
+            Some(row) => row.try_get("", "calls"),
+            None => Ok(0),
+        }
+    }
+
     /// Windows of more than a day ago are of no use any more.
     async fn prune(&self, now: i64) -> Result<(), DbErr> {
         let delete = Query::delete()
@@ -146,6 +164,13 @@ impl PublicLimits {
             .to_owned();
         self.db.execute(&delete).await.map(drop)
     }
+}
+
+/// The calls of the last `window` seconds, estimated from this window's count (`into` seconds
+/// in) and the previous window's, of which the part not yet slid past still counts.
+fn sliding(current: i64, previous: i64, into: i64, window: i64) -> f64 {
+    let still = (window - into).clamp(0, window) as f64 / window as f64;
+    current as f64 + previous as f64 * still
 }
 
 fn refused(limit: &Limit, wait: Duration) -> Status {
@@ -167,4 +192,27 @@ fn refused(limit: &Limit, wait: Duration) -> Status {
         ),
         details,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sliding;
+
+    #[test]
+    fn a_flood_across_a_window_boundary_meets_the_limit_of_one_window() {
+        // 20 allowed an hour; 20 came in the last second of the hour before.
+        assert!(
+            sliding(1, 20, 0, 3600) > 20.0,
+            "the first call after the hour is refused"
+        );
+        assert!(
+            sliding(1, 20, 1800, 3600) <= 20.0 + 1e-9,
+            "half an hour on, half of them count"
+        );
+        assert!(
+            sliding(21, 0, 10, 3600) > 20.0,
+            "within one window the count alone decides"
+        );
+        assert_eq!(sliding(5, 0, 3599, 3600), 5.0);
+    }
 }
