@@ -4,6 +4,7 @@
 //! migrations run on PostgreSQL and SQLite.
 
 pub mod dispatch;
+pub mod evaluation;
 mod event_tables;
 pub mod intake;
 mod schema;
@@ -15,7 +16,7 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbErr};
 
 /// The services with tables, in the order `xinfang migrate` applies them.
-pub const SERVICES: &[&str] = &["intake", "dispatch", "supervision"];
+pub const SERVICES: &[&str] = &["intake", "dispatch", "supervision", "evaluation"];
 
 /// Applies every pending migration of one service.
 pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(), DbErr> {
@@ -23,6 +24,7 @@ pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(
         "intake" => intake::Migrator::up(db, None).await,
         "dispatch" => dispatch::Migrator::up(db, None).await,
         "supervision" => supervision::Migrator::up(db, None).await,
+        "evaluation" => evaluation::Migrator::up(db, None).await,
         other => Err(DbErr::Custom(format!(
             "no migrations for service {other:?}"
         ))),

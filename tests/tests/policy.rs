@@ -1,5 +1,5 @@
 //! The authorization policy as callers meet it over gRPC: every unit kind × every role × every
-//! RPC of intake, dispatch and supervision against the policy table (no unexpected allow, no
+//! RPC of intake, dispatch, supervision and evaluation against the policy table (no unexpected allow, no
 //! expected call stopped at the gate), and what each unit sees of one item before and after it
 //! is routed to a department.
 
@@ -7,13 +7,15 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt;
 use xinfang_platform::policy::{RULES, Role};
 use xinfang_proto::xinfang::dispatch::v1 as dp;
+use xinfang_proto::xinfang::evaluation::v1 as ep;
 use xinfang_proto::xinfang::intake::v1 as ip;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_proto::xinfang::supervision::v1 as sp;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::services::{
-    RunningService, settings_with, spawn_dispatch, spawn_intake, spawn_supervision,
+    RunningService, settings_with, spawn_dispatch, spawn_evaluation, spawn_intake,
+    spawn_supervision,
 };
 use xinfang_testkit::{authed, eventually, resident_id, token, token_as, wage_claim};
 
@@ -28,6 +30,7 @@ struct Node {
     intake: RunningService,
     dispatch: RunningService,
     supervision: RunningService,
+    evaluation: RunningService,
 }
 
 async fn node() -> Node {
@@ -37,6 +40,7 @@ async fn node() -> Node {
         "xinfang.intake.events",
         "xinfang.dispatch.events",
         "xinfang.supervision.events",
+        "xinfang.evaluation.events",
     ] {
         broker.create_topic(topic, 1).await;
     }
@@ -50,12 +54,14 @@ async fn node() -> Node {
     let intake = spawn_intake(settings()).await;
     let dispatch = spawn_dispatch(settings()).await;
     let supervision = spawn_supervision(settings()).await;
+    let evaluation = spawn_evaluation(settings()).await;
     Node {
         db,
         _broker: broker,
         intake,
         dispatch,
         supervision,
+        evaluation,
     }
 }
 
@@ -80,6 +86,7 @@ async fn call(
     let mut i = node.intake.intake_client().await;
     let mut d = node.dispatch.dispatch_client().await;
     let mut s = node.supervision.supervision_client().await;
+    let mut e = node.evaluation.evaluation_client().await;
     let pid = || dp::GetCaseRequest {
         petition_id: none.clone(),
     };
@@ -255,6 +262,61 @@ async fn call(
                 ..Default::default()
             }))
         }
+        "SubmitEvaluation" => go!(e.submit_evaluation(ep::SubmitEvaluationRequest {
+            petition_id: petition.into(),
+            query_code: "NOSUCHCODE22".into(),
+            token: "NOSUCHTOKEN".into(),
+            ..Default::default()
+        })),
+        "ListEvaluations" => go!(e.list_evaluations(ep::ListEvaluationsRequest {
+            petition_id: petition.into()
+        })),
+        "GetRecord" => go!(e.get_record(ep::GetRecordRequest {
+            petition_id: petition.into()
+        })),
+        "RecordRevisit" => go!(e.record_revisit(ep::RecordRevisitRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "RequestReview" => go!(e.request_review(ep::RequestReviewRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "RequestReExamination" => {
+            go!(e.request_re_examination(ep::RequestReviewRequest {
+                petition_id: none.clone(),
+                ..Default::default()
+            }))
+        }
+        "DecideReview" => go!(e.decide_review(ep::DecideReviewRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "DecideReExamination" => go!(e.decide_re_examination(ep::DecideReviewRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "ScheduleHearing" => go!(e.schedule_hearing(ep::ScheduleHearingRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "EndHearing" => go!(e.end_hearing(ep::EndHearingRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "Terminate" => go!(e.terminate(ep::TerminateRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "ListTerminated" => go!(e.list_terminated(ep::ListTerminatedRequest::default())),
+        "RecordSpotCheck" => go!(e.record_spot_check(ep::RecordSpotCheckRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
+        "ReportToProvince" => go!(e.report_to_province(ep::ReportToProvinceRequest {
+            petition_id: none.clone(),
+            ..Default::default()
+        })),
         other => panic!("the matrix has no call for {other}: add it"),
     }
 }

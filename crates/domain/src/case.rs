@@ -19,7 +19,8 @@ pub const CLOCKED: [State; 4] = [
 ];
 
 /// 处理意见 (Art. 32).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Opinion {
     Support,    // 支持
     Explain,    // 解释说明

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod case;
 pub mod clock;
+pub mod evaluation;
 pub mod field;
 #[cfg(test)]
 mod fixtures;

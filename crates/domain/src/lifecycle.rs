@@ -84,6 +84,17 @@ impl StatutoryRoute {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == name)
     }
+
+    /// The route as a petitioner is told it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatutoryRoute::Litigation => "诉讼",
+            StatutoryRoute::Arbitration => "仲裁",
+            StatutoryRoute::Reconsideration => "行政复议",
+            StatutoryRoute::Police => "公安机关",
+            StatutoryRoute::Discipline => "纪检监察",
+        }
+    }
 }
 
 /// An illegal step: the state it was tried in and why it cannot happen there.

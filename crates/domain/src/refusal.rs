@@ -82,6 +82,13 @@ reasons! {
     OrderAlreadyReplied = "XF_ORDER_ALREADY_REPLIED", FailedPrecondition, "the supervision order was replied to already";
     NotAddressee = "XF_NOT_ADDRESSEE", NotFound, "no such supervision order addressed to the caller's unit";
     NotClosed = "XF_NOT_CLOSED", FailedPrecondition, "化解 is certified after the item is closed (办结)";
+    NotAnswered = "XF_NOT_ANSWERED", FailedPrecondition, "the item has no answer (处理意见) to evaluate or contest yet";
+    AlreadyEvaluated = "XF_ALREADY_EVALUATED", FailedPrecondition, "this opinion was evaluated already: one evaluation per stage";
+    EvaluationWindowClosed = "XF_EVALUATION_WINDOW_CLOSED", FailedPrecondition, "the window to evaluate this opinion has passed (超期未评价)";
+    BadEvaluationToken = "XF_BAD_EVALUATION_TOKEN", PermissionDenied, "the query code and evaluation token do not open an evaluation";
+    NoRevisitOpen = "XF_NO_REVISIT_OPEN", FailedPrecondition, "no revisit (回访) is waiting for this item";
+    HearingRunning = "XF_HEARING_RUNNING", FailedPrecondition, "a hearing (听证) is running: end it first";
+    NoHearingRunning = "XF_NO_HEARING_RUNNING", FailedPrecondition, "no hearing (听证) is running";
 }
 
 impl fmt::Display for Reason {

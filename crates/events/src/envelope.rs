@@ -107,6 +107,7 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::ReviewDecided(_) => "ReviewDecided",
         Payload::PetitionTerminated(_) => "PetitionTerminated",
         Payload::PetitionClosed(_) => "PetitionClosed",
+        Payload::ProvinceEvaluationMarked(_) => "ProvinceEvaluationMarked",
         Payload::ProvincialAssignmentReceived(_) => "ProvincialAssignmentReceived",
         Payload::UpRecordAcknowledged(_) => "UpRecordAcknowledged",
     }

@@ -75,6 +75,8 @@ pub struct LimitSettings {
     pub re_examination_decision: LimitSetting,
     /// [default] 30 days after the answer.
     pub evaluation_window: LimitSetting,
+    /// [default] 回访: the organ revisits a dissatisfied petitioner within 15 days.
+    pub revisit: LimitSetting,
 }
 
 impl LimitSetting {
@@ -154,6 +156,7 @@ pub struct ListenSettings {
     pub intake: SocketAddr,
     pub dispatch: SocketAddr,
     pub supervision: SocketAddr,
+    pub evaluation: SocketAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -239,6 +242,9 @@ impl Default for InputSettings {
             ("outcome", 5_000),
             ("evidence", 5_000),
             ("comment", 5_000),
+            ("record", 20_000),
+            ("findings", 5_000),
+            ("corrections", 5_000),
             ("note", 2_000),
             ("reason", 2_000),
             ("title", 200),
@@ -268,6 +274,9 @@ impl Default for InputSettings {
             "outcome",
             "evidence",
             "comment",
+            "record",
+            "findings",
+            "corrections",
             "note",
             "reason",
         ];
@@ -365,6 +374,7 @@ impl Default for Settings {
                 intake: "127.0.0.1:50051".parse().expect("static address"),
                 dispatch: "127.0.0.1:50052".parse().expect("static address"),
                 supervision: "127.0.0.1:50053".parse().expect("static address"),
+                evaluation: "127.0.0.1:50054".parse().expect("static address"),
             },
             auth: AuthSettings {
                 issuer: "xinfang".into(),
@@ -413,6 +423,7 @@ impl Default for Settings {
                 re_examination_window: calendar(30),
                 re_examination_decision: calendar(30),
                 evaluation_window: calendar(30),
+                revisit: calendar(15),
             },
             clock: ClockSettings {
                 utc_offset_hours: 8,
@@ -477,6 +488,7 @@ impl Settings {
             re_examination_window: l.re_examination_window.limit("re_examination_window"),
             re_examination_decision: l.re_examination_decision.limit("re_examination_decision"),
             evaluation_window: l.evaluation_window.limit("evaluation_window"),
+            revisit: l.revisit.limit("revisit"),
             order_reply: self.supervision.order_reply.limit("order_reply"),
             extension_cap_days: l.extension_cap_days,
         }

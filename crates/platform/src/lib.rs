@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod bounds;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod database;
 pub mod error;

@@ -181,6 +181,57 @@ pub const RULES: &[Rule] = &[
         "/xinfang.supervision.v1.SupervisionService/ExportMonthlyBulletin",
         READ,
     ),
+    // 满意度评价, 回访, 复查, 复核, 听证, 终结
+    public(
+        "/xinfang.evaluation.v1.EvaluationService/SubmitEvaluation",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/ListEvaluations",
+        READ,
+    ),
+    rule("/xinfang.evaluation.v1.EvaluationService/GetRecord", READ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/RecordRevisit",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/RequestReview",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/DecideReview",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/RequestReExamination",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/DecideReExamination",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/ScheduleHearing",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/EndHearing",
+        HANDLE,
+    ),
+    rule("/xinfang.evaluation.v1.EvaluationService/Terminate", TRIAGE),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/ListTerminated",
+        READ,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/RecordSpotCheck",
+        SUPERVISE,
+    ),
+    rule(
+        "/xinfang.evaluation.v1.EvaluationService/ReportToProvince",
+        TRIAGE,
+    ),
 ];
 
 /// Health and reflection answer everyone.
@@ -311,6 +362,7 @@ mod tests {
             "xinfang.intake.v1.IntakeService",
             "xinfang.dispatch.v1.DispatchService",
             "xinfang.supervision.v1.SupervisionService",
+            "xinfang.evaluation.v1.EvaluationService",
         ] {
             assert!(RULES.iter().any(|r| r.method.contains(descriptor)));
         }

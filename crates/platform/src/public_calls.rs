@@ -63,6 +63,17 @@ impl PublicLimits {
         }]
     }
 
+    /// The citizen's evaluation with the query code and the SMS link's token: per address and
+    /// minute, as tracking.
+    pub fn evaluation(&self, from: IpAddr) -> Vec<Limit> {
+        vec![Limit {
+            bucket: format!("evaluate:addr:{from}"),
+            calls: self.settings.calls_per_address_per_minute,
+            window: Duration::from_secs(60),
+            what: "calls from this address",
+        }]
+    }
+
     /// An online submission: per address (a minute and an hour), per person (a day), and for the
     /// node (a minute).
     pub fn submission(&self, from: IpAddr, people: &[String]) -> Vec<Limit> {

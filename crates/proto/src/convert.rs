@@ -1,9 +1,11 @@
 //! Conversions between domain types and their wire enums, defined once for every service.
 
 use crate::xinfang::dispatch::v1 as dp;
+use crate::xinfang::evaluation::v1 as evp;
 use crate::xinfang::petition::v1 as pb;
 use xinfang_domain::case::{Opinion, PauseKind, SuggestionDecision};
 use xinfang_domain::clock::{Deadline, LimitUnit, Pause};
+use xinfang_domain::evaluation::{Channel, Satisfaction, Stage};
 use xinfang_domain::lifecycle::{ALL_STATES, ItemKind, State, StatutoryRoute};
 use xinfang_domain::screening::{FLAG_KINDS, FlagKind};
 
@@ -208,4 +210,57 @@ pub fn metric_from_wire(metric: sv::Metric) -> Option<Metric> {
     ALL_METRICS
         .into_iter()
         .find(|m| sv::Metric::from(*m) == metric)
+}
+
+impl From<Stage> for evp::Stage {
+    fn from(stage: Stage) -> Self {
+        match stage {
+            Stage::Answer => evp::Stage::Answer,
+            Stage::Review => evp::Stage::Review,
+            Stage::ReExamination => evp::Stage::ReExamination,
+        }
+    }
+}
+
+pub fn stage_from_wire(stage: i32) -> Option<Stage> {
+    [Stage::Answer, Stage::Review, Stage::ReExamination]
+        .into_iter()
+        .find(|s| evp::Stage::from(*s) as i32 == stage)
+}
+
+impl From<Satisfaction> for pb::Satisfaction {
+    fn from(s: Satisfaction) -> Self {
+        match s {
+            Satisfaction::Satisfied => pb::Satisfaction::Satisfied,
+            Satisfaction::BasicallySatisfied => pb::Satisfaction::BasicallySatisfied,
+            Satisfaction::Dissatisfied => pb::Satisfaction::Dissatisfied,
+        }
+    }
+}
+
+pub fn satisfaction_from_wire(s: i32) -> Option<Satisfaction> {
+    [
+        Satisfaction::Satisfied,
+        Satisfaction::BasicallySatisfied,
+        Satisfaction::Dissatisfied,
+    ]
+    .into_iter()
+    .find(|v| pb::Satisfaction::from(*v) as i32 == s)
+}
+
+impl From<Channel> for evp::EvaluationChannel {
+    fn from(c: Channel) -> Self {
+        match c {
+            Channel::Sms => evp::EvaluationChannel::Sms,
+            Channel::Phone => evp::EvaluationChannel::Phone,
+            Channel::Web => evp::EvaluationChannel::Web,
+            Channel::Kiosk => evp::EvaluationChannel::Kiosk,
+        }
+    }
+}
+
+pub fn evaluation_channel_from_wire(c: i32) -> Option<Channel> {
+    [Channel::Sms, Channel::Phone, Channel::Web, Channel::Kiosk]
+        .into_iter()
+        .find(|v| evp::EvaluationChannel::from(*v) as i32 == c)
 }

@@ -9,6 +9,7 @@ use tonic::transport::Channel;
 use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
 use xinfang_proto::xinfang::intake::v1::Petition;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_client::SupervisionServiceClient;
@@ -43,6 +44,12 @@ impl RunningService {
         SupervisionServiceClient::connect(format!("http://{}", self.addr))
             .await
             .expect("connect to supervision")
+    }
+
+    pub async fn evaluation_client(&self) -> EvaluationServiceClient<Channel> {
+        EvaluationServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to evaluation")
     }
 
     pub async fn intake_client(&self) -> IntakeServiceClient<Channel> {
@@ -113,6 +120,13 @@ pub async fn spawn_intake(settings: Settings) -> RunningService {
 pub async fn spawn_dispatch(settings: Settings) -> RunningService {
     spawn(settings, |s, db, r, l, t| async move {
         xinfang_dispatch::run::run(&s, db, r, l, t).await
+    })
+    .await
+}
+
+pub async fn spawn_evaluation(settings: Settings) -> RunningService {
+    spawn(settings, |s, db, r, l, t| async move {
+        xinfang_evaluation::run::run(&s, db, r, l, t).await
     })
     .await
 }

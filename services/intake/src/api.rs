@@ -153,7 +153,7 @@ impl IntakeService for IntakeApi {
         self.public
             .check(&self.public.tracking(address(&request)))
             .await?;
-        let code = query_code::normalize(&request.into_inner().query_code);
+        let code = xinfang_platform::codes::typed(&request.into_inner().query_code);
         if code.is_empty() {
             return Err(IntakeError::from(Refusal::field("query_code", "required")).into());
         }

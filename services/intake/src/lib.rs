@@ -4,9 +4,9 @@
 
 pub mod api;
 mod case_numbers;
-pub mod dispatch_events;
 mod entity;
 mod error;
+pub mod followed_steps;
 pub mod pii_rotation;
 mod query_code;
 mod registration;

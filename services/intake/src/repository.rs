@@ -147,11 +147,17 @@ impl Repository for PetitionRepository<'_> {
                 case_number,
                 registration,
                 screening,
+                receipt,
                 at,
-                ..
             } => Some((
                 id.to_owned(),
-                registered_event(case_number, registration, screening, *at),
+                registered_event(
+                    case_number,
+                    registration,
+                    screening,
+                    *at,
+                    self.vault.hash(&receipt.query_code),
+                ),
             )),
             // What the petitioner is told of the case is intake's own.
             PetitionEvent::CaseFollowed(_) => None,
@@ -333,6 +339,7 @@ fn registered_event(
     r: &Registration,
     screening: &Screening,
     at: chrono::DateTime<chrono::Utc>,
+    query_code_hash: String,
 ) -> Payload {
     let state = pb::PetitionState::from(screening.disposition.state());
     Payload::PetitionRegistered(PetitionRegistered {
@@ -372,5 +379,6 @@ fn registered_event(
         registered_at: Some(wire::timestamp(at)),
         triage_deadline: None,
         matter_key: r.matter_key.clone(),
+        query_code_hash,
     })
 }

@@ -1,9 +1,9 @@
-//! Running the intake service: its gRPC API, its subscription to dispatch's events (public
-//! steps), and, when events go to Kafka, its outbox relay. All stop when `shutdown` is cancelled.
+//! Running the intake service: its gRPC API, its subscription to dispatch's and evaluation's
+//! events (public steps, 终结), and, when events go to Kafka, its outbox relay. All stop when `shutdown` is cancelled.
 
 use crate::api::IntakeApi;
 use crate::case_numbers::CaseNumbers;
-use crate::dispatch_events::DispatchEvents;
+use crate::followed_steps::FollowedSteps;
 use crate::store::{SERVICE, Store};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -27,16 +27,16 @@ pub const AUDITED: &[Audited] = &[Audited {
     id: "t.id",
 }];
 
-/// The services whose events intake follows.
-pub const SOURCES: &[&str] = &["dispatch"];
+/// The services whose events intake follows: each public step of the item, and 终结.
+pub const SOURCES: &[&str] = &["dispatch", "evaluation"];
 
-/// Intake's handler of dispatch's events, as the service runs it (and `xinfang events replay`).
+/// Intake's handler of dispatch's and evaluation's events, as the service runs it (and `xinfang events replay`).
 pub fn follower(
     settings: &Settings,
     db: DatabaseConnection,
     reference: ReferenceStore,
-) -> anyhow::Result<DispatchEvents> {
-    Ok(DispatchEvents {
+) -> anyhow::Result<FollowedSteps> {
+    Ok(FollowedSteps {
         uow: UnitOfWork::new(db, SERVICE, settings)?,
         vault: PiiVault::new(&settings.pii)?,
         reference,

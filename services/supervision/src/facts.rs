@@ -133,7 +133,8 @@ impl Facts {
             Payload::CaseTransferred(e) => Fact::Transferred {
                 organ: e.to_organ_code.clone(),
             },
-            Payload::EvaluationSubmitted(e) => Fact::Evaluated {
+            // 参评率 and 满意率 count the evaluation of the answer (stage 1; 0 before stages).
+            Payload::EvaluationSubmitted(e) if e.stage <= 1 => Fact::Evaluated {
                 satisfied: matches!(
                     pb::Satisfaction::try_from(e.department).unwrap_or_default(),
                     pb::Satisfaction::Satisfied | pb::Satisfaction::BasicallySatisfied

@@ -37,8 +37,8 @@ pub const AUDITED: &[Audited] = &[
     },
 ];
 
-/// The services whose events supervision follows.
-pub const SOURCES: &[&str] = &["intake", "dispatch"];
+/// The services whose events supervision follows (evaluation: 参评率 and 满意率).
+pub const SOURCES: &[&str] = &["intake", "dispatch", "evaluation"];
 
 /// Supervision's handler of intake's and dispatch's events, as the service runs it (and
 /// `xinfang events replay`).

@@ -23,10 +23,11 @@ impl Command {
         let db = xinfang_platform::database::connect(&settings.database)
             .await
             .context("database.url")?;
-        let services: [(&str, &[Audited]); 3] = [
+        let services: [(&str, &[Audited]); 4] = [
             ("intake", xinfang_intake::run::AUDITED),
             ("dispatch", xinfang_dispatch::run::AUDITED),
             ("supervision", xinfang_supervision::run::AUDITED),
+            ("evaluation", xinfang_evaluation::run::AUDITED),
         ];
         let mut broken = 0;
         for (service, audited) in services {

@@ -9,7 +9,7 @@ use xinfang_events::parked;
 use xinfang_platform::clock::NodeClock;
 use xinfang_supervision::watch::Watcher;
 
-const SERVICES: [&str; 3] = ["intake", "dispatch", "supervision"];
+const SERVICES: [&str; 4] = ["intake", "dispatch", "supervision", "evaluation"];
 
 /// The unsent rows of a service's outbox (not parked) and the oldest one's time.
 async fn unsent(

@@ -33,6 +33,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let intake = bind("listen.intake", s.listen.intake).await?;
     let dispatch = bind("listen.dispatch", s.listen.dispatch).await?;
     let supervision = bind("listen.supervision", s.listen.supervision).await?;
+    let evaluation = bind("listen.evaluation", s.listen.evaluation).await?;
     let today = NodeClock::new(&s.clock)
         .map_err(anyhow::Error::msg)?
         .today();
@@ -49,6 +50,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             s.listen.supervision,
             "xinfang.supervision.v1.SupervisionService",
         ),
+        (
+            "evaluation",
+            s.listen.evaluation,
+            "xinfang.evaluation.v1.EvaluationService",
+        ),
     ] {
         println!("  {name:<12} grpc://{addr}   {service}");
     }
@@ -59,12 +65,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!("  a clerk token:  xinfang token --unit city-xfj");
     println!("Ctrl-C stops the node.");
-    let (intake, dispatch, supervision) = tokio::join!(
+    let (intake, dispatch, supervision, evaluation) = tokio::join!(
         xinfang_intake::run::run(s, db.clone(), r.clone(), intake, stop.clone()),
         xinfang_dispatch::run::run(s, db.clone(), r.clone(), dispatch, stop.clone()),
         xinfang_supervision::run::run(s, db.clone(), r.clone(), supervision, stop.clone()),
+        xinfang_evaluation::run::run(s, db.clone(), r.clone(), evaluation, stop.clone()),
     );
-    intake.and(dispatch).and(supervision)?;
+    intake.and(dispatch).and(supervision).and(evaluation)?;
     node.db.close().await?;
     Ok(())
 }

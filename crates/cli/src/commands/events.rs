@@ -27,7 +27,7 @@ pub enum Command {
 }
 
 /// The services that consume events, each with its parked table.
-const CONSUMERS: [&str; 3] = ["intake", "dispatch", "supervision"];
+const CONSUMERS: [&str; 4] = ["intake", "dispatch", "supervision", "evaluation"];
 
 impl Command {
     pub async fn run(self) -> anyhow::Result<()> {
@@ -105,6 +105,15 @@ async fn replay(node: &Node, service: &str, id: i64) -> anyhow::Result<Replay> {
                 &node.db,
                 service,
                 &xinfang_dispatch::run::follower(s, db, r)?,
+                id,
+            )
+            .await
+        }
+        "evaluation" => {
+            apply(
+                &node.db,
+                service,
+                &xinfang_evaluation::run::follower(s, db, r)?,
                 id,
             )
             .await

@@ -12,6 +12,7 @@ mod migrate;
 mod petition;
 mod pii;
 mod recount;
+mod review;
 mod serve;
 mod supervise;
 mod token;
@@ -51,6 +52,9 @@ enum Command {
     /// Work queues, routing, acceptance, extension and answers on a running node.
     #[command(subcommand)]
     Case(case::Command),
+    /// After the answer: evaluation, revisit, review, re-examination, hearing, termination.
+    #[command(subcommand)]
+    Review(review::Command),
     /// Due and overdue items, supervision orders, metrics, the index and the monthly bulletin.
     #[command(subcommand)]
     Supervise(supervise::Command),
@@ -82,6 +86,7 @@ impl Cli {
             Command::Pii(command) => command.run().await,
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,
+            Command::Review(command) => command.run().await,
             Command::Supervise(command) => command.run().await,
             Command::Check => check::run().await,
             Command::Events(command) => command.run().await,

@@ -15,6 +15,7 @@ enum Service {
     Intake,
     Dispatch,
     Supervision,
+    Evaluation,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -40,6 +41,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Service::Supervision => {
             let listener = bind("listen.supervision", s.listen.supervision).await?;
             xinfang_supervision::run::run(s, db, r, listener, stop).await
+        }
+        Service::Evaluation => {
+            let listener = bind("listen.evaluation", s.listen.evaluation).await?;
+            xinfang_evaluation::run::run(s, db, r, listener, stop).await
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn label_of(name: &str) -> &str {
         "re_examination_window" => "复核申请",
         "re_examination_decision" => "复核",
         "evaluation_window" => "评价",
+        "revisit" => "回访",
         "order_reply" => "督办回复",
         other => other,
     }
@@ -73,6 +74,8 @@ pub struct Limits {
     pub re_examination_window: Limit,
     pub re_examination_decision: Limit,
     pub evaluation_window: Limit,
+    /// 回访: the organ's visit to a dissatisfied petitioner.
+    pub revisit: Limit,
     pub order_reply: Limit,
     /// One extension of the handling limit, at most this many calendar days (Art. 34).
     pub extension_cap_days: u32,
@@ -93,6 +96,7 @@ impl Default for Limits {
             re_examination_window: days("re_examination_window", 30),
             re_examination_decision: days("re_examination_decision", 30),
             evaluation_window: days("evaluation_window", 30),
+            revisit: days("revisit", 15),
             order_reply: Limit::new("order_reply", 5, LimitUnit::WorkingDays),
             extension_cap_days: 30,
         }

@@ -1,5 +1,6 @@
-//! Following dispatch: each public step of an item (转送, 交办, 受理告知, 延期告知, 处理意见, ...)
-//! is kept for the petitioner's query-code view, and the petition's state follows its case.
+//! Following dispatch and evaluation: each public step of an item (转送, 交办, 受理告知, 延期告知,
+//! 处理意见, 复查, 听证, 复核, 终结, ...) is kept for the petitioner's query-code view, and the
+//! petition's state follows its case — a terminated (终结) matter is then not accepted again.
 
 use crate::repository::PetitionRepository;
 use chrono::{DateTime, Utc};
@@ -13,10 +14,11 @@ use xinfang_events::{Envelope, Payload};
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::state_from_wire;
+use xinfang_proto::xinfang::evaluation::v1 as evp;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_store::{Meta, UnitOfWork};
 
-pub struct DispatchEvents {
+pub struct FollowedSteps {
     pub uow: UnitOfWork,
     pub vault: PiiVault,
     pub reference: ReferenceStore,
@@ -39,6 +41,37 @@ fn opinion_zh(opinion: i32) -> &'static str {
         pb::HandlingOpinion::Explain => "解释说明",
         pb::HandlingOpinion::NotSupport => "不予支持",
         pb::HandlingOpinion::Unspecified => "",
+    }
+}
+
+fn satisfaction_zh(value: i32) -> &'static str {
+    match pb::Satisfaction::try_from(value).unwrap_or_default() {
+        pb::Satisfaction::Satisfied => "满意",
+        pb::Satisfaction::BasicallySatisfied => "基本满意",
+        pb::Satisfaction::Dissatisfied => "不满意",
+        pb::Satisfaction::Unspecified => "",
+    }
+}
+
+/// Which opinion an evaluation was of.
+fn review_stage_of_evaluation(stage: i32) -> &'static str {
+    match evp::Stage::try_from(stage).unwrap_or_default() {
+        evp::Stage::Review => "复查意见",
+        evp::Stage::ReExamination => "复核意见",
+        _ => "处理意见",
+    }
+}
+
+fn re_examination(stage: i32) -> bool {
+    stage == evp::Stage::ReExamination as i32
+}
+
+/// 复查 or 复核, by the evaluation stage.
+fn review_stage(stage: i32) -> &'static str {
+    if re_examination(stage) {
+        "复核"
+    } else {
+        "复查"
     }
 }
 
@@ -152,12 +185,110 @@ fn told(payload: &Payload) -> Option<Told> {
             state: None,
             holder: None,
         },
+        Payload::ReviewRequested(e) => {
+            let stage = review_stage(e.stage);
+            let (title, text, state) = if e.accepted {
+                (
+                    format!("{stage}申请已受理"),
+                    format!(
+                        "{stage}期限至 {}",
+                        e.decision_deadline
+                            .as_ref()
+                            .map(|d| d.due_date.as_str())
+                            .unwrap_or_default()
+                    ),
+                    Some(if re_examination(e.stage) {
+                        State::ReExamination
+                    } else {
+                        State::Review
+                    }),
+                )
+            } else {
+                (format!("{stage}申请不予受理"), e.notice.clone(), None)
+            };
+            Told {
+                kind: if e.accepted {
+                    "review_requested"
+                } else {
+                    "review_not_accepted"
+                },
+                title,
+                organ: e.organ_code.clone(),
+                text,
+                state,
+                holder: None,
+            }
+        }
+        Payload::ReviewDecided(e) => Told {
+            kind: "review_decided",
+            title: format!("{}意见（{}）", review_stage(e.stage), opinion_zh(e.opinion)),
+            organ: e.organ_code.clone(),
+            text: e.text.clone(),
+            state: Some(if re_examination(e.stage) {
+                State::ReExamined
+            } else {
+                State::Reviewed
+            }),
+            holder: None,
+        },
+        Payload::EvaluationSubmitted(e) => Told {
+            kind: "evaluated",
+            title: format!("满意度评价（{}）", review_stage_of_evaluation(e.stage)),
+            organ: String::new(),
+            text: format!(
+                "信访部门：{}；责任单位：{}",
+                satisfaction_zh(e.department),
+                satisfaction_zh(e.handling_organ)
+            ),
+            state: None,
+            holder: None,
+        },
+        Payload::HearingScheduled(e) => Told {
+            kind: "hearing",
+            title: "听证".into(),
+            organ: String::new(),
+            text: format!("听证自 {} 起举行，期间不计入复核期限", e.date),
+            state: None,
+            holder: None,
+        },
+        Payload::HearingEnded(e) => Told {
+            kind: "hearing_ended",
+            title: "听证结束".into(),
+            organ: String::new(),
+            text: format!(
+                "听证 {} 至 {}，复核期限顺延至 {}",
+                e.start_date,
+                e.end_date,
+                e.deadline
+                    .as_ref()
+                    .map(|d| d.due_date.as_str())
+                    .unwrap_or_default()
+            ),
+            state: None,
+            holder: None,
+        },
+        Payload::PetitionTerminated(e) => Told {
+            kind: "terminated",
+            title: "终结".into(),
+            organ: String::new(),
+            text: format!("{}；同一事实和理由不再受理（第三十六条）", e.reason),
+            state: Some(State::Terminated),
+            holder: None,
+        },
+        Payload::PetitionClosed(e) => Told {
+            kind: "closed",
+            title: "办结".into(),
+            organ: String::new(),
+            text: e.reason.clone(),
+            state: Some(State::Closed),
+            holder: None,
+        },
         _ => return None,
     };
     Some(told)
 }
 
-impl EventHandler for DispatchEvents {
+impl EventHandler for FollowedSteps {
     async fn apply(
         &self,
         txn: &DatabaseTransaction,

@@ -1,0 +1,19 @@
+//! Evaluation's tables (满意度评价, 回访, 复查, 复核, 听证, 终结): the item after its answer, the
+//! one-time evaluation tokens, the SMS waiting to be sent, and the event plumbing.
+
+mod m20261129_000001_create_evaluation;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_evaluation::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("evaluation_migrations").into_iden()
+    }
+}
