@@ -48,6 +48,16 @@ pub enum Satisfaction {
     Dissatisfied,
 }
 
+impl Satisfaction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::BasicallySatisfied => "基本满意",
+            Satisfaction::Dissatisfied => "不满意",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -402,16 +412,9 @@ impl Item {
     }
 
     /// The window to evaluate the newest opinion (default 30 days from it).
-    pub fn evaluation_window(&self, ctx: &ItemContext<'_>) -> Option<Deadline> {
+    pub fn evaluation_window(&self, limits: &Limits, calendar: &Calendar) -> Option<Deadline> {
         let (_, opinion) = self.newest_opinion()?;
-        due_date(
-            &ctx.reference.calendar,
-            &ctx.limits.evaluation_window,
-            opinion.on,
-            &[],
-            0,
-        )
-        .ok()
+        due_date(calendar, &limits.evaluation_window, opinion.on, &[], 0).ok()
     }
 
     /// The next request the petitioner may make (复查 after the answer, 复核 after the review),
@@ -516,7 +519,7 @@ impl Item {
                 format!("the {} was evaluated already", stage.label()),
             ));
         }
-        if let Some(window) = self.evaluation_window(ctx)
+        if let Some(window) = self.evaluation_window(ctx.limits, &ctx.reference.calendar)
             && ctx.today > window.due
         {
             return Err(Refusal::new(

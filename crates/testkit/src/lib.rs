@@ -5,6 +5,7 @@
 pub mod broker;
 pub mod database;
 pub mod kafka;
+pub mod processes;
 pub mod proxy;
 pub mod services;
 

@@ -8,7 +8,7 @@ use crate::repository::item_from_row;
 use crate::{scope, tokens, wire};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tonic::{Request, Response, Status};
-use xinfang_domain::evaluation::{Evaluator, Item, ItemCommand, Proxy, Stage, Verdict};
+use xinfang_domain::evaluation::{Channel, Evaluator, Item, ItemCommand, Proxy, Stage, Verdict};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::pii::PiiVault;
@@ -77,19 +77,7 @@ impl EvaluationApi {
 
     fn record(&self, petition_id: &str, item: &Item) -> Record {
         let reference = self.desk.reference.current();
-        let window = xinfang_domain::evaluation::ItemContext {
-            limits: &self.desk.limits,
-            reference: &reference,
-            today: self.desk.clock.today(),
-            unit: "",
-        };
-        wire::record(
-            petition_id,
-            item,
-            &self.desk.limits,
-            &reference.calendar,
-            item.evaluation_window(&window).as_ref().map(Into::into),
-        )
+        wire::record(petition_id, item, &self.desk.limits, &reference.calendar)
     }
 
     /// The citizen's evaluation: the token names the item, the query code must be its own.
@@ -143,7 +131,7 @@ impl EvaluationApi {
                     name: String::new(),
                     at: self.desk.clock.now(),
                 };
-                (id, by, Some(xinfang_domain::evaluation::Channel::Sms), meta)
+                (id, by, Channel::Sms, meta)
             }
             Some(c) => {
                 let id = scope::required("petition_id", &r.petition_id)?;
@@ -153,21 +141,14 @@ impl EvaluationApi {
                     unit: c.org_unit.clone(),
                 });
                 let meta = Meta::of(c, self.desk.clock.now());
-                (
-                    id,
-                    by,
-                    Some(xinfang_domain::evaluation::Channel::Phone),
-                    meta,
-                )
+                (id, by, Channel::Phone, meta)
             }
         };
         let channel = match r.channel {
             0 => default_channel,
-            n => Some(evaluation_channel_from_wire(n).ok_or_else(|| {
-                EvaluationError::field("channel", format!("unknown channel {n}"))
-            })?),
-        }
-        .unwrap_or(xinfang_domain::evaluation::Channel::Web);
+            n => evaluation_channel_from_wire(n)
+                .ok_or_else(|| EvaluationError::field("channel", format!("unknown channel {n}")))?,
+        };
         let verdict = Verdict {
             department: satisfaction("department", r.department)?,
             organ: satisfaction("handling_organ", r.handling_organ)?,

@@ -36,10 +36,7 @@ impl Desk {
         let change = &change;
         let saved = self
             .uow
-            .run(|tx| async move {
-                let saved = self.apply(tx.txn(), change).await?;
-                Ok(saved)
-            })
+            .run(|tx| async move { self.apply(tx.txn(), change).await })
             .await?;
         saved.state.ok_or_else(|| {
             EvaluationError::Refused(xinfang_domain::Refusal::new(

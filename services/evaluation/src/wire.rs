@@ -85,13 +85,7 @@ pub fn latest_review(petition_id: &str, item: &Item, stage: Stage) -> Option<evp
         .map(|r| review(petition_id, r))
 }
 
-pub fn record(
-    petition_id: &str,
-    item: &Item,
-    limits: &Limits,
-    calendar: &Calendar,
-    evaluation_window: Option<pb::Deadline>,
-) -> evp::Record {
+pub fn record(petition_id: &str, item: &Item, limits: &Limits, calendar: &Calendar) -> evp::Record {
     let answer = item.answer.as_ref();
     evp::Record {
         petition_id: petition_id.to_owned(),
@@ -104,7 +98,10 @@ pub fn record(
         answered_date: answer.map(|a| a.on.to_string()).unwrap_or_default(),
         opinion: answer.map_or(0, |a| pb::HandlingOpinion::from(a.opinion) as i32),
         stage: evp::Stage::from(item.stage()) as i32,
-        evaluation_window,
+        evaluation_window: item
+            .evaluation_window(limits, calendar)
+            .as_ref()
+            .map(Into::into),
         request_window: item
             .request_deadline(limits, calendar)
             .as_ref()

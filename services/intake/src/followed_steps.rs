@@ -6,6 +6,7 @@ use crate::repository::PetitionRepository;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use xinfang_domain::aggregate::Aggregate;
+use xinfang_domain::evaluation::Satisfaction;
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::petition::{Petition, PetitionCommand, PetitionContext, PublicStep};
 use xinfang_domain::screening::Policy;
@@ -13,7 +14,7 @@ use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::convert::state_from_wire;
+use xinfang_proto::convert::{satisfaction_from_wire, state_from_wire};
 use xinfang_proto::xinfang::evaluation::v1 as evp;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_store::{Meta, UnitOfWork};
@@ -45,12 +46,7 @@ fn opinion_zh(opinion: i32) -> &'static str {
 }
 
 fn satisfaction_zh(value: i32) -> &'static str {
-    match pb::Satisfaction::try_from(value).unwrap_or_default() {
-        pb::Satisfaction::Satisfied => "满意",
-        pb::Satisfaction::BasicallySatisfied => "基本满意",
-        pb::Satisfaction::Dissatisfied => "不满意",
-        pb::Satisfaction::Unspecified => "",
-    }
+    satisfaction_from_wire(value).map_or("", Satisfaction::label)
 }
 
 /// Which opinion an evaluation was of.

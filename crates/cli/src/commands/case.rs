@@ -86,7 +86,7 @@ pub enum Command {
         #[command(flatten)]
         conn: Connection,
         id: String,
-        #[arg(long, value_parser = ["support", "explain", "not-support"])]
+        #[arg(long, value_parser = OPINIONS)]
         opinion: String,
         #[arg(long)]
         text: String,
@@ -224,22 +224,28 @@ impl Command {
             Command::Answer {
                 conn,
                 id,
-                opinion,
+                opinion: named,
                 text,
             } => {
-                let opinion = match opinion.as_str() {
-                    "support" => HandlingOpinion::Support,
-                    "explain" => HandlingOpinion::Explain,
-                    _ => HandlingOpinion::NotSupport,
-                };
                 let message = AnswerRequest {
                     petition_id: id,
-                    opinion: opinion as i32,
+                    opinion: opinion(&named) as i32,
                     text,
                 };
                 step(&conn, message, |mut c, r| async move { c.answer(r).await }).await
             }
         }
+    }
+}
+
+/// The handling opinions (处理意见) as typed: 支持, 解释说明, 不予支持.
+pub const OPINIONS: [&str; 3] = ["support", "explain", "not-support"];
+
+pub fn opinion(name: &str) -> HandlingOpinion {
+    match name {
+        "support" => HandlingOpinion::Support,
+        "explain" => HandlingOpinion::Explain,
+        _ => HandlingOpinion::NotSupport,
     }
 }
 

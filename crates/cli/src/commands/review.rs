@@ -2,11 +2,13 @@
 //! SMS code or entered by a proxy), the revisit (回访), review and re-examination (复查, 复核) with
 //! hearings (听证), termination (终结), spot checks (抽查) and the province's evaluation (报省评议).
 
+use super::case::{OPINIONS, opinion};
 use super::connection::{Connection, local_time, request, status};
 use super::petition::state_name;
+use xinfang_proto::convert::satisfaction_from_wire;
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
 use xinfang_proto::xinfang::evaluation::v1::*;
-use xinfang_proto::xinfang::petition::v1::{HandlingOpinion, Satisfaction};
+use xinfang_proto::xinfang::petition::v1::Satisfaction;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -70,7 +72,7 @@ pub enum Command {
         #[command(flatten)]
         conn: Connection,
         id: String,
-        #[arg(long, value_parser = ["support", "explain", "not-support"])]
+        #[arg(long, value_parser = OPINIONS)]
         opinion: String,
         #[arg(long)]
         text: String,
@@ -148,20 +150,7 @@ fn satisfaction(name: &str) -> i32 {
 }
 
 fn satisfaction_zh(value: i32) -> &'static str {
-    match Satisfaction::try_from(value).unwrap_or_default() {
-        Satisfaction::Satisfied => "满意",
-        Satisfaction::BasicallySatisfied => "基本满意",
-        Satisfaction::Dissatisfied => "不满意",
-        Satisfaction::Unspecified => "",
-    }
-}
-
-fn opinion(name: &str) -> i32 {
-    (match name {
-        "support" => HandlingOpinion::Support,
-        "explain" => HandlingOpinion::Explain,
-        _ => HandlingOpinion::NotSupport,
-    }) as i32
+    satisfaction_from_wire(value).map_or("", |s| s.label())
 }
 
 fn stage_zh(stage: i32) -> &'static str {
@@ -294,7 +283,7 @@ impl Command {
             } => {
                 let message = DecideReviewRequest {
                     petition_id: id,
-                    opinion: opinion(&o),
+                    opinion: opinion(&o) as i32,
                     text,
                     publish_opinion: publish,
                 };

@@ -8,23 +8,21 @@ use sea_orm::{ConnectionTrait, Statement};
 use tonic::Code;
 use tonic_types::StatusExt;
 use xinfang_events::Payload;
+use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::dispatch::v1::*;
 use xinfang_proto::xinfang::evaluation::v1::*;
-use xinfang_proto::xinfang::intake::v1::{RegisterPetitionRequest, TrackByQueryCodeRequest};
-use xinfang_proto::xinfang::petition::v1::{
-    HandlingOpinion, IdType, PetitionState, Petitioner, Satisfaction,
-};
+use xinfang_proto::xinfang::intake::v1::TrackByQueryCodeRequest;
+use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+use xinfang_proto::xinfang::petition::v1::{HandlingOpinion, PetitionState, Satisfaction};
+use xinfang_proto::xinfang::supervision::v1::supervision_service_client::SupervisionServiceClient;
 use xinfang_proto::xinfang::supervision::v1::{
     DateBasis, Dimension, GetMetricsRequest, Metric, MetricValue,
 };
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::kafka::{group_caught_up, publish, read_all};
-use xinfang_testkit::services::{
-    RunningService, settings_with, spawn_dispatch, spawn_evaluation, spawn_intake,
-    spawn_supervision,
-};
-use xinfang_testkit::{authed, eventually, resident_id, token};
+use xinfang_testkit::processes::{self, ServiceProcess};
+use xinfang_testkit::{authed, eventually, resident_id, token, wage_claim};
 
 /// 09:00 Beijing time, Monday 2026-03-02: registered, forwarded, accepted and answered.
 const ANSWERED: &str = "2026-03-02T09:00:00+08:00";
@@ -32,10 +30,13 @@ const ANSWERED: &str = "2026-03-02T09:00:00+08:00";
 struct Node {
     db: TestDatabase,
     broker: Broker,
-    intake: RunningService,
-    dispatch: RunningService,
-    evaluation: RunningService,
+    intake: ServiceProcess,
+    dispatch: ServiceProcess,
+    evaluation: ServiceProcess,
 }
+
+type Channel = tonic::transport::Channel;
+type EvaluationClient = evaluation_service_client::EvaluationServiceClient<Channel>;
 
 impl Node {
     async fn start() -> Node {
@@ -46,9 +47,11 @@ impl Node {
                 .create_topic(&format!("xinfang.{service}.events"), 3)
                 .await;
         }
-        let intake = spawn_intake(settings(&db, &broker, ANSWERED)).await;
-        let dispatch = spawn_dispatch(settings(&db, &broker, ANSWERED)).await;
-        let evaluation = spawn_evaluation(settings(&db, &broker, ANSWERED)).await;
+        let (intake, dispatch, evaluation) = tokio::join!(
+            serve(&db, &broker, "intake", ANSWERED),
+            serve(&db, &broker, "dispatch", ANSWERED),
+            serve(&db, &broker, "evaluation", ANSWERED),
+        );
         Node {
             db,
             broker,
@@ -58,37 +61,46 @@ impl Node {
         }
     }
 
-    /// Lets time pass for evaluation: restarted with its clock at 09:00 on `day`.
+    /// Lets time pass for evaluation: a new process with its clock at 09:00 on `day`.
     async fn evaluation_on(&mut self, day: &str) -> EvaluationClient {
         let at = format!("{day}T09:00:00+08:00");
-        let next = spawn_evaluation(settings(&self.db, &self.broker, &at)).await;
+        let next = serve(&self.db, &self.broker, "evaluation", &at).await;
         std::mem::replace(&mut self.evaluation, next).stop().await;
-        self.evaluation.evaluation_client().await
+        self.evaluation().await
+    }
+
+    async fn evaluation(&self) -> EvaluationClient {
+        EvaluationClient::connect(self.evaluation.endpoint())
+            .await
+            .expect("connect to evaluation")
+    }
+
+    async fn intake(&self) -> IntakeServiceClient<Channel> {
+        IntakeServiceClient::connect(self.intake.endpoint())
+            .await
+            .expect("connect to intake")
+    }
+
+    async fn stop(self) {
+        self.evaluation.stop().await;
+        self.dispatch.stop().await;
+        self.intake.stop().await;
     }
 }
 
-type EvaluationClient =
-    evaluation_service_client::EvaluationServiceClient<tonic::transport::Channel>;
-
-fn settings(db: &TestDatabase, broker: &Broker, at: &str) -> xinfang_platform::config::Settings {
-    settings_with(&db.url, Some(&broker.address()), &[("clock.start", at)])
+/// `xinfang serve <service>` on the test's database and broker, its clock started at `at`.
+async fn serve(db: &TestDatabase, broker: &Broker, service: &str, at: &str) -> ServiceProcess {
+    serve_with(db, broker, service, &[("clock.start", at)]).await
 }
 
-fn wage_claim(key: &str, person: u32) -> RegisterPetitionRequest {
-    RegisterPetitionRequest {
-        idempotency_key: key.into(),
-        channel_code: "0300".into(),
-        region_code: "340102001".into(),
-        content_category: "020100".into(),
-        content: "拖欠工资三个月未发".into(),
-        petitioners: vec![Petitioner {
-            name: "王五".into(),
-            id_type: IdType::ResidentId as i32,
-            id_number: resident_id(person),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+async fn serve_with(
+    db: &TestDatabase,
+    broker: &Broker,
+    service: &str,
+    more: &[(&str, &str)],
+) -> ServiceProcess {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_xinfang"));
+    processes::serve(binary, service, &db.url, &broker.address(), more).await
 }
 
 /// Registered by the county office (东城区信访局), forwarded to the township (长江街道), which
@@ -97,15 +109,16 @@ async fn answered(node: &Node, key: &str, person: u32) -> (String, String) {
     let office = token("east-xfj");
     let township = token("east-t1");
     let registered = node
-        .intake
-        .intake_client()
+        .intake()
         .await
-        .register_petition(authed(wage_claim(key, person), &office))
+        .register_petition(authed(wage_claim(key, &resident_id(person)), &office))
         .await
         .unwrap()
         .into_inner();
     let id = registered.petition.unwrap().id;
-    let dispatch = node.dispatch.dispatch_client().await;
+    let dispatch = DispatchServiceClient::connect(node.dispatch.endpoint())
+        .await
+        .expect("connect to dispatch");
     let get = GetCaseRequest {
         petition_id: id.clone(),
     };
@@ -133,7 +146,7 @@ async fn answered(node: &Node, key: &str, person: u32) -> (String, String) {
         text: "已督促企业十日内支付".into(),
     };
     dispatch.answer(authed(answer, &township)).await.unwrap();
-    let evaluation = node.evaluation.evaluation_client().await;
+    let evaluation = node.evaluation().await;
     let request = GetRecordRequest {
         petition_id: id.clone(),
     };
@@ -444,8 +457,7 @@ async fn answered_then_dissatisfied_reviewed_re_examined_with_a_hearing_terminat
         "intake follows evaluation to 终结"
     );
     let terminated_at_intake = node
-        .intake
-        .intake_client()
+        .intake()
         .await
         .track_by_query_code(TrackByQueryCodeRequest {
             query_code: code.clone(),
@@ -471,10 +483,9 @@ async fn answered_then_dissatisfied_reviewed_re_examined_with_a_hearing_terminat
 
     // The same petitioner on the same matter is registered as 不再受理, with no case.
     let again = node
-        .intake
-        .intake_client()
+        .intake()
         .await
-        .register_petition(authed(wage_claim("again", 1), &office))
+        .register_petition(authed(wage_claim("again", &resident_id(1)), &office))
         .await
         .unwrap()
         .into_inner()
@@ -524,13 +535,11 @@ async fn answered_then_dissatisfied_reviewed_re_examined_with_a_hearing_terminat
             .await,
         versions
     );
-    node.evaluation.stop().await;
-    node.dispatch.stop().await;
-    node.intake.stop().await;
+    node.stop().await;
 }
 
 /// East district's (340102) numerator and denominator of `metric` over March, as the city reads.
-async fn east(supervision: &RunningService, metric: Metric) -> (i64, i64) {
+async fn east(supervision: &ServiceProcess, metric: Metric) -> (i64, i64) {
     let request = GetMetricsRequest {
         dimension: Dimension::Region as i32,
         basis: DateBasis::Registered as i32,
@@ -538,9 +547,9 @@ async fn east(supervision: &RunningService, metric: Metric) -> (i64, i64) {
         to: "2026-03-31".into(),
         ..Default::default()
     };
-    let values: Vec<MetricValue> = supervision
-        .supervision_client()
+    let values: Vec<MetricValue> = SupervisionServiceClient::connect(supervision.endpoint())
         .await
+        .expect("connect to supervision")
         .get_metrics(authed(request, &token("city-xfj")))
         .await
         .unwrap()
@@ -553,20 +562,19 @@ async fn east(supervision: &RunningService, metric: Metric) -> (i64, i64) {
         .unwrap_or_default()
 }
 
+/// Supervision with its clock at `at`, its watcher looking every 100 ms.
+async fn supervision_on(node: &Node, at: &str) -> ServiceProcess {
+    let more = [
+        ("clock.start", at),
+        ("supervision.sweep_interval_ms", "100"),
+    ];
+    serve_with(&node.db, &node.broker, "supervision", &more).await
+}
+
 #[tokio::test]
 async fn evaluations_make_participation_and_satisfaction_live_in_supervision() {
     let node = Node::start().await;
-    let at = |day: &str| {
-        settings_with(
-            &node.db.url,
-            Some(&node.broker.address()),
-            &[
-                ("clock.start", day),
-                ("supervision.sweep_interval_ms", "100"),
-            ],
-        )
-    };
-    let supervision = spawn_supervision(at(ANSWERED)).await;
+    let supervision = supervision_on(&node, ANSWERED).await;
     let (a, _) = answered(&node, "a", 3).await;
     let (b, _) = answered(&node, "b", 4).await;
 
@@ -579,8 +587,7 @@ async fn evaluations_make_participation_and_satisfaction_live_in_supervision() {
         ..Default::default()
     };
     let made = node
-        .evaluation
-        .evaluation_client()
+        .evaluation()
         .await
         .submit_evaluation(authed(proxy, &token("east-xfj")))
         .await
@@ -602,7 +609,7 @@ async fn evaluations_make_participation_and_satisfaction_live_in_supervision() {
     supervision.stop().await;
 
     // 04-02: B's window (to 04-01) passed unevaluated — 超期未评价 counts against 参评率.
-    let supervision = spawn_supervision(at("2026-04-02T09:00:00+08:00")).await;
+    let supervision = supervision_on(&node, "2026-04-02T09:00:00+08:00").await;
     let missed = format!("supervision_item WHERE evaluation_missed AND petition_id = '{b}'");
     assert!(
         node.db.reaches(&missed, 1, 60).await,
@@ -614,7 +621,5 @@ async fn evaluations_make_participation_and_satisfaction_live_in_supervision() {
     );
     assert_eq!(east(&supervision, Metric::Satisfaction).await, (1, 1));
     supervision.stop().await;
-    node.evaluation.stop().await;
-    node.dispatch.stop().await;
-    node.intake.stop().await;
+    node.stop().await;
 }

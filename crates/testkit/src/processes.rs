@@ -1,0 +1,88 @@
+//! Services as production runs them: each a `xinfang serve <service>` process of its own, with
+//! its configuration in the environment (`XINFANG__SECTION__KEY`), the tests' identity provider
+//! and keys, and a port of its own.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+pub struct ServiceProcess {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+/// A free port on the loopback interface (released for the process to bind).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The environment variable of a settings key: `clock.start` → `XINFANG__CLOCK__START`.
+fn variable(key: &str) -> String {
+    format!("XINFANG__{}", key.replace('.', "__").to_uppercase())
+}
+
+/// Starts `binary serve <service>` on this database and these brokers, with `more` settings
+/// (`("clock.start", …)`), and waits until it listens.
+pub async fn serve(
+    binary: &Path,
+    service: &str,
+    database_url: &str,
+    brokers: &str,
+    more: &[(&str, &str)],
+) -> ServiceProcess {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
+        .parse()
+        .expect("an address");
+    let listen = format!("listen.{service}");
+    let addr_text = addr.to_string();
+    let mut settings: Vec<(&str, &str)> = vec![
+        ("database.url", database_url),
+        ("events.backend", "kafka"),
+        ("events.brokers", brokers),
+        ("events.relay_interval_ms", "50"),
+        ("telemetry.log_filter", "warn"),
+        (&listen, &addr_text),
+    ];
+    settings.extend(crate::identity::overrides());
+    settings.extend_from_slice(more);
+    let mut command = Command::new(binary);
+    command.args(["serve", service]).kill_on_drop(true);
+    for (key, value) in settings {
+        command.env(variable(key), value);
+    }
+    let child = command.spawn().expect("xinfang serve starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "xinfang serve {service} did not listen on {addr}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ServiceProcess { addr, child }
+}
+
+impl ServiceProcess {
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGTERM, then waits for the orderly stop (relay and consumer included).
+    pub async fn stop(mut self) {
+        let pid = self.child.id().expect("running").to_string();
+        let signalled = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(signalled.success());
+        let exit = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the service stops within a minute")
+            .expect("its exit status");
+        assert!(exit.success(), "the service stopped cleanly: {exit}");
+    }
+}
