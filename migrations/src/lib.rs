@@ -7,6 +7,7 @@ pub mod dispatch;
 pub mod evaluation;
 mod event_tables;
 pub mod intake;
+pub mod jointmeeting;
 mod schema;
 pub mod supervision;
 
@@ -16,7 +17,13 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbErr};
 
 /// The services with tables, in the order `xinfang migrate` applies them.
-pub const SERVICES: &[&str] = &["intake", "dispatch", "supervision", "evaluation"];
+pub const SERVICES: &[&str] = &[
+    "intake",
+    "dispatch",
+    "supervision",
+    "evaluation",
+    "jointmeeting",
+];
 
 /// Applies every pending migration of one service.
 pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(), DbErr> {
@@ -25,6 +32,7 @@ pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(
         "dispatch" => dispatch::Migrator::up(db, None).await,
         "supervision" => supervision::Migrator::up(db, None).await,
         "evaluation" => evaluation::Migrator::up(db, None).await,
+        "jointmeeting" => jointmeeting::Migrator::up(db, None).await,
         other => Err(DbErr::Custom(format!(
             "no migrations for service {other:?}"
         ))),

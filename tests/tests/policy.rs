@@ -1,5 +1,5 @@
 //! The authorization policy as callers meet it over gRPC: every unit kind × every role × every
-//! RPC of intake, dispatch, supervision and evaluation against the policy table (no unexpected allow, no
+//! RPC of intake, dispatch, supervision, evaluation and the joint meeting service against the policy table (no unexpected allow, no
 //! expected call stopped at the gate), and what each unit sees of one item before and after it
 //! is routed to a department.
 
@@ -9,13 +9,14 @@ use xinfang_platform::policy::{RULES, Role};
 use xinfang_proto::xinfang::dispatch::v1 as dp;
 use xinfang_proto::xinfang::evaluation::v1 as ep;
 use xinfang_proto::xinfang::intake::v1 as ip;
+use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_proto::xinfang::supervision::v1 as sp;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::services::{
     RunningService, settings_with, spawn_dispatch, spawn_evaluation, spawn_intake,
-    spawn_supervision,
+    spawn_jointmeeting, spawn_supervision,
 };
 use xinfang_testkit::{authed, eventually, resident_id, token, token_as, wage_claim};
 
@@ -31,6 +32,7 @@ struct Node {
     dispatch: RunningService,
     supervision: RunningService,
     evaluation: RunningService,
+    jointmeeting: RunningService,
 }
 
 async fn node() -> Node {
@@ -41,6 +43,7 @@ async fn node() -> Node {
         "xinfang.dispatch.events",
         "xinfang.supervision.events",
         "xinfang.evaluation.events",
+        "xinfang.jointmeeting.events",
     ] {
         broker.create_topic(topic, 1).await;
     }
@@ -55,6 +58,7 @@ async fn node() -> Node {
     let dispatch = spawn_dispatch(settings()).await;
     let supervision = spawn_supervision(settings()).await;
     let evaluation = spawn_evaluation(settings()).await;
+    let jointmeeting = spawn_jointmeeting(settings()).await;
     Node {
         db,
         _broker: broker,
@@ -62,6 +66,7 @@ async fn node() -> Node {
         dispatch,
         supervision,
         evaluation,
+        jointmeeting,
     }
 }
 
@@ -81,12 +86,17 @@ async fn call(
     petition: &str,
     token: &Option<String>,
 ) -> Result<(), Status> {
-    let name = method.rsplit('/').next().unwrap();
+    // Two services have a CertifyResolution: the joint meeting's calls go by `Meeting.<rpc>`.
+    let name = match method.split_once("JointMeetingService/") {
+        Some((_, rpc)) => format!("Meeting.{rpc}"),
+        None => method.rsplit('/').next().unwrap().to_owned(),
+    };
     let none = "matrix-none".to_owned();
     let mut i = node.intake.intake_client().await;
     let mut d = node.dispatch.dispatch_client().await;
     let mut s = node.supervision.supervision_client().await;
     let mut e = node.evaluation.evaluation_client().await;
+    let mut j = node.jointmeeting.jointmeeting_client().await;
     let pid = || dp::GetCaseRequest {
         petition_id: none.clone(),
     };
@@ -95,7 +105,7 @@ async fn call(
             $client.$rpc(with($message, token)).await.map(drop)
         };
     }
-    match name {
+    match name.as_str() {
         "RegisterPetition" => go!(i.register_petition(ip::RegisterPetitionRequest::default())),
         "GetPetition" => go!(i.get_petition(ip::GetPetitionRequest {
             id: petition.into()
@@ -317,6 +327,27 @@ async fn call(
             petition_id: none.clone(),
             ..Default::default()
         })),
+        "Meeting.ConveneMeeting" => go!(j.convene_meeting(jm::ConveneMeetingRequest::default())),
+        "Meeting.AddAgendaItems" => go!(j.add_agenda_items(jm::AddAgendaItemsRequest {
+            meeting_id: none.clone(),
+            ..Default::default()
+        })),
+        "Meeting.RecordDecision" => go!(j.record_decision(jm::RecordDecisionRequest {
+            meeting_id: none.clone(),
+            ..Default::default()
+        })),
+        "Meeting.RecordFollowUp" => go!(j.record_follow_up(jm::RecordFollowUpRequest {
+            meeting_id: none.clone(),
+            ..Default::default()
+        })),
+        "Meeting.CertifyResolution" => go!(j.certify_resolution(jm::CertifyResolutionRequest {
+            meeting_id: none.clone(),
+            ..Default::default()
+        })),
+        "Meeting.GetMeeting" => go!(j.get_meeting(jm::GetMeetingRequest {
+            meeting_id: none.clone()
+        })),
+        "Meeting.ListMeetings" => go!(j.list_meetings(jm::ListMeetingsRequest::default())),
         other => panic!("the matrix has no call for {other}: add it"),
     }
 }

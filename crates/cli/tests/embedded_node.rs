@@ -13,8 +13,8 @@ use xinfang_testkit::{authed, resident_id};
 
 struct Node(Child);
 
-/// The ports of intake, dispatch, supervision and evaluation.
-type Ports = [u16; 4];
+/// The ports of intake, dispatch, supervision, evaluation and the joint meeting service.
+type Ports = [u16; 5];
 
 impl Node {
     async fn start(data: &std::path::Path, ports: Ports) -> Self {
@@ -34,6 +34,10 @@ impl Node {
             .env(
                 "XINFANG__LISTEN__EVALUATION",
                 format!("127.0.0.1:{}", ports[3]),
+            )
+            .env(
+                "XINFANG__LISTEN__JOINTMEETING",
+                format!("127.0.0.1:{}", ports[4]),
             )
             .kill_on_drop(true)
             .spawn()
@@ -116,7 +120,13 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let ports = [free_port(), free_port(), free_port(), free_port()];
+    let ports = [
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    ];
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let dispatch_endpoint = format!("http://127.0.0.1:{}", ports[1]);
     let node = Node::start(&data, ports).await;
@@ -209,7 +219,13 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
 #[tokio::test]
 async fn clerks_registering_at_once_on_the_embedded_node_get_consecutive_case_numbers() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let ports = [free_port(), free_port(), free_port(), free_port()];
+    let ports = [
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    ];
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let node = Node::start(&data, ports).await;
     let clerk = dev_token(&data, "city-xfj");

@@ -10,6 +10,7 @@ pub mod field;
 mod fixtures;
 pub mod identity;
 pub mod lifecycle;
+pub mod meeting;
 pub mod metrics;
 pub mod petition;
 pub mod reference;

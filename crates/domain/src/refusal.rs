@@ -89,6 +89,8 @@ reasons! {
     NoRevisitOpen = "XF_NO_REVISIT_OPEN", FailedPrecondition, "no revisit (回访) is waiting for this item";
     HearingRunning = "XF_HEARING_RUNNING", FailedPrecondition, "a hearing (听证) is running: end it first";
     NoHearingRunning = "XF_NO_HEARING_RUNNING", FailedPrecondition, "no hearing (听证) is running";
+    NotOnAgenda = "XF_NOT_ON_AGENDA", FailedPrecondition, "the item is not on this joint meeting's agenda";
+    NotAMember = "XF_NOT_A_MEMBER", FailedPrecondition, "the organ named is not a member unit of the joint meeting";
 }
 
 impl fmt::Display for Reason {

@@ -99,6 +99,7 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::BacklogItemChanged(_) => "BacklogItemChanged",
         Payload::SupervisionOrderEscalated(_) => "SupervisionOrderEscalated",
         Payload::MeetingDecisionRecorded(_) => "MeetingDecisionRecorded",
+        Payload::MeetingItemResolved(_) => "MeetingItemResolved",
         Payload::ReceptionRecorded(_) => "ReceptionRecorded",
         Payload::HearingScheduled(_) => "HearingScheduled",
         Payload::HearingEnded(_) => "HearingEnded",

@@ -157,6 +157,7 @@ pub struct ListenSettings {
     pub dispatch: SocketAddr,
     pub supervision: SocketAddr,
     pub evaluation: SocketAddr,
+    pub jointmeeting: SocketAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -375,6 +376,7 @@ impl Default for Settings {
                 dispatch: "127.0.0.1:50052".parse().expect("static address"),
                 supervision: "127.0.0.1:50053".parse().expect("static address"),
                 evaluation: "127.0.0.1:50054".parse().expect("static address"),
+                jointmeeting: "127.0.0.1:50055".parse().expect("static address"),
             },
             auth: AuthSettings {
                 issuer: "xinfang".into(),

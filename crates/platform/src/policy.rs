@@ -232,6 +232,35 @@ pub const RULES: &[Rule] = &[
         "/xinfang.evaluation.v1.EvaluationService/ReportToProvince",
         TRIAGE,
     ),
+    // 联席会议
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/ConveneMeeting",
+        TRIAGE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/AddAgendaItems",
+        TRIAGE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/RecordDecision",
+        TRIAGE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/RecordFollowUp",
+        HANDLE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/CertifyResolution",
+        SUPERVISE_OR_LEAD,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/GetMeeting",
+        READ,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/ListMeetings",
+        READ,
+    ),
 ];
 
 /// Health and reflection answer everyone.
@@ -363,6 +392,7 @@ mod tests {
             "xinfang.dispatch.v1.DispatchService",
             "xinfang.supervision.v1.SupervisionService",
             "xinfang.evaluation.v1.EvaluationService",
+            "xinfang.jointmeeting.v1.JointMeetingService",
         ] {
             assert!(RULES.iter().any(|r| r.method.contains(descriptor)));
         }

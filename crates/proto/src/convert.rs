@@ -2,11 +2,13 @@
 
 use crate::xinfang::dispatch::v1 as dp;
 use crate::xinfang::evaluation::v1 as evp;
+use crate::xinfang::jointmeeting::v1 as jm;
 use crate::xinfang::petition::v1 as pb;
 use xinfang_domain::case::{Opinion, PauseKind, SuggestionDecision};
 use xinfang_domain::clock::{Deadline, LimitUnit, Pause};
 use xinfang_domain::evaluation::{Channel, Satisfaction, Stage};
 use xinfang_domain::lifecycle::{ALL_STATES, ItemKind, State, StatutoryRoute};
+use xinfang_domain::meeting::Measure;
 use xinfang_domain::screening::{FLAG_KINDS, FlagKind};
 
 impl From<State> for pb::PetitionState {
@@ -263,4 +265,24 @@ pub fn evaluation_channel_from_wire(c: i32) -> Option<Channel> {
     [Channel::Sms, Channel::Phone, Channel::Web, Channel::Kiosk]
         .into_iter()
         .find(|v| evp::EvaluationChannel::from(*v) as i32 == c)
+}
+
+impl From<Measure> for jm::Measure {
+    fn from(m: Measure) -> Self {
+        match m {
+            Measure::Summons => jm::Measure::Summons,
+            Measure::Circular => jm::Measure::Circular,
+            Measure::ListedSupervision => jm::Measure::ListedSupervision,
+        }
+    }
+}
+
+pub fn measure_from_wire(m: i32) -> Option<Measure> {
+    [
+        Measure::Summons,
+        Measure::Circular,
+        Measure::ListedSupervision,
+    ]
+    .into_iter()
+    .find(|v| jm::Measure::from(*v) as i32 == m)
 }

@@ -42,7 +42,13 @@ impl Broker {
     /// a topic that does not exist yet waits for it).
     pub async fn with_service_topics() -> Self {
         let broker = Self::start().await;
-        for service in ["intake", "dispatch", "supervision", "evaluation"] {
+        for service in [
+            "intake",
+            "dispatch",
+            "supervision",
+            "evaluation",
+            "jointmeeting",
+        ] {
             broker
                 .create_topic(&format!("xinfang.{service}.events"), 1)
                 .await;

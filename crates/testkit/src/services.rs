@@ -12,6 +12,7 @@ use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServi
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
 use xinfang_proto::xinfang::intake::v1::Petition;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_client::JointMeetingServiceClient;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_client::SupervisionServiceClient;
 
 pub struct RunningService {
@@ -50,6 +51,12 @@ impl RunningService {
         EvaluationServiceClient::connect(format!("http://{}", self.addr))
             .await
             .expect("connect to evaluation")
+    }
+
+    pub async fn jointmeeting_client(&self) -> JointMeetingServiceClient<Channel> {
+        JointMeetingServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to the joint meeting service")
     }
 
     pub async fn intake_client(&self) -> IntakeServiceClient<Channel> {
@@ -127,6 +134,13 @@ pub async fn spawn_dispatch(settings: Settings) -> RunningService {
 pub async fn spawn_evaluation(settings: Settings) -> RunningService {
     spawn(settings, |s, db, r, l, t| async move {
         xinfang_evaluation::run::run(&s, db, r, l, t).await
+    })
+    .await
+}
+
+pub async fn spawn_jointmeeting(settings: Settings) -> RunningService {
+    spawn(settings, |s, db, r, l, t| async move {
+        xinfang_jointmeeting::run::run(&s, db, r, l, t).await
     })
     .await
 }

@@ -23,11 +23,12 @@ impl Command {
         let db = xinfang_platform::database::connect(&settings.database)
             .await
             .context("database.url")?;
-        let services: [(&str, &[Audited]); 4] = [
+        let services: [(&str, &[Audited]); 5] = [
             ("intake", xinfang_intake::run::AUDITED),
             ("dispatch", xinfang_dispatch::run::AUDITED),
             ("supervision", xinfang_supervision::run::AUDITED),
             ("evaluation", xinfang_evaluation::run::AUDITED),
+            ("jointmeeting", xinfang_jointmeeting::run::AUDITED),
         ];
         let mut broken = 0;
         for (service, audited) in services {

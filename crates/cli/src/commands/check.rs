@@ -9,7 +9,13 @@ use xinfang_events::parked;
 use xinfang_platform::clock::NodeClock;
 use xinfang_supervision::watch::Watcher;
 
-const SERVICES: [&str; 4] = ["intake", "dispatch", "supervision", "evaluation"];
+const SERVICES: [&str; 5] = [
+    "intake",
+    "dispatch",
+    "supervision",
+    "evaluation",
+    "jointmeeting",
+];
 
 /// The unsent rows of a service's outbox (not parked) and the oldest one's time.
 async fn unsent(

@@ -34,6 +34,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let dispatch = bind("listen.dispatch", s.listen.dispatch).await?;
     let supervision = bind("listen.supervision", s.listen.supervision).await?;
     let evaluation = bind("listen.evaluation", s.listen.evaluation).await?;
+    let jointmeeting = bind("listen.jointmeeting", s.listen.jointmeeting).await?;
     let today = NodeClock::new(&s.clock)
         .map_err(anyhow::Error::msg)?
         .today();
@@ -55,6 +56,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             s.listen.evaluation,
             "xinfang.evaluation.v1.EvaluationService",
         ),
+        (
+            "jointmeeting",
+            s.listen.jointmeeting,
+            "xinfang.jointmeeting.v1.JointMeetingService",
+        ),
     ] {
         println!("  {name:<12} grpc://{addr}   {service}");
     }
@@ -65,13 +71,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!("  a clerk token:  xinfang token --unit city-xfj");
     println!("Ctrl-C stops the node.");
-    let (intake, dispatch, supervision, evaluation) = tokio::join!(
+    let (intake, dispatch, supervision, evaluation, jointmeeting) = tokio::join!(
         xinfang_intake::run::run(s, db.clone(), r.clone(), intake, stop.clone()),
         xinfang_dispatch::run::run(s, db.clone(), r.clone(), dispatch, stop.clone()),
         xinfang_supervision::run::run(s, db.clone(), r.clone(), supervision, stop.clone()),
         xinfang_evaluation::run::run(s, db.clone(), r.clone(), evaluation, stop.clone()),
+        xinfang_jointmeeting::run::run(s, db.clone(), r.clone(), jointmeeting, stop.clone()),
     );
-    intake.and(dispatch).and(supervision).and(evaluation)?;
+    intake
+        .and(dispatch)
+        .and(supervision)
+        .and(evaluation)
+        .and(jointmeeting)?;
     node.db.close().await?;
     Ok(())
 }

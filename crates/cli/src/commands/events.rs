@@ -27,7 +27,13 @@ pub enum Command {
 }
 
 /// The services that consume events, each with its parked table.
-const CONSUMERS: [&str; 4] = ["intake", "dispatch", "supervision", "evaluation"];
+const CONSUMERS: [&str; 5] = [
+    "intake",
+    "dispatch",
+    "supervision",
+    "evaluation",
+    "jointmeeting",
+];
 
 impl Command {
     pub async fn run(self) -> anyhow::Result<()> {
@@ -105,6 +111,15 @@ async fn replay(node: &Node, service: &str, id: i64) -> anyhow::Result<Replay> {
                 &node.db,
                 service,
                 &xinfang_dispatch::run::follower(s, db, r)?,
+                id,
+            )
+            .await
+        }
+        "jointmeeting" => {
+            apply(
+                &node.db,
+                service,
+                &xinfang_jointmeeting::run::follower(),
                 id,
             )
             .await

@@ -8,6 +8,7 @@ mod connection;
 mod dev;
 mod events;
 mod keys;
+mod meeting;
 mod migrate;
 mod petition;
 mod pii;
@@ -55,6 +56,9 @@ enum Command {
     /// After the answer: evaluation, revisit, review, re-examination, hearing, termination.
     #[command(subcommand)]
     Review(review::Command),
+    /// Joint meetings (联席会议): convene, agenda, decisions, follow-up, certified resolution.
+    #[command(subcommand)]
+    Meeting(meeting::Command),
     /// Due and overdue items, supervision orders, metrics, the index and the monthly bulletin.
     #[command(subcommand)]
     Supervise(supervise::Command),
@@ -87,6 +91,7 @@ impl Cli {
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,
             Command::Review(command) => command.run().await,
+            Command::Meeting(command) => command.run().await,
             Command::Supervise(command) => command.run().await,
             Command::Check => check::run().await,
             Command::Events(command) => command.run().await,

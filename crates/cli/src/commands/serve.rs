@@ -16,6 +16,7 @@ enum Service {
     Dispatch,
     Supervision,
     Evaluation,
+    Jointmeeting,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -45,6 +46,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Service::Evaluation => {
             let listener = bind("listen.evaluation", s.listen.evaluation).await?;
             xinfang_evaluation::run::run(s, db, r, listener, stop).await
+        }
+        Service::Jointmeeting => {
+            let listener = bind("listen.jointmeeting", s.listen.jointmeeting).await?;
+            xinfang_jointmeeting::run::run(s, db, r, listener, stop).await
         }
     }
 }

@@ -1,0 +1,19 @@
+//! The joint meeting service's tables (联席会议): meetings, the items it knows from intake, and
+//! the event plumbing.
+
+mod m20261129_000001_create_jointmeeting;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_jointmeeting::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("jointmeeting_migrations").into_iden()
+    }
+}

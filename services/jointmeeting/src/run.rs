@@ -1,0 +1,63 @@
+//! Running the joint meeting service: its gRPC API, its subscription to intake's events (the
+//! node's items), and (on Kafka) its outbox relay. All stop when `shutdown` is cancelled.
+
+use crate::SERVICE;
+use crate::api::JointMeetingApi;
+use crate::follow::Items;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use xinfang_events::tasks::EventTasks;
+use xinfang_platform::auth::Authenticator;
+use xinfang_platform::clock::NodeClock;
+use xinfang_platform::config::Settings;
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_platform::server::GrpcServer;
+use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_server::JointMeetingServiceServer;
+use xinfang_store::{Audited, UnitOfWork};
+
+/// The aggregate the joint meeting service keeps, whose versions its audit log must reach.
+pub const AUDITED: &[Audited] = &[Audited {
+    kind: "meeting",
+    table: "jointmeeting_meeting",
+    id: "t.id",
+}];
+
+/// The services whose events the joint meeting service follows.
+pub const SOURCES: &[&str] = &["intake"];
+
+/// The handler of intake's events, as the service runs it (and `xinfang events replay`).
+pub fn follower() -> Items {
+    Items
+}
+
+pub async fn run(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let api = JointMeetingApi {
+        uow: UnitOfWork::new(db.clone(), SERVICE, settings)?,
+        reference,
+        clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
+    };
+    let events = EventTasks::start(
+        &settings.events,
+        &db,
+        SERVICE,
+        SOURCES,
+        follower(),
+        &shutdown,
+    )?;
+    let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
+    let served = GrpcServer::new(auth, &settings.input)
+        .watch_calendar(&api.reference, api.clock)
+        .add_service(JointMeetingServiceServer::new(api))
+        .serve(listener, shutdown.clone().cancelled_owned())
+        .await;
+    shutdown.cancel();
+    events.join().await?;
+    Ok(served?)
+}
