@@ -236,3 +236,126 @@ async fn a_meeting_decides_items_follows_them_up_and_counts_what_was_certified_r
     meetings.stop().await;
     intake.stop().await;
 }
+
+#[tokio::test]
+async fn the_roster_shows_the_right_department_for_a_week_across_a_swap() {
+    let db = TestDatabase::create().await;
+    let broker = Broker::start().await;
+    let service = spawn_jointmeeting(settings_with(
+        &db.url,
+        Some(&broker.address()),
+        &[("clock.start", "2026-03-10T09:00:00+08:00")],
+    ))
+    .await;
+    let mut client = service.jointmeeting_client().await;
+    let city = token("city-xfj");
+    let week = |start: &str, organ: &str| RosterWeek {
+        week_start: start.into(),
+        organ_codes: vec![organ.into()],
+    };
+    client
+        .publish_roster(authed(
+            PublishRosterRequest {
+                year: 2026,
+                weeks: vec![
+                    week("2026-03-09", "city-rsj"),
+                    week("2026-03-16", "city-zjj"),
+                    week("2026-03-23", "city-zrzyj"),
+                ],
+            },
+            &city,
+        ))
+        .await
+        .unwrap();
+    let on = |day: &str| GetRosterRequest {
+        office_code: "city-xfj".into(),
+        date: day.into(),
+    };
+    let duty = |roster: Roster| roster.on_duty_organ_codes;
+    let read = token("east-xfj");
+    assert_eq!(
+        duty(
+            client
+                .get_roster(authed(on("2026-03-18"), &read))
+                .await
+                .unwrap()
+                .into_inner()
+        ),
+        ["city-zjj"]
+    );
+
+    // 住建局 hands its week to 自然资源局; other weeks keep theirs.
+    let swapped = client
+        .swap_duty(authed(
+            SwapDutyRequest {
+                week_start: "2026-03-18".into(),
+                from_organ_code: "city-zjj".into(),
+                to_organ_code: "city-zrzyj".into(),
+                reason: "市住建局承办全市安全生产会议".into(),
+            },
+            &city,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(swapped.swaps.len(), 1);
+    assert_eq!(
+        duty(
+            client
+                .get_roster(authed(on("2026-03-20"), &read))
+                .await
+                .unwrap()
+                .into_inner()
+        ),
+        ["city-zrzyj"]
+    );
+    assert_eq!(
+        duty(
+            client
+                .get_roster(authed(on("2026-03-11"), &read))
+                .await
+                .unwrap()
+                .into_inner()
+        ),
+        ["city-rsj"]
+    );
+
+    // Published again: the week under way (from 03-09) keeps its duty, later ones change.
+    client
+        .publish_roster(authed(
+            PublishRosterRequest {
+                year: 2026,
+                weeks: vec![
+                    week("2026-03-09", "city-zjj"),
+                    week("2026-03-30", "city-rsj"),
+                ],
+            },
+            &city,
+        ))
+        .await
+        .unwrap();
+    let roster = client
+        .get_roster(authed(on("2026-03-31"), &read))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(roster.on_duty_organ_codes, ["city-rsj"]);
+    assert_eq!(
+        roster.weeks[0].organ_codes,
+        ["city-rsj"],
+        "the week under way"
+    );
+    // A township is no department: it is not put on duty.
+    let refused = client
+        .publish_roster(authed(
+            PublishRosterRequest {
+                year: 2026,
+                weeks: vec![week("2026-04-06", "east-t1")],
+            },
+            &city,
+        ))
+        .await
+        .expect_err("a township on duty");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    service.stop().await;
+}

@@ -348,6 +348,9 @@ async fn call(
             meeting_id: none.clone()
         })),
         "Meeting.ListMeetings" => go!(j.list_meetings(jm::ListMeetingsRequest::default())),
+        "Meeting.PublishRoster" => go!(j.publish_roster(jm::PublishRosterRequest::default())),
+        "Meeting.SwapDuty" => go!(j.swap_duty(jm::SwapDutyRequest::default())),
+        "Meeting.GetRoster" => go!(j.get_roster(jm::GetRosterRequest::default())),
         other => panic!("the matrix has no call for {other}: add it"),
     }
 }

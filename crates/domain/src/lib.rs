@@ -16,6 +16,7 @@ pub mod petition;
 pub mod reference;
 pub mod refusal;
 pub mod region;
+pub mod roster;
 pub mod screening;
 pub mod supervision;
 

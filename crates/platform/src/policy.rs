@@ -261,6 +261,18 @@ pub const RULES: &[Rule] = &[
         "/xinfang.jointmeeting.v1.JointMeetingService/ListMeetings",
         READ,
     ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/PublishRoster",
+        TRIAGE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/SwapDuty",
+        TRIAGE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/GetRoster",
+        READ,
+    ),
 ];
 
 /// Health and reflection answer everyone.

@@ -1,7 +1,8 @@
-//! The joint meeting service's tables (联席会议): meetings, the items it knows from intake, and
-//! the event plumbing.
+//! The joint meeting service's tables (联席会议): meetings, the items it knows from intake, the
+//! reception rosters (一局一周), and the event plumbing.
 
 mod m20261129_000001_create_jointmeeting;
+mod m20261129_000002_roster;
 
 use sea_orm_migration::prelude::*;
 
@@ -10,7 +11,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_create_jointmeeting::Migration)]
+        vec![
+            Box::new(m20261129_000001_create_jointmeeting::Migration),
+            Box::new(m20261129_000002_roster::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -5,11 +5,14 @@
 use crate::entity::{item, meeting};
 use crate::error::MeetingError;
 use crate::repository::{MeetingRepository, meeting_from_row};
+use crate::roster::{self, RosterRepository};
 use crate::wire;
+use chrono::Datelike;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tonic::{Request, Response, Status};
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_domain::meeting::{Decision, Meeting, MeetingCommand, MeetingContext, NewItem};
+use xinfang_domain::roster::{Roster, RosterCommand, RosterContext};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::clock::NodeClock;
@@ -18,6 +21,7 @@ use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::measure_from_wire;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_server::JointMeetingService;
+use xinfang_store::Repository;
 use xinfang_store::{Meta, UnitOfWork};
 
 #[derive(Clone)]
@@ -302,5 +306,101 @@ impl JointMeetingService for JointMeetingApi {
             })
         };
         reply(result.await)
+    }
+
+    async fn publish_roster(
+        &self,
+        request: Request<jm::PublishRosterRequest>,
+    ) -> Result<Response<jm::Roster>, Status> {
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let result = async {
+            let mut weeks = Vec::with_capacity(r.weeks.len());
+            for (i, w) in r.weeks.iter().enumerate() {
+                let week = day(&format!("weeks[{i}].week_start"), &w.week_start)?;
+                weeks.push((week, w.organ_codes.clone()));
+            }
+            let command = RosterCommand::Publish {
+                year: r.year,
+                weeks,
+            };
+            self.change_roster(&caller, r.year, command).await
+        };
+        reply(result.await)
+    }
+
+    async fn swap_duty(
+        &self,
+        request: Request<jm::SwapDutyRequest>,
+    ) -> Result<Response<jm::Roster>, Status> {
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let result = async {
+            let week = day("week_start", &r.week_start)?;
+            let command = RosterCommand::Swap {
+                week,
+                from: required("from_organ_code", &r.from_organ_code)?,
+                to: required("to_organ_code", &r.to_organ_code)?,
+                reason: required("reason", &r.reason)?,
+            };
+            self.change_roster(&caller, week.year(), command).await
+        };
+        reply(result.await)
+    }
+
+    async fn get_roster(
+        &self,
+        request: Request<jm::GetRosterRequest>,
+    ) -> Result<Response<jm::Roster>, Status> {
+        let _caller = caller(&request)?;
+        let r = request.into_inner();
+        let result = async {
+            let office = match r.office_code.trim() {
+                "" => _caller.org_unit.clone(),
+                code => code.to_owned(),
+            };
+            let on = match r.date.trim() {
+                "" => self.clock.today(),
+                d => day("date", d)?,
+            };
+            let found = RosterRepository
+                .load(self.uow.db(), &roster::id(&office, on.year()))
+                .await?
+                .ok_or_else(|| {
+                    MeetingError::Refused(Refusal::new(
+                        Reason::NotFound,
+                        format!("{office} has published no roster for {}", on.year()),
+                    ))
+                })?;
+            Ok(roster::wire(&found.state, on))
+        };
+        reply(result.await)
+    }
+}
+
+impl JointMeetingApi {
+    /// Decides `command` on the caller's office roster of `year` and saves it.
+    async fn change_roster(
+        &self,
+        caller: &Caller,
+        year: i32,
+        command: RosterCommand,
+    ) -> Result<jm::Roster, MeetingError> {
+        let reference = self.reference.current();
+        let meta = Meta::of(caller, self.clock.now());
+        let ctx = RosterContext {
+            org: &reference.org,
+            today: self.clock.date_of(meta.at),
+            unit: &caller.org_unit,
+        };
+        let id = roster::id(&caller.org_unit, year);
+        let saved = self
+            .uow
+            .execute(&RosterRepository, &id, &meta, |state| {
+                Roster::decide(state, command.clone(), &ctx)
+            })
+            .await?;
+        let roster = saved.state.ok_or_else(not_found)?;
+        Ok(roster::wire(&roster, ctx.today))
     }
 }

@@ -39,3 +39,22 @@ pub mod item {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod roster {
+    use sea_orm::entity::prelude::*;
+
+    /// One office's roster of one year (`<office>:<year>`), as JSON.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "jointmeeting_roster")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub state: String,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -3,13 +3,15 @@
 //! measures, deadline), follow-up, and a resolution certified by the convener or a unit above
 //! the lead organ. It knows the node's items from intake's events, and announces decisions and
 //! resolutions keyed by the item. Every change is decided by the domain's `meeting::Meeting`
-//! and saved through the unit of work.
+//! and saved through the unit of work. The service also keeps each petition office's joint
+//! reception roster (联合接访, 一局一周).
 
 pub mod api;
 mod entity;
 mod error;
 pub mod follow;
 mod repository;
+mod roster;
 pub mod run;
 mod wire;
 

@@ -68,6 +68,38 @@ pub enum Command {
         conn: Connection,
         meeting: String,
     },
+    /// 一局一周: the caller's reception roster of YEAR, each `--week MONDAY=DEPT[,DEPT]`.
+    Roster {
+        #[command(flatten)]
+        conn: Connection,
+        #[arg(long)]
+        year: i32,
+        #[arg(long = "week", required = true)]
+        weeks: Vec<String>,
+    },
+    /// One department hands its week (any day of it) to another.
+    Swap {
+        #[command(flatten)]
+        conn: Connection,
+        #[arg(long)]
+        week: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Who is on duty in an office's reception hall on DATE (default: today).
+    Duty {
+        #[command(flatten)]
+        conn: Connection,
+        /// The petition office; default: the caller's unit.
+        #[arg(long, default_value = "")]
+        office: String,
+        #[arg(long, default_value = "")]
+        date: String,
+    },
     /// The caller's meetings of YEAR with the figures of the annual report.
     List {
         #[command(flatten)]
@@ -209,6 +241,63 @@ impl Command {
                 )
                 .await?
             }
+            Command::Roster { conn, year, weeks } => {
+                let weeks = weeks
+                    .iter()
+                    .map(|w| {
+                        let (start, units) = w.split_once('=').ok_or_else(|| {
+                            anyhow::anyhow!("--week {w}: MONDAY=DEPT[,DEPT] expected")
+                        })?;
+                        Ok(RosterWeek {
+                            week_start: start.to_owned(),
+                            organ_codes: units.split(',').map(str::to_owned).collect(),
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let message = PublishRosterRequest { year, weeks };
+                let roster = call(&conn, message, |mut c, r| async move {
+                    c.publish_roster(r).await
+                })
+                .await?;
+                print_roster(&roster);
+                return Ok(());
+            }
+            Command::Swap {
+                conn,
+                week,
+                from,
+                to,
+                reason,
+            } => {
+                let message = SwapDutyRequest {
+                    week_start: week,
+                    from_organ_code: from,
+                    to_organ_code: to,
+                    reason,
+                };
+                let roster = call(
+                    &conn,
+                    message,
+                    |mut c, r| async move { c.swap_duty(r).await },
+                )
+                .await?;
+                print_roster(&roster);
+                return Ok(());
+            }
+            Command::Duty { conn, office, date } => {
+                let message = GetRosterRequest {
+                    office_code: office,
+                    date,
+                };
+                let roster = call(
+                    &conn,
+                    message,
+                    |mut c, r| async move { c.get_roster(r).await },
+                )
+                .await?;
+                println!("on duty: {}", roster.on_duty_organ_codes.join(", "));
+                return Ok(());
+            }
             Command::List { conn, year } => {
                 let message = ListMeetingsRequest { year };
                 let list = call(&conn, message, |mut c, r| async move {
@@ -238,6 +327,19 @@ impl Command {
         };
         print_meeting(&meeting);
         Ok(())
+    }
+}
+
+fn print_roster(r: &Roster) {
+    println!("roster of {} for {}", r.office_code, r.year);
+    for w in &r.weeks {
+        println!("  {}  {}", w.week_start, w.organ_codes.join(", "));
+    }
+    for s in &r.swaps {
+        println!(
+            "  swap {}: {} → {} ({}) on {}",
+            s.week_start, s.from_organ_code, s.to_organ_code, s.reason, s.date
+        );
     }
 }
 
