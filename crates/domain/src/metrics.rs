@@ -17,12 +17,13 @@ pub enum Metric {
     OnlineShare,             // 网信占比
     FirstTimeOnePass,        // 初信初访一次性办结率
     BypassRate,              // 越级上访率
+    MissedScreening,         // 漏排率
     ResolutionRate,          // 化解率 (of a list)
     ClosureRate,             // 办结率 (of a list)
 }
 
 /// The item metrics, counted over petitions (the list metrics are counted over a list).
-pub const ITEM_METRICS: [Metric; 8] = [
+pub const ITEM_METRICS: [Metric; 9] = [
     Metric::TimelyAcceptance,
     Metric::OnTimeConclusion,
     Metric::EvaluationParticipation,
@@ -31,10 +32,11 @@ pub const ITEM_METRICS: [Metric; 8] = [
     Metric::OnlineShare,
     Metric::FirstTimeOnePass,
     Metric::BypassRate,
+    Metric::MissedScreening,
 ];
 
 /// Every metric, item and list.
-pub const ALL_METRICS: [Metric; 10] = [
+pub const ALL_METRICS: [Metric; 11] = [
     Metric::TimelyAcceptance,
     Metric::OnTimeConclusion,
     Metric::EvaluationParticipation,
@@ -43,6 +45,7 @@ pub const ALL_METRICS: [Metric; 10] = [
     Metric::OnlineShare,
     Metric::FirstTimeOnePass,
     Metric::BypassRate,
+    Metric::MissedScreening,
     Metric::ResolutionRate,
     Metric::ClosureRate,
 ];
@@ -58,6 +61,7 @@ impl Metric {
             Metric::OnlineShare => "网信占比",
             Metric::FirstTimeOnePass => "初信初访一次性办结率",
             Metric::BypassRate => "越级上访率",
+            Metric::MissedScreening => "漏排率",
             Metric::ResolutionRate => "化解率",
             Metric::ClosureRate => "办结率",
         }
@@ -65,7 +69,10 @@ impl Metric {
 
     /// Whether a higher value is better work (a high repeat or bypass rate is not).
     pub fn higher_is_better(self) -> bool {
-        !matches!(self, Metric::RepeatRate | Metric::BypassRate)
+        !matches!(
+            self,
+            Metric::RepeatRate | Metric::BypassRate | Metric::MissedScreening
+        )
     }
 }
 
@@ -157,6 +164,10 @@ pub struct ItemFacts {
     pub satisfied: bool,
     pub evaluation_missed: bool,
     pub repeated_later: bool,
+    /// A group visit or a bypass visit (集体访, 越级访): an escalation screening should have seen.
+    pub escalated: bool,
+    /// Its matter was on a dispute-screening report filed before it was petitioned.
+    pub screened: bool,
 }
 
 /// One count an item adds: to a metric's numerator (or denominator), on a date of a basis.
@@ -196,6 +207,7 @@ impl Default for Definitions {
 /// - 重复信访率, 网信占比: repeat, online ÷ all items
 /// - 初信初访一次性办结率: first-time items answered and never repeated ÷ first-time items answered
 /// - 越级上访率: bypass visits ÷ visits
+/// - 漏排率: escalated items whose matter no earlier screening report named ÷ escalated items
 pub fn contributions(f: &ItemFacts, definitions: &Definitions) -> Vec<Contribution> {
     let mut out = Vec::new();
     let mut add = |metric: Metric,
@@ -260,6 +272,7 @@ pub fn contributions(f: &ItemFacts, definitions: &Definitions) -> Vec<Contributi
         f.visit && f.bypass,
         &bases,
     );
+    add(M::MissedScreening, f.escalated, !f.screened, &bases);
     out
 }
 
@@ -275,6 +288,7 @@ impl Metric {
             Metric::OnlineShare => "online_share",
             Metric::FirstTimeOnePass => "first_time_one_pass",
             Metric::BypassRate => "bypass_rate",
+            Metric::MissedScreening => "missed_screening",
             Metric::ResolutionRate => "resolution_rate",
             Metric::ClosureRate => "closure_rate",
         }

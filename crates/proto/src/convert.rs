@@ -201,6 +201,7 @@ impl From<Metric> for sv::Metric {
             Metric::OnlineShare => sv::Metric::OnlineShare,
             Metric::FirstTimeOnePass => sv::Metric::FirstTimeOnePass,
             Metric::BypassRate => sv::Metric::BypassRate,
+            Metric::MissedScreening => sv::Metric::MissedScreening,
             Metric::ResolutionRate => sv::Metric::ResolutionRate,
             Metric::ClosureRate => sv::Metric::ClosureRate,
         }

@@ -5,6 +5,7 @@ mod m20261127_000001_create_supervision;
 mod m20261128_000001_write_path;
 mod m20261129_000001_audit_chain;
 mod m20261129_000002_audit_heads;
+mod m20261129_000003_screening;
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_write_path::Migration),
             Box::new(m20261129_000001_audit_chain::Migration),
             Box::new(m20261129_000002_audit_heads::Migration),
+            Box::new(m20261129_000003_screening::Migration),
         ]
     }
 

@@ -5,7 +5,7 @@
 use crate::error::SupervisionError;
 use crate::oversight::Oversight;
 use crate::worklist::Worklist;
-use crate::{backlog, figures, orders, scope};
+use crate::{backlog, figures, orders, scope, screening};
 use tonic::{Request, Response, Status};
 use xinfang_platform::auth::caller;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionService;
@@ -142,11 +142,10 @@ impl SupervisionService for SupervisionApi {
 
     async fn file_screening_report(
         &self,
-        _request: Request<FileScreeningReportRequest>,
+        request: Request<FileScreeningReportRequest>,
     ) -> Result<Response<ScreeningReport>, Status> {
-        Err(Status::unimplemented(
-            "dispute screening reports (矛盾纠纷排查) and 漏排率 are not built yet",
-        ))
+        let caller = caller(&request)?;
+        reply(screening::file(&self.oversight, &caller, request.into_inner()).await)
     }
 
     async fn get_metrics(

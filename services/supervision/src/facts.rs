@@ -3,6 +3,7 @@
 //! with the kept metric counts, in the transaction of the event's inbox row.
 
 use crate::oversight::Oversight;
+use crate::screening;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseTransaction;
 use xinfang_domain::aggregate::Aggregate;
@@ -79,6 +80,11 @@ impl Facts {
                     DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32)
                 }),
                 state: state(e.state).unwrap_or(State::Registered),
+                // [default] escalated: a group or bypass visit (集体访, 越级访).
+                escalated: e.visit
+                    && (has_flag(&e.flags, pb::FlagKind::GroupPetition)
+                        || has_flag(&e.flags, pb::FlagKind::BypassVisit)),
+                screened: false,
             },
             Payload::CaseOpened(e) => Fact::Opened {
                 triage_unit: e.organ_code.clone(),
@@ -158,9 +164,22 @@ impl EventHandler for Facts {
         let Some(payload) = &envelope.payload else {
             return Ok(());
         };
-        let Some(fact) = self.fact(envelope, payload)? else {
+        let Some(mut fact) = self.fact(envelope, payload)? else {
             return Ok(());
         };
+        // 漏排率: was the escalated item's matter on a report filed before it was petitioned?
+        if let (
+            Fact::Registered {
+                escalated: true,
+                screened,
+                petitioned_on,
+                ..
+            },
+            Payload::PetitionRegistered(e),
+        ) = (&mut fact, payload)
+        {
+            *screened = screening::reported_before(txn, &e.matter_key, *petitioned_on).await?;
+        }
         let o = &self.oversight;
         let repo = o.items();
         let ctx = ItemContext {

@@ -19,6 +19,7 @@ pub mod oversight;
 mod repository;
 pub mod run;
 mod scope;
+pub mod screening;
 pub mod watch;
 pub mod worklist;
 

@@ -12,6 +12,7 @@
 //! | 网信占比 | online items | all items |
 //! | 初信初访一次性办结率 | first-time items answered and never repeated | first-time items answered [default] |
 //! | 越级上访率 | bypass visits | visits [default] |
+//! | 漏排率 | escalated, matter not reported before | escalated (group or bypass visits) [default] |
 
 use crate::entity::item;
 use chrono::NaiveDate;
@@ -121,6 +122,10 @@ impl MetricQuery {
                 (yes(C::Visit).and(yes(C::Bypass)), yes(C::Visit))
             }
             Metric::BypassRate => (yes(C::Visit).and(yes(C::Bypass)), Expr::value(true)),
+            Metric::MissedScreening => (
+                yes(C::Escalated).and(col(C::Screened).eq(false)),
+                yes(C::Escalated),
+            ),
             Metric::ResolutionRate | Metric::ClosureRate => return None,
         };
         Some((period.clone().and(numerator), period.and(denominator)))

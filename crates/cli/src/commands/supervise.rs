@@ -29,6 +29,17 @@ pub enum Command {
         #[arg(long)]
         text: String,
     },
+    /// 矛盾纠纷排查: a screening report of the caller's unit naming a matter (`<category>:<region>`).
+    Screen {
+        #[command(flatten)]
+        conn: Connection,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        matter: String,
+        #[arg(long)]
+        summary: String,
+    },
     /// Every metric by region (or --by organ / channel) over a period.
     Metrics {
         #[command(flatten)]
@@ -152,6 +163,28 @@ impl Command {
                 println!(
                     "order {} replied (complied: {}, escalated: {})",
                     o.id, o.complied, o.escalated
+                );
+            }
+            Command::Screen {
+                conn,
+                region,
+                matter,
+                summary,
+            } => {
+                let (mut c, token) = client(&conn).await?;
+                let message = FileScreeningReportRequest {
+                    region_code: region,
+                    matter_key: matter,
+                    summary,
+                };
+                let r = c
+                    .file_screening_report(request(message, &token)?)
+                    .await
+                    .map_err(status)?
+                    .into_inner();
+                println!(
+                    "screening report {}  {}  {}",
+                    r.id, r.region_code, r.matter_key
                 );
             }
             Command::Metrics { conn, from, to, by } => {

@@ -58,6 +58,10 @@ pub struct Item {
     pub evaluation_missed: bool,
     /// A later repeat of this item: not settled in one pass (初信初访一次性办结).
     pub repeated_later: bool,
+    /// A group or bypass visit (集体访, 越级访), and whether dispute screening had reported its
+    /// matter before (漏排率).
+    pub escalated: bool,
+    pub screened: bool,
 }
 
 impl Default for Item {
@@ -95,6 +99,8 @@ impl Default for Item {
             satisfied: false,
             evaluation_missed: false,
             repeated_later: false,
+            escalated: false,
+            screened: false,
         }
     }
 }
@@ -117,6 +123,8 @@ pub enum Fact {
         registered_at: Option<DateTime<Utc>>,
         /// Registered, or linked (重复件) / not re-accepted (不再受理): no case of its own.
         state: State,
+        escalated: bool,
+        screened: bool,
     },
     Opened {
         triage_unit: String,
@@ -246,6 +254,8 @@ impl Item {
             satisfied: self.satisfied,
             evaluation_missed: self.evaluation_missed,
             repeated_later: self.repeated_later,
+            escalated: self.escalated,
+            screened: self.screened,
         }
     }
 
@@ -270,7 +280,11 @@ impl Item {
                 registered_on,
                 registered_at,
                 state,
+                escalated,
+                screened,
             } => {
+                self.escalated = escalated;
+                self.screened = screened;
                 self.case_number = case_number;
                 self.region = region;
                 self.registering_unit = registering_unit;

@@ -4,9 +4,11 @@
 pub mod backlog;
 pub mod item;
 pub mod order;
+pub mod screening;
 mod watch;
 
 pub use backlog::{Entry, EntryCommand, EntryContext, EntryEvent, Leader, Resolution};
 pub use item::{Due, Fact, Item, ItemCommand, ItemContext, ItemEvent};
 pub use order::{Order, OrderCommand, OrderContext, OrderEvent, Reply};
+pub use screening::{Report, ReportCommand, ReportEvent};
 pub use watch::{Checks, Watched};

@@ -42,6 +42,8 @@ pub struct Model {
     pub satisfied: bool,
     pub evaluation_missed: bool,
     pub repeated_later: bool,
+    pub escalated: bool,
+    pub screened: bool,
     /// The clock is stopped (听证, 鉴定, 核查): the due date stays, nothing is checked.
     pub paused: bool,
     /// How many events the item has had: the write path's guard.

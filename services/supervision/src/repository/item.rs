@@ -140,6 +140,8 @@ fn to_row(id: &str, i: &Item, warn_days: u32, version: i64) -> item::Model {
         satisfied: i.satisfied,
         evaluation_missed: i.evaluation_missed,
         repeated_later: i.repeated_later,
+        escalated: i.escalated,
+        screened: i.screened,
         paused: i.paused,
         version,
     }
@@ -189,6 +191,8 @@ pub fn item_from_row(row: item::Model) -> Result<Versioned<Item>, DbErr> {
         satisfied: row.satisfied,
         evaluation_missed: row.evaluation_missed,
         repeated_later: row.repeated_later,
+        escalated: row.escalated,
+        screened: row.screened,
     };
     Ok(Versioned {
         state: item,
