@@ -198,6 +198,32 @@ async fn a_meeting_decides_items_follows_them_up_and_counts_what_was_certified_r
         (1, 2, 1)
     );
     assert_eq!(figures.resolution_rate, Some(0.5));
+    // The minutes: a Word document in Chinese with the units' names and the decisions.
+    let minutes = client
+        .export_minutes(authed(
+            GetMeetingRequest {
+                meeting_id: id.clone(),
+            },
+            &city,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(minutes.file_name, "联席会议纪要-2026-03-10.docx");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(minutes.content)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    for wanted in [
+        "2026年第一次信访工作联席会议纪要",
+        "市人力资源和社会保障局",
+        items[0].case_number.as_str(),
+        "挂牌督办、约谈",
+        "已化解：2026-03-10，经市信访局认定",
+    ] {
+        assert!(xml.contains(wanted), "{wanted} in the minutes");
+    }
+
     // A bureau that sits in no meeting sees none.
     let outside = client
         .list_meetings(authed(

@@ -348,6 +348,9 @@ async fn call(
             meeting_id: none.clone()
         })),
         "Meeting.ListMeetings" => go!(j.list_meetings(jm::ListMeetingsRequest::default())),
+        "Meeting.ExportMinutes" => go!(j.export_minutes(jm::GetMeetingRequest {
+            meeting_id: none.clone()
+        })),
         "Meeting.PublishRoster" => go!(j.publish_roster(jm::PublishRosterRequest::default())),
         "Meeting.SwapDuty" => go!(j.swap_duty(jm::SwapDutyRequest::default())),
         "Meeting.GetRoster" => go!(j.get_roster(jm::GetRosterRequest::default())),

@@ -262,6 +262,10 @@ pub const RULES: &[Rule] = &[
         READ,
     ),
     rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/ExportMinutes",
+        READ,
+    ),
+    rule(
         "/xinfang.jointmeeting.v1.JointMeetingService/PublishRoster",
         TRIAGE,
     ),

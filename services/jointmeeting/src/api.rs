@@ -6,7 +6,7 @@ use crate::entity::{item, meeting};
 use crate::error::MeetingError;
 use crate::repository::{MeetingRepository, meeting_from_row};
 use crate::roster::{self, RosterRepository};
-use crate::wire;
+use crate::{minutes, wire};
 use chrono::Datelike;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tonic::{Request, Response, Status};
@@ -303,6 +303,24 @@ impl JointMeetingService for JointMeetingApi {
             Ok(jm::ListMeetingsResponse {
                 figures: Some(wire::figures(seen.iter().map(|(_, m)| m))),
                 meetings: seen.iter().map(|(id, m)| wire::meeting(id, m)).collect(),
+            })
+        };
+        reply(result.await)
+    }
+
+    async fn export_minutes(
+        &self,
+        request: Request<jm::GetMeetingRequest>,
+    ) -> Result<Response<jm::Minutes>, Status> {
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let result = async {
+            let m = self.visible(&caller, &r.meeting_id).await?;
+            let content = minutes::docx(&m, &self.reference.current().org)?;
+            Ok(jm::Minutes {
+                file_name: format!("联席会议纪要-{}.docx", m.held_on),
+                media_type: minutes::MEDIA_TYPE.to_owned(),
+                content,
             })
         };
         reply(result.await)

@@ -11,6 +11,9 @@ pub enum MeetingError {
     Refused(#[from] Refusal),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// The minutes could not be written.
+    #[error("minutes: {0}")]
+    Minutes(#[from] docx_rs::DocxError),
 }
 
 impl MeetingError {
@@ -34,6 +37,7 @@ impl From<MeetingError> for Status {
         match err {
             MeetingError::Refused(refusal) => refused(&refusal),
             MeetingError::Database(e) => internal("joint meeting storage", e),
+            MeetingError::Minutes(e) => internal("writing the minutes", e),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod api;
 mod entity;
 mod error;
 pub mod follow;
+mod minutes;
 mod repository;
 mod roster;
 pub mod run;

@@ -68,6 +68,12 @@ pub enum Command {
         conn: Connection,
         meeting: String,
     },
+    /// 联席会议纪要 as a Word document, written to the current folder.
+    Minutes {
+        #[command(flatten)]
+        conn: Connection,
+        meeting: String,
+    },
     /// 一局一周: the caller's reception roster of YEAR, each `--week MONDAY=DEPT[,DEPT]`.
     Roster {
         #[command(flatten)]
@@ -240,6 +246,18 @@ impl Command {
                     |mut c, r| async move { c.get_meeting(r).await },
                 )
                 .await?
+            }
+            Command::Minutes { conn, meeting } => {
+                let message = GetMeetingRequest {
+                    meeting_id: meeting,
+                };
+                let minutes = call(&conn, message, |mut c, r| async move {
+                    c.export_minutes(r).await
+                })
+                .await?;
+                std::fs::write(&minutes.file_name, &minutes.content)?;
+                println!("{} ({} bytes)", minutes.file_name, minutes.content.len());
+                return Ok(());
             }
             Command::Roster { conn, year, weeks } => {
                 let weeks = weeks
