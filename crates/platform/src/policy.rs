@@ -3,7 +3,7 @@
 //! rule. The table below is the whole of who-may-call-what (the README repeats it).
 
 use crate::auth::Caller;
-use xinfang_domain::reference::{OrgTree, UnitKind};
+use xinfang_domain::reference::{OrgTree, OrgUnit, UnitKind};
 use xinfang_domain::{Reason, Refusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -349,18 +349,23 @@ pub struct Holders<'a> {
     pub units: Vec<&'a str>,
 }
 
+/// The caller's unit in the organisation tree.
+pub fn caller_unit<'o>(org: &'o OrgTree, caller: &Caller) -> Result<&'o OrgUnit, Refusal> {
+    org.unit(&caller.org_unit).ok_or_else(|| {
+        Refusal::new(
+            Reason::UnknownUnit,
+            format!(
+                "unit {} is not in this node's organisation tree",
+                caller.org_unit
+            ),
+        )
+    })
+}
+
 impl Scope {
     /// The caller's scope, from its unit in the organisation tree.
     pub fn of(org: &OrgTree, caller: &Caller) -> Result<Scope, Refusal> {
-        let unit = org.unit(&caller.org_unit).ok_or_else(|| {
-            Refusal::new(
-                Reason::UnknownUnit,
-                format!(
-                    "unit {} is not in this node's organisation tree",
-                    caller.org_unit
-                ),
-            )
-        })?;
+        let unit = caller_unit(org, caller)?;
         Ok(match unit.kind {
             UnitKind::Department => Scope::Unit(unit.code.clone()),
             UnitKind::PetitionOffice | UnitKind::Government => {

@@ -17,6 +17,7 @@ use xinfang_domain::supervision::{Report, ReportCommand, ReportEvent};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_events::Payload;
 use xinfang_platform::auth::Caller;
+use xinfang_platform::policy::caller_unit;
 use xinfang_proto::xinfang::supervision::v1::{FileScreeningReportRequest, ScreeningReport};
 use xinfang_store::rows::write_row;
 use xinfang_store::{Meta, Repository, Versioned};
@@ -149,15 +150,7 @@ pub async fn file(
     let code = required("region_code", &r.region_code)?;
     let region = RegionCode::parse(&code).map_err(|e| SupervisionError::field("region_code", e))?;
     let reference = o.reference.current();
-    let unit = reference.org.unit(&caller.org_unit).ok_or_else(|| {
-        Refusal::new(
-            Reason::UnknownUnit,
-            format!(
-                "unit {} is not in this node's organisation tree",
-                caller.org_unit
-            ),
-        )
-    })?;
+    let unit = caller_unit(&reference.org, caller)?;
     if !unit.region.contains(&region) {
         return Err(Refusal::new(
             Reason::OutOfScope,

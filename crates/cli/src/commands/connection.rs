@@ -45,6 +45,27 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// One call on the service listening at `default` (unless `--endpoint`): `client` makes
+    /// the service's client, `call` makes the call with the token; the answer, or why not.
+    pub async fn call<C, Req, Resp, Fut>(
+        &self,
+        default: impl Fn(&Settings) -> SocketAddr,
+        client: impl FnOnce(Channel) -> C,
+        message: Req,
+        call: impl FnOnce(C, tonic::Request<Req>) -> Fut,
+    ) -> anyhow::Result<Resp>
+    where
+        Fut: std::future::Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
+    {
+        let (channel, token) = self.channel(default).await?;
+        call(client(channel), request(message, &token)?)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(status)
+    }
+}
+
 /// A request with the bearer token, if any.
 pub fn request<T>(message: T, token: &Option<String>) -> anyhow::Result<tonic::Request<T>> {
     let mut request = tonic::Request::new(message);

@@ -1,7 +1,7 @@
 //! `xinfang meeting …`: joint meetings (联席会议) — convene, put items on the agenda, decide,
 //! follow up, certify resolution, and the year's figures.
 
-use super::connection::{Connection, request, status};
+use super::connection::Connection;
 use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_client::JointMeetingServiceClient;
 use xinfang_proto::xinfang::jointmeeting::v1::*;
 
@@ -117,19 +117,14 @@ pub enum Command {
 
 type Client = JointMeetingServiceClient<tonic::transport::Channel>;
 
+/// One call on the joint meeting service.
 async fn call<Req, Resp, F, Fut>(conn: &Connection, message: Req, f: F) -> anyhow::Result<Resp>
 where
     F: FnOnce(Client, tonic::Request<Req>) -> Fut,
     Fut: std::future::Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
 {
-    let (channel, token) = conn.channel(|s| s.listen.jointmeeting).await?;
-    f(
-        JointMeetingServiceClient::new(channel),
-        request(message, &token)?,
-    )
-    .await
-    .map(tonic::Response::into_inner)
-    .map_err(status)
+    conn.call(|s| s.listen.jointmeeting, Client::new, message, f)
+        .await
 }
 
 fn measure(name: &str) -> i32 {

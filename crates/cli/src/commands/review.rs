@@ -3,7 +3,7 @@
 //! hearings (听证), termination (终结), spot checks (抽查) and the province's evaluation (报省评议).
 
 use super::case::{OPINIONS, opinion};
-use super::connection::{Connection, local_time, request, status};
+use super::connection::{Connection, local_time};
 use super::petition::state_name;
 use xinfang_proto::convert::satisfaction_from_wire;
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
@@ -163,20 +163,14 @@ fn stage_zh(stage: i32) -> &'static str {
 
 type Client = EvaluationServiceClient<tonic::transport::Channel>;
 
-/// One call with the connection's token, answered or told why not.
+/// One call on the evaluation service.
 async fn call<Req, Resp, F, Fut>(conn: &Connection, message: Req, f: F) -> anyhow::Result<Resp>
 where
     F: FnOnce(Client, tonic::Request<Req>) -> Fut,
     Fut: std::future::Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
 {
-    let (channel, token) = conn.channel(|s| s.listen.evaluation).await?;
-    f(
-        EvaluationServiceClient::new(channel),
-        request(message, &token)?,
-    )
-    .await
-    .map(tonic::Response::into_inner)
-    .map_err(status)
+    conn.call(|s| s.listen.evaluation, Client::new, message, f)
+        .await
 }
 
 impl Command {
