@@ -370,11 +370,11 @@ impl JointMeetingService for JointMeetingApi {
         &self,
         request: Request<jm::GetRosterRequest>,
     ) -> Result<Response<jm::Roster>, Status> {
-        let _caller = caller(&request)?;
+        let asker = caller(&request)?;
         let r = request.into_inner();
         let result = async {
             let office = match r.office_code.trim() {
-                "" => _caller.org_unit.clone(),
+                "" => asker.org_unit.clone(),
                 code => code.to_owned(),
             };
             let on = match r.date.trim() {
