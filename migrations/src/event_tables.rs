@@ -320,3 +320,16 @@ pub async fn index_audit_heads(manager: &SchemaManager<'_>, service: &str) -> Re
     )
     .await
 }
+
+/// Everything a new service's events need, as the older services have it after all their
+/// migrations: the outbox numbered by aggregate version, the inbox, parked events, and the
+/// chained, append-only audit log with its head index.
+pub async fn create_event_tables(manager: &SchemaManager<'_>, service: &str) -> Result<(), DbErr> {
+    create_outbox(manager, service).await?;
+    upgrade_outbox(manager, service).await?;
+    create_inbox(manager, service).await?;
+    create_parked(manager, service).await?;
+    create_audit(manager, service).await?;
+    chain_audit(manager, service).await?;
+    index_audit_heads(manager, service).await
+}

@@ -37,6 +37,24 @@ impl Stage {
             Stage::ReExamination => "复核",
         }
     }
+
+    /// The opinion this stage gives (处理意见, 复查意见, 复核意见).
+    pub fn opinion_label(self) -> &'static str {
+        match self {
+            Stage::Answer => "处理意见",
+            Stage::Review => "复查意见",
+            Stage::ReExamination => "复核意见",
+        }
+    }
+
+    /// The name rows and audit details keep a stage by.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Answer => "answer",
+            Stage::Review => "review",
+            Stage::ReExamination => "re_examination",
+        }
+    }
 }
 
 /// 满意 / 基本满意 / 不满意.

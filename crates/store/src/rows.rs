@@ -55,3 +55,13 @@ pub fn date(value: &Option<String>) -> Result<Option<NaiveDate>, DbErr> {
 pub fn text(date: Option<NaiveDate>) -> Option<String> {
     date.map(|d| d.to_string())
 }
+
+/// An aggregate kept whole as JSON in its row (beside the columns queries select by).
+pub fn to_json<T: serde::Serialize>(state: &T) -> Result<String, DbErr> {
+    serde_json::to_string(state).map_err(|e| DbErr::Custom(format!("storing state: {e}")))
+}
+
+/// The aggregate a row keeps as JSON; `what` names the row in the error.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, DbErr> {
+    serde_json::from_str(text).map_err(|e| DbErr::Type(format!("{what}: {e}")))
+}

@@ -1,7 +1,4 @@
-use crate::event_tables::{
-    chain_audit, create_audit, create_inbox, create_outbox, create_parked, create_rate_limit,
-    index_audit_heads, upgrade_outbox,
-};
+use crate::event_tables::{create_event_tables, create_rate_limit};
 use crate::schema::{create_index as index, version};
 use sea_orm_migration::prelude::*;
 
@@ -110,13 +107,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_outbox(manager, "evaluation").await?;
-        upgrade_outbox(manager, "evaluation").await?;
-        create_inbox(manager, "evaluation").await?;
-        create_parked(manager, "evaluation").await?;
-        create_audit(manager, "evaluation").await?;
-        chain_audit(manager, "evaluation").await?;
-        index_audit_heads(manager, "evaluation").await?;
+        create_event_tables(manager, "evaluation").await?;
         create_rate_limit(manager, "evaluation").await
     }
 }

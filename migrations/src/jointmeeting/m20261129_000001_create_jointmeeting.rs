@@ -1,7 +1,4 @@
-use crate::event_tables::{
-    chain_audit, create_audit, create_inbox, create_outbox, create_parked, index_audit_heads,
-    upgrade_outbox,
-};
+use crate::event_tables::create_event_tables;
 use crate::schema::{create_index as index, version};
 use sea_orm_migration::prelude::*;
 
@@ -47,12 +44,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_outbox(manager, "jointmeeting").await?;
-        upgrade_outbox(manager, "jointmeeting").await?;
-        create_inbox(manager, "jointmeeting").await?;
-        create_parked(manager, "jointmeeting").await?;
-        create_audit(manager, "jointmeeting").await?;
-        chain_audit(manager, "jointmeeting").await?;
-        index_audit_heads(manager, "jointmeeting").await
+        create_event_tables(manager, "jointmeeting").await
     }
 }

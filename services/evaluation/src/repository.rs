@@ -2,7 +2,6 @@
 //! columns the scope and the watcher select by), what its events announce, and its tokens.
 
 use crate::entity::{item, token};
-use crate::wire::stage_name;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -15,7 +14,7 @@ use xinfang_events::Payload;
 use xinfang_proto::xinfang::evaluation::v1 as evp;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::rows::{text, write_row};
+use xinfang_store::rows::{from_json, text, to_json, write_row};
 use xinfang_store::{Meta, Repository, Versioned};
 
 pub struct ItemRepository<'a> {
@@ -53,15 +52,14 @@ impl ItemRepository<'_> {
             lifecycle: item.state().map(|s| s.as_str()).unwrap_or("").to_owned(),
             terminated_on: text(item.terminated.as_ref().map(|t| t.on)),
             next_check: text(item.next_check(self.limits, &self.reference.calendar)),
-            state: serde_json::to_string(item).map_err(|e| DbErr::Custom(e.to_string()))?,
+            state: to_json(item)?,
             version,
         })
     }
 }
 
 pub fn item_from_row(row: item::Model) -> Result<Versioned<Item>, DbErr> {
-    let state = serde_json::from_str(&row.state)
-        .map_err(|e| DbErr::Type(format!("evaluation item {}: {e}", row.petition_id)))?;
+    let state = from_json(&row.state, &format!("evaluation item {}", row.petition_id))?;
     Ok(Versioned {
         state,
         version: row.version,
@@ -200,7 +198,7 @@ impl Repository for ItemRepository<'_> {
             ),
             ItemEvent::Evaluated(e) => (
                 "evaluate",
-                json!({ "stage": stage_name(e.stage), "department": e.department, "organ": e.organ,
+                json!({ "stage": e.stage.as_str(), "department": e.department, "organ": e.organ,
                         "proxy": e.proxy.as_ref().map(|p| &p.name) }),
             ),
             ItemEvent::RevisitOpened(r) => (
@@ -210,14 +208,14 @@ impl Repository for ItemRepository<'_> {
             ItemEvent::RevisitRecorded(_) => ("record_revisit", serde_json::Value::Null),
             ItemEvent::Requested(r) => (
                 "request",
-                json!({ "stage": stage_name(r.stage), "organ": r.organ,
+                json!({ "stage": r.stage.as_str(), "organ": r.organ,
                         "accepted": matches!(r.outcome, ReviewOutcome::Accepted { .. }) }),
             ),
             ItemEvent::Decided {
                 stage, decision, ..
             } => (
                 "decide",
-                json!({ "stage": stage_name(*stage), "opinion": decision.opinion }),
+                json!({ "stage": stage.as_str(), "opinion": decision.opinion }),
             ),
             ItemEvent::HearingScheduled(h) => {
                 ("schedule_hearing", json!({ "start": h.start.to_string() }))
@@ -252,7 +250,7 @@ impl Repository for ItemRepository<'_> {
             token::Entity::insert(token::ActiveModel {
                 hash: Set(hash.clone()),
                 petition_id: Set(id.to_owned()),
-                stage: Set(stage_name(stage).to_owned()),
+                stage: Set(stage.as_str().to_owned()),
             })
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_without_returning(txn)

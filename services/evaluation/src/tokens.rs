@@ -3,7 +3,6 @@
 //! `evaluation_sms` for the gateway, written in the same transaction as the token's hash.
 
 use crate::entity::sms;
-use crate::wire::stage_name;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, Set};
 use sha2::{Digest, Sha256};
@@ -43,7 +42,7 @@ pub async fn queue_sms(
     sms::Entity::insert(sms::ActiveModel {
         id: NotSet,
         petition_id: Set(petition_id.to_owned()),
-        stage: Set(stage_name(stage).to_owned()),
+        stage: Set(stage.as_str().to_owned()),
         body: Set(body),
         created_at: Set(at),
         sent_at: Set(None),

@@ -6,15 +6,6 @@ use xinfang_domain::evaluation::{Evaluation, Item, Review, ReviewOutcome, Stage}
 use xinfang_proto::xinfang::evaluation::v1 as evp;
 use xinfang_proto::xinfang::petition::v1 as pb;
 
-/// The name rows keep a stage by.
-pub fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Answer => "answer",
-        Stage::Review => "review",
-        Stage::ReExamination => "re_examination",
-    }
-}
-
 fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: at.timestamp(),

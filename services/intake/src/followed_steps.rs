@@ -6,7 +6,7 @@ use crate::repository::PetitionRepository;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use xinfang_domain::aggregate::Aggregate;
-use xinfang_domain::evaluation::Satisfaction;
+use xinfang_domain::evaluation::{Satisfaction, Stage};
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::petition::{Petition, PetitionCommand, PetitionContext, PublicStep};
 use xinfang_domain::screening::Policy;
@@ -14,8 +14,7 @@ use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::convert::{satisfaction_from_wire, state_from_wire};
-use xinfang_proto::xinfang::evaluation::v1 as evp;
+use xinfang_proto::convert::{satisfaction_from_wire, stage_from_wire, state_from_wire};
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_store::{Meta, UnitOfWork};
 
@@ -49,26 +48,13 @@ fn satisfaction_zh(value: i32) -> &'static str {
     satisfaction_from_wire(value).map_or("", Satisfaction::label)
 }
 
-/// Which opinion an evaluation was of.
-fn review_stage_of_evaluation(stage: i32) -> &'static str {
-    match evp::Stage::try_from(stage).unwrap_or_default() {
-        evp::Stage::Review => "复查意见",
-        evp::Stage::ReExamination => "复核意见",
-        _ => "处理意见",
-    }
-}
-
 fn re_examination(stage: i32) -> bool {
-    stage == evp::Stage::ReExamination as i32
+    stage_from_wire(stage) == Some(Stage::ReExamination)
 }
 
 /// 复查 or 复核, by the evaluation stage.
 fn review_stage(stage: i32) -> &'static str {
-    if re_examination(stage) {
-        "复核"
-    } else {
-        "复查"
-    }
+    stage_from_wire(stage).map_or("复查", Stage::label)
 }
 
 fn told(payload: &Payload) -> Option<Told> {
@@ -229,7 +215,10 @@ fn told(payload: &Payload) -> Option<Told> {
         },
         Payload::EvaluationSubmitted(e) => Told {
             kind: "evaluated",
-            title: format!("满意度评价（{}）", review_stage_of_evaluation(e.stage)),
+            title: format!(
+                "满意度评价（{}）",
+                stage_from_wire(e.stage).map_or("处理意见", Stage::opinion_label)
+            ),
             organ: String::new(),
             text: format!(
                 "信访部门：{}；责任单位：{}",

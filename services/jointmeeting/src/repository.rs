@@ -10,14 +10,13 @@ use xinfang_domain::meeting::{Meeting, MeetingEvent};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
-use xinfang_store::rows::write_row;
+use xinfang_store::rows::{from_json, to_json, write_row};
 use xinfang_store::{Repository, Versioned};
 
 pub struct MeetingRepository;
 
 pub fn meeting_from_row(row: meeting::Model) -> Result<Versioned<Meeting>, DbErr> {
-    let state = serde_json::from_str(&row.state)
-        .map_err(|e| DbErr::Type(format!("joint meeting {}: {e}", row.id)))?;
+    let state = from_json(&row.state, &format!("joint meeting {}", row.id))?;
     Ok(Versioned {
         state,
         version: row.version,
@@ -53,7 +52,7 @@ impl Repository for MeetingRepository {
             id: id.to_owned(),
             convener: state.convener.clone(),
             held_on: state.held_on.to_string(),
-            state: serde_json::to_string(state).map_err(|e| DbErr::Custom(e.to_string()))?,
+            state: to_json(state)?,
             version,
         }
         .into_active_model();

@@ -8,7 +8,7 @@ use sea_orm::{
 use xinfang_domain::roster::{Roster, RosterEvent};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
-use xinfang_store::rows::write_row;
+use xinfang_store::rows::{from_json, to_json, write_row};
 use xinfang_store::{Repository, Versioned};
 
 /// The row id of an office's roster of a year.
@@ -30,8 +30,7 @@ impl Repository for RosterRepository {
         let Some(row) = roster::Entity::find_by_id(id.to_owned()).one(db).await? else {
             return Ok(None);
         };
-        let state = serde_json::from_str(&row.state)
-            .map_err(|e| DbErr::Type(format!("roster {id}: {e}")))?;
+        let state = from_json(&row.state, &format!("roster {id}"))?;
         Ok(Some(Versioned {
             state,
             version: row.version,
@@ -49,7 +48,7 @@ impl Repository for RosterRepository {
     ) -> Result<bool, DbErr> {
         let row = roster::Model {
             id: id.to_owned(),
-            state: serde_json::to_string(state).map_err(|e| DbErr::Custom(e.to_string()))?,
+            state: to_json(state)?,
             version,
         }
         .into_active_model();

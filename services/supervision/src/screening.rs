@@ -6,10 +6,9 @@ use crate::error::SupervisionError;
 use crate::oversight::Oversight;
 use crate::scope::required;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
+    IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_domain::region::RegionCode;
@@ -19,7 +18,7 @@ use xinfang_events::Payload;
 use xinfang_platform::auth::Caller;
 use xinfang_platform::policy::caller_unit;
 use xinfang_proto::xinfang::supervision::v1::{FileScreeningReportRequest, ScreeningReport};
-use xinfang_store::rows::write_row;
+use xinfang_store::rows::{date, write_row};
 use xinfang_store::{Meta, Repository, Versioned};
 
 mod row {
@@ -54,17 +53,12 @@ pub async fn reported_before(
     let Some(on) = petitioned_on else {
         return Ok(false);
     };
-    let select = Query::select()
-        .expr_as(Func::count(Expr::col("id")), Alias::new("n"))
-        .from(Alias::new("supervision_screening_report"))
-        .and_where(Expr::col("matter_key").eq(matter_key))
-        .and_where(Expr::col("reported_on").lte(on.to_string()))
-        .to_owned();
-    let row = txn
-        .query_one(&select)
-        .await?
-        .ok_or_else(|| DbErr::Custom("no count row".into()))?;
-    Ok(row.try_get::<i64>("", "n")? > 0)
+    let reports = row::Entity::find()
+        .filter(row::Column::MatterKey.eq(matter_key))
+        .filter(row::Column::ReportedOn.lte(on.to_string()))
+        .count(txn)
+        .await?;
+    Ok(reports > 0)
 }
 
 struct ReportRepository;
@@ -81,8 +75,8 @@ impl Repository for ReportRepository {
         let found = row::Entity::find_by_id(id.to_owned()).one(db).await?;
         found
             .map(|r| {
-                let reported_on = NaiveDate::parse_from_str(&r.reported_on, "%Y-%m-%d")
-                    .map_err(|_| DbErr::Type(format!("stored date {:?}", r.reported_on)))?;
+                let reported_on = date(&Some(r.reported_on.clone()))?
+                    .ok_or_else(|| DbErr::Type("stored date".into()))?;
                 Ok(Versioned {
                     state: Report {
                         region: r.region_code,

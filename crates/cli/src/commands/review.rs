@@ -5,7 +5,7 @@
 use super::case::{OPINIONS, opinion};
 use super::connection::{Connection, local_time};
 use super::petition::state_name;
-use xinfang_proto::convert::satisfaction_from_wire;
+use xinfang_proto::convert::{satisfaction_from_wire, stage_from_wire};
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
 use xinfang_proto::xinfang::evaluation::v1::*;
 use xinfang_proto::xinfang::petition::v1::Satisfaction;
@@ -154,11 +154,7 @@ fn satisfaction_zh(value: i32) -> &'static str {
 }
 
 fn stage_zh(stage: i32) -> &'static str {
-    match Stage::try_from(stage).unwrap_or_default() {
-        Stage::Review => "复查",
-        Stage::ReExamination => "复核",
-        _ => "处理意见",
-    }
+    stage_from_wire(stage).map_or("", |s| s.label())
 }
 
 type Client = EvaluationServiceClient<tonic::transport::Channel>;
