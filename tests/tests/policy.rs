@@ -272,6 +272,23 @@ async fn call(
                 ..Default::default()
             }))
         }
+        "GetAnnualReport" => go!(s.get_annual_report(sp::GetAnnualReportRequest {
+            year: 2026,
+            ..Default::default()
+        })),
+        "DrillDownAnnualFigure" => {
+            go!(
+                s.drill_down_annual_figure(sp::DrillDownAnnualFigureRequest {
+                    year: 2026,
+                    key: "items".into(),
+                    ..Default::default()
+                })
+            )
+        }
+        "ExportAnnualReport" => go!(s.export_annual_report(sp::GetAnnualReportRequest {
+            year: 2026,
+            ..Default::default()
+        })),
         "SubmitEvaluation" => go!(e.submit_evaluation(ep::SubmitEvaluationRequest {
             petition_id: petition.into(),
             query_code: "NOSUCHCODE22".into(),
@@ -354,6 +371,20 @@ async fn call(
         "Meeting.PublishRoster" => go!(j.publish_roster(jm::PublishRosterRequest::default())),
         "Meeting.SwapDuty" => go!(j.swap_duty(jm::SwapDutyRequest::default())),
         "Meeting.GetRoster" => go!(j.get_roster(jm::GetRosterRequest::default())),
+        "Meeting.PublishReceptionDay" => {
+            go!(j.publish_reception_day(jm::PublishReceptionDayRequest::default()))
+        }
+        "Meeting.ListReceptionCalendar" => {
+            go!(j.list_reception_calendar(jm::ListReceptionCalendarRequest::default()))
+        }
+        "Meeting.BookReception" => go!(j.book_reception(jm::BookReceptionRequest::default())),
+        "Meeting.GetReceptionDay" => go!(j.get_reception_day(jm::GetReceptionDayRequest {
+            reception_day_id: none.clone(),
+        })),
+        "Meeting.RecordReception" => go!(j.record_reception(jm::RecordReceptionRequest {
+            reception_day_id: none.clone(),
+            ..Default::default()
+        })),
         other => panic!("the matrix has no call for {other}: add it"),
     }
 }

@@ -2,6 +2,7 @@
 //! no database, network or clock of its own. Services call it; it calls nothing.
 
 pub mod aggregate;
+pub mod annual;
 pub mod case;
 pub mod clock;
 pub mod evaluation;
@@ -13,6 +14,7 @@ pub mod lifecycle;
 pub mod meeting;
 pub mod metrics;
 pub mod petition;
+pub mod reception;
 pub mod reference;
 pub mod refusal;
 pub mod region;

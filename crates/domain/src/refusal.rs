@@ -91,6 +91,8 @@ reasons! {
     NoHearingRunning = "XF_NO_HEARING_RUNNING", FailedPrecondition, "no hearing (听证) is running";
     NotOnAgenda = "XF_NOT_ON_AGENDA", FailedPrecondition, "the item is not on this joint meeting's agenda";
     NotAMember = "XF_NOT_A_MEMBER", FailedPrecondition, "the organ named is not a member unit of the joint meeting";
+    ReceptionFull = "XF_RECEPTION_FULL", FailedPrecondition, "every place of the leader's reception day is booked";
+    ReceptionClosed = "XF_RECEPTION_CLOSED", FailedPrecondition, "the reception day has passed: no more bookings";
 }
 
 impl fmt::Display for Reason {

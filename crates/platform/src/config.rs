@@ -252,6 +252,7 @@ impl Default for InputSettings {
             ("address", 200),
             ("organisation", 200),
             ("matter_key", 200),
+            ("matter", 1_000),
             ("file_name", 255),
             ("storage_uri", 1_000),
             ("page_token", 256),
@@ -295,6 +296,7 @@ impl Default for InputSettings {
                 ("page_size", [0, 500]),
                 ("size_bytes", [0, 1 << 30]),
                 ("year", [2000, 2100]),
+                ("capacity", [0, 10_000]),
             ]
             .map(|(k, v)| (k.to_owned(), v))
             .into(),

@@ -181,6 +181,19 @@ pub const RULES: &[Rule] = &[
         "/xinfang.supervision.v1.SupervisionService/ExportMonthlyBulletin",
         READ,
     ),
+    // 年度信访工作报告
+    rule(
+        "/xinfang.supervision.v1.SupervisionService/GetAnnualReport",
+        READ,
+    ),
+    rule(
+        "/xinfang.supervision.v1.SupervisionService/DrillDownAnnualFigure",
+        READ,
+    ),
+    rule(
+        "/xinfang.supervision.v1.SupervisionService/ExportAnnualReport",
+        READ,
+    ),
     // 满意度评价, 回访, 复查, 复核, 听证, 终结
     public(
         "/xinfang.evaluation.v1.EvaluationService/SubmitEvaluation",
@@ -276,6 +289,27 @@ pub const RULES: &[Rule] = &[
     rule(
         "/xinfang.jointmeeting.v1.JointMeetingService/GetRoster",
         READ,
+    ),
+    // 领导接访 / 约访: the calendar is public (五公开), and so is a booking.
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/PublishReceptionDay",
+        TRIAGE,
+    ),
+    public(
+        "/xinfang.jointmeeting.v1.JointMeetingService/ListReceptionCalendar",
+        READ,
+    ),
+    public(
+        "/xinfang.jointmeeting.v1.JointMeetingService/BookReception",
+        TRIAGE,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/GetReceptionDay",
+        READ,
+    ),
+    rule(
+        "/xinfang.jointmeeting.v1.JointMeetingService/RecordReception",
+        TRIAGE,
     ),
 ];
 

@@ -1,6 +1,6 @@
-//! The citizen's own calls (online submission, tracking by query code, evaluation) need no
-//! token, so they are limited: per client address, per person (the ID number's look-up hash) and
-//! for the whole node, counted per window in the service's database, so that every replica
+//! The citizen's own calls (online submission, tracking by query code, evaluation, booking a
+//! leader's reception) need no token, so they are limited: per client address, per person (the
+//! ID number's look-up hash) and for the whole node, counted per window in the service's database, so that every replica
 //! holds the same count. A window's limit holds across its boundary too: the calls of the
 //! previous window still count for the part of it that lies within the last `window` (a sliding
 //! estimate), so a flood that starts just before the hour does not get the hour's limit twice. A call over a limit is refused with RESOURCE_EXHAUSTED, the reason
@@ -53,25 +53,30 @@ impl PublicLimits {
         }
     }
 
-    /// Tracking by query code: per address and minute (enough for a person, too few to guess).
-    pub fn tracking(&self, from: IpAddr) -> Vec<Limit> {
+    /// `calls_per_address_per_minute` calls of one kind from one address.
+    fn per_address(&self, kind: &str, from: IpAddr) -> Vec<Limit> {
         vec![Limit {
-            bucket: format!("track:addr:{from}"),
+            bucket: format!("{kind}:addr:{from}"),
             calls: self.settings.calls_per_address_per_minute,
             window: Duration::from_secs(60),
             what: "calls from this address",
         }]
     }
 
+    /// Tracking by query code: per address and minute (enough for a person, too few to guess).
+    pub fn tracking(&self, from: IpAddr) -> Vec<Limit> {
+        self.per_address("track", from)
+    }
+
     /// The citizen's evaluation with the query code and the SMS link's token: per address and
     /// minute, as tracking.
     pub fn evaluation(&self, from: IpAddr) -> Vec<Limit> {
-        vec![Limit {
-            bucket: format!("evaluate:addr:{from}"),
-            calls: self.settings.calls_per_address_per_minute,
-            window: Duration::from_secs(60),
-            what: "calls from this address",
-        }]
+        self.per_address("evaluate", from)
+    }
+
+    /// A booking of a leader's reception (约访): per address and minute, as tracking.
+    pub fn booking(&self, from: IpAddr) -> Vec<Limit> {
+        self.per_address("book", from)
     }
 
     /// An online submission: per address (a minute and an hour), per person (a day), and for the

@@ -1,8 +1,9 @@
 //! The joint meeting service's tables (联席会议): meetings, the items it knows from intake, the
-//! reception rosters (一局一周), and the event plumbing.
+//! reception rosters (一局一周), the leader reception days (领导接访), and the event plumbing.
 
 mod m20261129_000001_create_jointmeeting;
 mod m20261129_000002_roster;
+mod m20261129_000003_reception;
 
 use sea_orm_migration::prelude::*;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_jointmeeting::Migration),
             Box::new(m20261129_000002_roster::Migration),
+            Box::new(m20261129_000003_reception::Migration),
         ]
     }
 

@@ -1,11 +1,12 @@
 //! Supervision's tables (督查督办): watched items with their metric facts, supervision orders,
-//! backlog lists and leader packages, inbox, outbox.
+//! backlog lists and leader packages, screening reports, the annual report's tally, inbox, outbox.
 
 mod m20261127_000001_create_supervision;
 mod m20261128_000001_write_path;
 mod m20261129_000001_audit_chain;
 mod m20261129_000002_audit_heads;
 mod m20261129_000003_screening;
+mod m20261129_000004_tally;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_audit_chain::Migration),
             Box::new(m20261129_000002_audit_heads::Migration),
             Box::new(m20261129_000003_screening::Migration),
+            Box::new(m20261129_000004_tally::Migration),
         ]
     }
 

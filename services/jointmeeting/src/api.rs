@@ -16,7 +16,9 @@ use xinfang_domain::roster::{Roster, RosterCommand, RosterContext};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::clock::NodeClock;
+use xinfang_platform::pii::PiiVault;
 use xinfang_platform::policy::{Holders, Scope};
+use xinfang_platform::public_calls::{PublicLimits, address};
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::measure_from_wire;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
@@ -29,28 +31,33 @@ pub struct JointMeetingApi {
     pub uow: UnitOfWork,
     pub reference: ReferenceStore,
     pub clock: NodeClock,
+    /// Seals a booking's phone number.
+    pub vault: PiiVault,
+    /// Limits the public's bookings.
+    pub public: PublicLimits,
 }
 
 fn reply<T>(result: Result<T, MeetingError>) -> Result<Response<T>, Status> {
     result.map(Response::new).map_err(Into::into)
 }
 
-fn required(field: &str, value: &str) -> Result<String, MeetingError> {
+pub(crate) fn required(field: &str, value: &str) -> Result<String, MeetingError> {
     match value.trim() {
         "" => Err(MeetingError::field(field, "required")),
         v => Ok(v.to_owned()),
     }
 }
 
-fn day(field: &str, value: &str) -> Result<chrono::NaiveDate, MeetingError> {
+pub(crate) fn day(field: &str, value: &str) -> Result<chrono::NaiveDate, MeetingError> {
     Ok(xinfang_domain::field::day(field, value).map_err(Refusal::from)?)
 }
 
+pub(crate) fn not_found_as(message: &str) -> MeetingError {
+    MeetingError::Refused(Refusal::new(Reason::NotFound, message))
+}
+
 fn not_found() -> MeetingError {
-    MeetingError::Refused(Refusal::new(
-        Reason::NotFound,
-        "no such meeting in the caller's scope",
-    ))
+    not_found_as("no such meeting in the caller's scope")
 }
 
 impl JointMeetingApi {
@@ -393,6 +400,59 @@ impl JointMeetingService for JointMeetingApi {
             Ok(roster::wire(&found.state, on))
         };
         reply(result.await)
+    }
+
+    async fn publish_reception_day(
+        &self,
+        request: Request<jm::PublishReceptionDayRequest>,
+    ) -> Result<Response<jm::ReceptionDay>, Status> {
+        let caller = caller(&request)?;
+        reply(self.publish_reception(&caller, request.into_inner()).await)
+    }
+
+    async fn list_reception_calendar(
+        &self,
+        request: Request<jm::ListReceptionCalendarRequest>,
+    ) -> Result<Response<jm::ListReceptionCalendarResponse>, Status> {
+        let caller = request.extensions().get::<Caller>().cloned();
+        if caller.is_none() {
+            self.public
+                .check(&self.public.tracking(address(&request)))
+                .await?;
+        }
+        reply(
+            self.reception_calendar(caller.as_ref(), request.into_inner())
+                .await,
+        )
+    }
+
+    async fn book_reception(
+        &self,
+        request: Request<jm::BookReceptionRequest>,
+    ) -> Result<Response<jm::Booking>, Status> {
+        let caller = request.extensions().get::<Caller>().cloned();
+        if caller.is_none() {
+            self.public
+                .check(&self.public.booking(address(&request)))
+                .await?;
+        }
+        reply(self.book(caller.as_ref(), request.into_inner()).await)
+    }
+
+    async fn get_reception_day(
+        &self,
+        request: Request<jm::GetReceptionDayRequest>,
+    ) -> Result<Response<jm::ReceptionDay>, Status> {
+        let caller = caller(&request)?;
+        reply(self.reception_day_view(&caller, request.into_inner()).await)
+    }
+
+    async fn record_reception(
+        &self,
+        request: Request<jm::RecordReceptionRequest>,
+    ) -> Result<Response<jm::ReceptionDay>, Status> {
+        let caller = caller(&request)?;
+        reply(self.receive(&caller, request.into_inner()).await)
     }
 }
 

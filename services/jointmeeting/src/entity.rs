@@ -58,3 +58,24 @@ pub mod roster {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod reception {
+    use sea_orm::entity::prelude::*;
+
+    /// A leader's reception day (领导接访): the calendar's columns, and the aggregate as JSON.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "jointmeeting_reception")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub office: String,
+        pub held_on: String,
+        pub state: String,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -63,7 +63,7 @@ impl Repository for MeetingRepository {
     fn announce(
         &self,
         id: &str,
-        _after: &Meeting,
+        after: &Meeting,
         event: &MeetingEvent,
     ) -> Option<(String, Payload)> {
         match event {
@@ -82,6 +82,8 @@ impl Repository for MeetingRepository {
                         .iter()
                         .map(|m| jm::Measure::from(*m) as i32)
                         .collect(),
+                    held_date: after.held_on.to_string(),
+                    convener_organ_code: after.convener.clone(),
                 }),
             )),
             MeetingEvent::Resolved {

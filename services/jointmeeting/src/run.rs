@@ -11,17 +11,31 @@ use xinfang_events::tasks::EventTasks;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
+use xinfang_platform::pii::PiiVault;
+use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_server::JointMeetingServiceServer;
 use xinfang_store::{Audited, UnitOfWork};
 
 /// The aggregate the joint meeting service keeps, whose versions its audit log must reach.
-pub const AUDITED: &[Audited] = &[Audited {
-    kind: "meeting",
-    table: "jointmeeting_meeting",
-    id: "t.id",
-}];
+pub const AUDITED: &[Audited] = &[
+    Audited {
+        kind: "meeting",
+        table: "jointmeeting_meeting",
+        id: "t.id",
+    },
+    Audited {
+        kind: "roster",
+        table: "jointmeeting_roster",
+        id: "t.id",
+    },
+    Audited {
+        kind: "reception",
+        table: "jointmeeting_reception",
+        id: "t.id",
+    },
+];
 
 /// The services whose events the joint meeting service follows.
 pub const SOURCES: &[&str] = &["intake"];
@@ -42,6 +56,8 @@ pub async fn run(
         uow: UnitOfWork::new(db.clone(), SERVICE, settings)?,
         reference,
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
+        vault: PiiVault::new(&settings.pii)?,
+        public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
     let events = EventTasks::start(
         &settings.events,

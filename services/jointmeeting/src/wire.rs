@@ -1,6 +1,7 @@
 //! The joint meeting as the API shows it.
 
 use xinfang_domain::meeting::Meeting;
+use xinfang_events::envelope::timestamp;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 
 pub fn meeting(id: &str, m: &Meeting) -> jm::Meeting {
@@ -34,10 +35,7 @@ pub fn meeting(id: &str, m: &Meeting) -> jm::Meeting {
                     .map(|f| jm::FollowUp {
                         unit_code: f.unit.clone(),
                         text: f.text.clone(),
-                        recorded_at: Some(prost_types::Timestamp {
-                            seconds: f.at.timestamp(),
-                            nanos: f.at.timestamp_subsec_nanos() as i32,
-                        }),
+                        recorded_at: Some(timestamp(f.at)),
                     })
                     .collect(),
                 resolved: i.resolution.is_some(),

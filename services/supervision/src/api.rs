@@ -5,7 +5,7 @@
 use crate::error::SupervisionError;
 use crate::oversight::Oversight;
 use crate::worklist::Worklist;
-use crate::{backlog, figures, orders, scope, screening};
+use crate::{annual, backlog, figures, orders, scope, screening};
 use tonic::{Request, Response, Status};
 use xinfang_platform::auth::caller;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionService;
@@ -185,5 +185,36 @@ impl SupervisionService for SupervisionApi {
     ) -> Result<Response<ExportMonthlyBulletinResponse>, Status> {
         let caller = caller(&request)?;
         reply(figures::bulletin(&self.oversight, &caller, request.into_inner()).await)
+    }
+
+    async fn get_annual_report(
+        &self,
+        request: Request<GetAnnualReportRequest>,
+    ) -> Result<Response<AnnualReport>, Status> {
+        let caller = caller(&request)?;
+        reply(annual::report(&self.oversight, &caller, request.into_inner()).await)
+    }
+
+    async fn drill_down_annual_figure(
+        &self,
+        request: Request<DrillDownAnnualFigureRequest>,
+    ) -> Result<Response<DrillDownAnnualFigureResponse>, Status> {
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        reply(
+            async {
+                let limit = page_size(r.page_size)?;
+                annual::drill_down(&self.oversight, &caller, r, limit).await
+            }
+            .await,
+        )
+    }
+
+    async fn export_annual_report(
+        &self,
+        request: Request<GetAnnualReportRequest>,
+    ) -> Result<Response<ExportMonthlyBulletinResponse>, Status> {
+        let caller = caller(&request)?;
+        reply(annual::export(&self.oversight, &caller, request.into_inner()).await)
     }
 }

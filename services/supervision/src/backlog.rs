@@ -1,6 +1,8 @@
 //! 积案清单 and 包案 through the API: a campaign's list of long-unresolved items, the leader who
 //! takes charge of each, closing (办结) and certified resolution (化解), and the list's 化解率
-//! and 办结率.
+//! and 办结率. An office's leader receptions keep a list of their own per year: each item a
+//! leader received is packaged to that leader there (谁接访、谁包案), and closed and certified
+//! like any other.
 
 use crate::entity::{backlog_item, backlog_list, item};
 use crate::error::SupervisionError;
@@ -16,8 +18,74 @@ use xinfang_domain::supervision::{Entry, EntryCommand, EntryContext, Leader};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::Caller;
 use xinfang_platform::policy::is_below;
+use xinfang_proto::xinfang::events::v1::ReceptionRecorded;
 use xinfang_proto::xinfang::supervision::v1::*;
 use xinfang_store::Meta;
+
+/// The id prefix of the reception lists, which the annual report counts apart from the backlog.
+pub const RECEPTION_LIST: &str = "reception:";
+
+/// The list of the items an office's leaders received in a year.
+pub fn reception_list(office: &str, year: i32) -> String {
+    format!("{RECEPTION_LIST}{office}:{year}")
+}
+
+/// 谁接访、谁包案: the received item goes on the office's reception list of the year, packaged
+/// to the receiving leader with the statutory handling limit as its target, in the transaction
+/// of the event's inbox row.
+pub async fn package_received(
+    o: &Oversight,
+    txn: &sea_orm::DatabaseTransaction,
+    meta: &Meta,
+    petition: &str,
+    e: &ReceptionRecorded,
+) -> Result<(), xinfang_store::WriteError> {
+    use chrono::Datelike;
+    let on = date("reception_date", &e.reception_date)
+        .map_err(|_| sea_orm::DbErr::Custom(format!("reception date {:?}", e.reception_date)))?;
+    let list_id = reception_list(&e.office_code, on.year());
+    backlog_list::Entity::insert(backlog_list::ActiveModel {
+        id: sea_orm::Set(list_id.clone()),
+        campaign: sea_orm::Set(format!("{}年领导接访包案", on.year())),
+        rule: sea_orm::Set(String::new()),
+        owner_unit: sea_orm::Set(e.office_code.clone()),
+        created_at: sea_orm::Set(meta.at),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::new()
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    let target = xinfang_domain::clock::due_date(
+        &o.reference.current().calendar,
+        &o.limits.handling,
+        on,
+        &[],
+        0,
+    )
+    .map_err(|err| sea_orm::DbErr::Custom(err.to_string()))?
+    .due;
+    let actor = Actor::system(&e.office_code);
+    let ctx = EntryContext { actor: &actor };
+    let tx = o.uow.within(txn);
+    let id = entry_id(&list_id, petition);
+    for command in [
+        EntryCommand::Add,
+        EntryCommand::AssignLeader(Leader {
+            name: e.leader_name.clone(),
+            post: e.leader_post.clone(),
+            target,
+        }),
+    ] {
+        tx.apply(&EntryRepository, &id, meta, |state| {
+            Entry::decide(state, command.clone(), &ctx)
+        })
+        .await?;
+    }
+    Ok(())
+}
 
 fn entry_view(i: &backlog_item::Model) -> BacklogItem {
     BacklogItem {

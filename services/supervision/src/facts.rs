@@ -1,9 +1,10 @@
-//! Following intake's and dispatch's events: each event becomes a fact about an item, decided
+//! Following the other services' events: each event becomes a fact about an item, decided
 //! by the watched item (`xinfang_domain::supervision::Item`) and saved through the unit of work
-//! with the kept metric counts, in the transaction of the event's inbox row.
+//! with the kept metric counts, in the transaction of the event's inbox row; the annual report's
+//! facts are tallied, and an item a leader received is packaged to that leader.
 
 use crate::oversight::Oversight;
-use crate::screening;
+use crate::{backlog, screening, tally};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseTransaction;
 use xinfang_domain::aggregate::Aggregate;
@@ -164,6 +165,15 @@ impl EventHandler for Facts {
         let Some(payload) = &envelope.payload else {
             return Ok(());
         };
+        let o = &self.oversight;
+        let occurred_on = self
+            .date_of(&envelope.occurred_at)
+            .ok_or_else(|| permanent("an event without its time"))?;
+        tally::record(txn, envelope, payload, occurred_on).await?;
+        if let Payload::ReceptionRecorded(e) = payload {
+            let meta = Meta::from_actor(envelope.actor.as_ref(), o.clock.now());
+            backlog::package_received(o, txn, &meta, &envelope.petition_id, e).await?;
+        }
         let Some(mut fact) = self.fact(envelope, payload)? else {
             return Ok(());
         };
@@ -180,7 +190,6 @@ impl EventHandler for Facts {
         {
             *screened = screening::reported_before(txn, &e.matter_key, *petitioned_on).await?;
         }
-        let o = &self.oversight;
         let repo = o.items();
         let ctx = ItemContext {
             warn_days: o.settings.warn_days_before,

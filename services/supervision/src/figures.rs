@@ -31,7 +31,7 @@ fn value(metric: Metric, group: &str, ratio: Ratio) -> MetricValue {
     }
 }
 
-fn query(
+pub(crate) fn query(
     o: &Oversight,
     caller: &Caller,
     q: &GetMetricsRequest,

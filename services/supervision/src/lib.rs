@@ -2,9 +2,10 @@
 //! and dispatch's events, warns before a limit ends, marks it overdue the day after and issues a
 //! supervision order (督办单) to the responsible organ, escalates a late reply one level; keeps
 //! backlog lists (积案) with leader packages (包案); and counts the metrics of domain.md, and the
-//! petition index (信访指数), scoped by the caller's unit. Every change is decided by the
+//! petition index (信访指数), and the annual report (年度信访工作报告), scoped by the caller's unit. Every change is decided by the
 //! domain's watched item, order or backlog entry and saved through the unit of work.
 
+mod annual;
 pub mod api;
 mod backlog;
 pub mod bulletin;
@@ -20,6 +21,7 @@ mod repository;
 pub mod run;
 mod scope;
 pub mod screening;
+mod tally;
 pub mod watch;
 pub mod worklist;
 

@@ -16,7 +16,7 @@
 
 use crate::entity::item;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr};
 use xinfang_domain::metrics::{DateBasis, Definitions, Metric, Ratio};
 
@@ -137,6 +137,41 @@ impl MetricQuery {
             Some(organ) => region.and(col(item::Column::OrganCode).eq(organ.as_str())),
             None => region,
         }
+    }
+
+    /// The ids of the items in the query's scope, as a subquery.
+    pub fn scoped_ids(&self) -> SelectStatement {
+        Query::select()
+            .column(item::Column::PetitionId)
+            .from(item::Entity)
+            .and_where(self.scope())
+            .to_owned()
+    }
+
+    /// The items in the query's scope meeting `condition` (a part of [`Self::parts`]): their
+    /// ids and channels.
+    pub async fn matching(
+        &self,
+        db: &impl ConnectionTrait,
+        condition: SimpleExpr,
+    ) -> Result<Vec<(String, String)>, DbErr> {
+        let select = Query::select()
+            .column(item::Column::PetitionId)
+            .column(item::Column::ChannelCode)
+            .from(item::Entity)
+            .and_where(self.scope())
+            .and_where(condition)
+            .to_owned();
+        db.query_all(&select)
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("", "petition_id")?,
+                    r.try_get("", "channel_code")?,
+                ))
+            })
+            .collect()
     }
 
     /// Counts `metrics` per group, from the kept counts.

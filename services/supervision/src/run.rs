@@ -37,8 +37,9 @@ pub const AUDITED: &[Audited] = &[
     },
 ];
 
-/// The services whose events supervision follows (evaluation: 参评率 and 满意率).
-pub const SOURCES: &[&str] = &["intake", "dispatch", "evaluation"];
+/// The services whose events supervision follows (evaluation: 参评率, 满意率, reviews;
+/// jointmeeting: meetings and leader receptions for the annual report).
+pub const SOURCES: &[&str] = &["intake", "dispatch", "evaluation", "jointmeeting"];
 
 /// Supervision's handler of intake's and dispatch's events, as the service runs it (and
 /// `xinfang events replay`).

@@ -117,8 +117,12 @@ pub enum Command {
 
 type Client = JointMeetingServiceClient<tonic::transport::Channel>;
 
-/// One call on the joint meeting service.
-async fn call<Req, Resp, F, Fut>(conn: &Connection, message: Req, f: F) -> anyhow::Result<Resp>
+/// One call on the joint meeting service (receptions too).
+pub(super) async fn call<Req, Resp, F, Fut>(
+    conn: &Connection,
+    message: Req,
+    f: F,
+) -> anyhow::Result<Resp>
 where
     F: FnOnce(Client, tonic::Request<Req>) -> Fut,
     Fut: std::future::Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,

@@ -12,7 +12,9 @@ mod meeting;
 mod migrate;
 mod petition;
 mod pii;
+mod reception;
 mod recount;
+mod report;
 mod review;
 mod serve;
 mod supervise;
@@ -59,6 +61,12 @@ enum Command {
     /// Joint meetings (联席会议): convene, agenda, decisions, follow-up, certified resolution.
     #[command(subcommand)]
     Meeting(meeting::Command),
+    /// Leader receptions (领导接访 / 约访): the calendar, bookings, the items received.
+    #[command(subcommand)]
+    Reception(reception::Command),
+    /// The annual report (年度信访工作报告) and the records behind each of its figures.
+    #[command(subcommand)]
+    Report(report::Command),
     /// Due and overdue items, supervision orders, metrics, the index and the monthly bulletin.
     #[command(subcommand)]
     Supervise(supervise::Command),
@@ -92,6 +100,8 @@ impl Cli {
             Command::Case(command) => command.run().await,
             Command::Review(command) => command.run().await,
             Command::Meeting(command) => command.run().await,
+            Command::Reception(command) => command.run().await,
+            Command::Report(command) => command.run().await,
             Command::Supervise(command) => command.run().await,
             Command::Check => check::run().await,
             Command::Events(command) => command.run().await,
