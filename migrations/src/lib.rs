@@ -6,6 +6,7 @@
 pub mod dispatch;
 pub mod evaluation;
 mod event_tables;
+pub mod exchange;
 pub mod intake;
 pub mod jointmeeting;
 mod schema;
@@ -23,6 +24,7 @@ pub const SERVICES: &[&str] = &[
     "supervision",
     "evaluation",
     "jointmeeting",
+    "exchange",
 ];
 
 /// Applies every pending migration of one service.
@@ -33,6 +35,7 @@ pub async fn migrate_service(db: &DatabaseConnection, service: &str) -> Result<(
         "supervision" => supervision::Migrator::up(db, None).await,
         "evaluation" => evaluation::Migrator::up(db, None).await,
         "jointmeeting" => jointmeeting::Migrator::up(db, None).await,
+        "exchange" => exchange::Migrator::up(db, None).await,
         other => Err(DbErr::Custom(format!(
             "no migrations for service {other:?}"
         ))),

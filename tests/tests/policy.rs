@@ -8,6 +8,7 @@ use tonic_types::StatusExt;
 use xinfang_platform::policy::{RULES, Role};
 use xinfang_proto::xinfang::dispatch::v1 as dp;
 use xinfang_proto::xinfang::evaluation::v1 as ep;
+use xinfang_proto::xinfang::exchange::v1 as xp;
 use xinfang_proto::xinfang::intake::v1 as ip;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 use xinfang_proto::xinfang::petition::v1 as pb;
@@ -15,7 +16,7 @@ use xinfang_proto::xinfang::supervision::v1 as sp;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::services::{
-    RunningService, settings_with, spawn_dispatch, spawn_evaluation, spawn_intake,
+    RunningService, settings_with, spawn_dispatch, spawn_evaluation, spawn_exchange, spawn_intake,
     spawn_jointmeeting, spawn_supervision,
 };
 use xinfang_testkit::{authed, eventually, resident_id, token, token_as, wage_claim};
@@ -33,6 +34,7 @@ struct Node {
     supervision: RunningService,
     evaluation: RunningService,
     jointmeeting: RunningService,
+    exchange: RunningService,
 }
 
 async fn node() -> Node {
@@ -59,6 +61,12 @@ async fn node() -> Node {
     let supervision = spawn_supervision(settings()).await;
     let evaluation = spawn_evaluation(settings()).await;
     let jointmeeting = spawn_jointmeeting(settings()).await;
+    let exchange = spawn_exchange(settings_with(
+        &db.url,
+        Some(&broker.address()),
+        &[("exchange.role", "hub")],
+    ))
+    .await;
     Node {
         db,
         _broker: broker,
@@ -67,6 +75,7 @@ async fn node() -> Node {
         supervision,
         evaluation,
         jointmeeting,
+        exchange,
     }
 }
 
@@ -97,6 +106,8 @@ async fn call(
     let mut s = node.supervision.supervision_client().await;
     let mut e = node.evaluation.evaluation_client().await;
     let mut j = node.jointmeeting.jointmeeting_client().await;
+    let mut x = node.exchange.exchange_client().await;
+    let mut xa = node.exchange.exchange_admin_client().await;
     let pid = || dp::GetCaseRequest {
         petition_id: none.clone(),
     };
@@ -371,6 +382,14 @@ async fn call(
         "Meeting.PublishRoster" => go!(j.publish_roster(jm::PublishRosterRequest::default())),
         "Meeting.SwapDuty" => go!(j.swap_duty(jm::SwapDutyRequest::default())),
         "Meeting.GetRoster" => go!(j.get_roster(jm::GetRosterRequest::default())),
+        "PushBatch" => go!(x.push_batch(xp::PushBatchRequest::default())),
+        "PullBatch" => go!(x.pull_batch(xp::PullBatchRequest::default())),
+        "AckPull" => go!(x.ack_pull(xp::AckPullRequest::default())),
+        "GetLinkStatus" => go!(xa.get_link_status(xp::GetLinkStatusRequest::default())),
+        "ListUploadRecords" => {
+            go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))
+        }
+        "GetCodeMapping" => go!(xa.get_code_mapping(xp::GetCodeMappingRequest::default())),
         "Meeting.PublishReceptionDay" => {
             go!(j.publish_reception_day(jm::PublishReceptionDayRequest::default()))
         }

@@ -28,6 +28,30 @@ pub struct Settings {
     pub clock: ClockSettings,
     pub supervision: SupervisionSettings,
     pub input: InputSettings,
+    pub exchange: ExchangeSettings,
+}
+
+/// Whether this node's exchange service is a city's link to the province, or the province's hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExchangeRole {
+    Node,
+    Hub,
+}
+
+/// The province exchange (数据交换).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeSettings {
+    pub role: ExchangeRole,
+    /// The hub's endpoint (node role); empty: records are numbered and kept, nothing is pushed.
+    pub hub_url: String,
+    /// The node's credential at the hub (node role): a file holding a bearer token with the
+    /// role `exchange` for the node's petition office, issued by the hub's identity provider.
+    pub token_file: String,
+    /// How often the node pushes, in milliseconds, and at most how many records per batch.
+    pub push_interval_ms: u64,
+    pub batch: u32,
 }
 
 /// 督查督办 rules marked [default] in domain.md.
@@ -158,6 +182,7 @@ pub struct ListenSettings {
     pub supervision: SocketAddr,
     pub evaluation: SocketAddr,
     pub jointmeeting: SocketAddr,
+    pub exchange: SocketAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -379,6 +404,7 @@ impl Default for Settings {
                 supervision: "127.0.0.1:50053".parse().expect("static address"),
                 evaluation: "127.0.0.1:50054".parse().expect("static address"),
                 jointmeeting: "127.0.0.1:50055".parse().expect("static address"),
+                exchange: "127.0.0.1:50056".parse().expect("static address"),
             },
             auth: AuthSettings {
                 issuer: "xinfang".into(),
@@ -456,6 +482,13 @@ impl Default for Settings {
                 definitions: Definitions::default(),
             },
             input: InputSettings::default(),
+            exchange: ExchangeSettings {
+                role: ExchangeRole::Node,
+                hub_url: String::new(),
+                token_file: String::new(),
+                push_interval_ms: 500,
+                batch: 500,
+            },
         }
     }
 }

@@ -18,15 +18,18 @@ pub enum Role {
     Supervisor,
     /// 管理员: everything but the citizen's part.
     Admin,
+    /// 数据交换: a city node's link to the provincial hub (pushes its records, pulls its queue).
+    Exchange,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Clerk,
         Role::Handler,
         Role::Leader,
         Role::Supervisor,
         Role::Admin,
+        Role::Exchange,
     ];
 
     /// The name tokens carry.
@@ -37,6 +40,7 @@ impl Role {
             Role::Leader => "leader",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Exchange => "exchange",
         }
     }
 
@@ -288,6 +292,31 @@ pub const RULES: &[Rule] = &[
     ),
     rule(
         "/xinfang.jointmeeting.v1.JointMeetingService/GetRoster",
+        READ,
+    ),
+    // 数据交换: the hub's calls take a node's link; the node's admin calls its operators.
+    rule(
+        "/xinfang.exchange.v1.ExchangeService/PushBatch",
+        &[Role::Exchange],
+    ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeService/PullBatch",
+        &[Role::Exchange],
+    ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeService/AckPull",
+        &[Role::Exchange],
+    ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeAdminService/GetLinkStatus",
+        READ,
+    ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeAdminService/ListUploadRecords",
+        READ,
+    ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeAdminService/GetCodeMapping",
         READ,
     ),
     // 领导接访 / 约访: the calendar is public (五公开), and so is a booking.

@@ -37,6 +37,18 @@ pub async fn serve(
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
         .parse()
         .expect("an address");
+    serve_on(binary, service, addr, database_url, brokers, more).await
+}
+
+/// As [`serve`], on `addr` (a service started again where its clients expect it).
+pub async fn serve_on(
+    binary: &Path,
+    service: &str,
+    addr: SocketAddr,
+    database_url: &str,
+    brokers: &str,
+    more: &[(&str, &str)],
+) -> ServiceProcess {
     let listen = format!("listen.{service}");
     let addr_text = addr.to_string();
     let mut settings: Vec<(&str, &str)> = vec![
@@ -84,5 +96,10 @@ impl ServiceProcess {
             .expect("the service stops within a minute")
             .expect("its exit status");
         assert!(exit.success(), "the service stopped cleanly: {exit}");
+    }
+
+    /// SIGKILL: the process dies where it stands, as a crashed pod does.
+    pub async fn kill(mut self) {
+        self.child.kill().await.expect("the service is killed");
     }
 }

@@ -10,6 +10,8 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
+use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_client::ExchangeAdminServiceClient;
+use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::intake::v1::Petition;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_client::JointMeetingServiceClient;
@@ -57,6 +59,18 @@ impl RunningService {
         JointMeetingServiceClient::connect(format!("http://{}", self.addr))
             .await
             .expect("connect to the joint meeting service")
+    }
+
+    pub async fn exchange_client(&self) -> ExchangeServiceClient<Channel> {
+        ExchangeServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to the exchange")
+    }
+
+    pub async fn exchange_admin_client(&self) -> ExchangeAdminServiceClient<Channel> {
+        ExchangeAdminServiceClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect to the exchange")
     }
 
     pub async fn intake_client(&self) -> IntakeServiceClient<Channel> {
@@ -141,6 +155,14 @@ pub async fn spawn_evaluation(settings: Settings) -> RunningService {
 pub async fn spawn_jointmeeting(settings: Settings) -> RunningService {
     spawn(settings, |s, db, r, l, t| async move {
         xinfang_jointmeeting::run::run(&s, db, r, l, t).await
+    })
+    .await
+}
+
+/// The exchange, in the role its settings name (`exchange.role`).
+pub async fn spawn_exchange(settings: Settings) -> RunningService {
+    spawn(settings, |s, db, r, l, t| async move {
+        xinfang_exchange::run::run(&s, db, r, l, t).await
     })
     .await
 }

@@ -27,12 +27,13 @@ pub enum Command {
 }
 
 /// The services that consume events, each with its parked table.
-const CONSUMERS: [&str; 5] = [
+const CONSUMERS: [&str; 6] = [
     "intake",
     "dispatch",
     "supervision",
     "evaluation",
     "jointmeeting",
+    "exchange",
 ];
 
 impl Command {
@@ -133,6 +134,7 @@ async fn replay(node: &Node, service: &str, id: i64) -> anyhow::Result<Replay> {
             )
             .await
         }
+        "exchange" => apply(&node.db, service, &xinfang_exchange::run::follower(r), id).await,
         _ => {
             apply(
                 &node.db,

@@ -17,6 +17,8 @@ enum Service {
     Supervision,
     Evaluation,
     Jointmeeting,
+    /// The province exchange: a node's link, or the hub (`exchange.role`).
+    Exchange,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -50,6 +52,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Service::Jointmeeting => {
             let listener = bind("listen.jointmeeting", s.listen.jointmeeting).await?;
             xinfang_jointmeeting::run::run(s, db, r, listener, stop).await
+        }
+        Service::Exchange => {
+            let listener = bind("listen.exchange", s.listen.exchange).await?;
+            xinfang_exchange::run::run(s, db, r, listener, stop).await
         }
     }
 }

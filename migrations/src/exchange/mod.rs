@@ -1,0 +1,20 @@
+//! The exchange service's tables (数据交换): a node's numbered upward records and its link to the
+//! hub; the hub's stored records and acknowledgements per node; the event plumbing. One schema
+//! serves both roles (a deployment runs one of them).
+
+mod m20261129_000001_create_exchange;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_exchange::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("exchange_migrations").into_iden()
+    }
+}

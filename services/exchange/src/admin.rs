@@ -1,0 +1,126 @@
+//! The node's operators' view of its link: how far the hub acknowledged, the records with the
+//! hub's verdict (the rejected ones to correct), and the code mappings the records carry.
+
+use crate::entity::{link, up_record};
+use crate::records::{ACTIONS, MAPPING_VERSION};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tonic::{Request, Response, Status};
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_server::ExchangeAdminService;
+use xinfang_proto::xinfang::exchange::v1::*;
+
+#[derive(Clone)]
+pub struct Admin {
+    pub db: DatabaseConnection,
+    pub reference: ReferenceStore,
+}
+
+fn storage(err: sea_orm::DbErr) -> Status {
+    xinfang_platform::error::internal("exchange storage", err)
+}
+
+#[tonic::async_trait]
+impl ExchangeAdminService for Admin {
+    async fn get_link_status(
+        &self,
+        _request: Request<GetLinkStatusRequest>,
+    ) -> Result<Response<LinkStatus>, Status> {
+        let row = link::Entity::find_by_id(1)
+            .one(&self.db)
+            .await
+            .map_err(storage)?
+            .ok_or_else(|| Status::failed_precondition("the exchange link row is missing"))?;
+        Ok(Response::new(LinkStatus {
+            last_sequence: row.last_sequence as u64,
+            acknowledged_through: row.acknowledged_through as u64,
+            pull_cursor: 0,
+            last_contact: row.last_contact.map(xinfang_events::envelope::timestamp),
+            last_error: row.last_error,
+        }))
+    }
+
+    async fn list_upload_records(
+        &self,
+        request: Request<ListUploadRecordsRequest>,
+    ) -> Result<Response<ListUploadRecordsResponse>, Status> {
+        let r = request.into_inner();
+        let after: i64 = match r.page_token.trim() {
+            "" => 0,
+            t => t
+                .parse()
+                .map_err(|_| Status::invalid_argument("page_token: not a token of this list"))?,
+        };
+        let size = match r.page_size {
+            n if n <= 0 => 100,
+            n => n.min(500),
+        } as u64;
+        let mut query = up_record::Entity::find().filter(up_record::Column::Sequence.gt(after));
+        if r.rejected_only {
+            query = query.filter(up_record::Column::Status.eq("rejected"));
+        }
+        let rows = query
+            .order_by_asc(up_record::Column::Sequence)
+            .limit(size + 1)
+            .all(&self.db)
+            .await
+            .map_err(storage)?;
+        let more = rows.len() as u64 > size;
+        let rows = &rows[..rows.len().min(size as usize)];
+        Ok(Response::new(ListUploadRecordsResponse {
+            next_page_token: if more {
+                rows.last()
+                    .map(|r| r.sequence.to_string())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
+            records: rows
+                .iter()
+                .map(|r| RecordResult {
+                    sequence: r.sequence as u64,
+                    accepted: r.status == "accepted",
+                    code: r.reject_code,
+                    reason: if r.status == "pending" {
+                        "waiting for the hub".into()
+                    } else {
+                        r.reason.clone()
+                    },
+                    province_number: r.province_number.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_code_mapping(
+        &self,
+        request: Request<GetCodeMappingRequest>,
+    ) -> Result<Response<CodeMapping>, Status> {
+        let table = request.into_inner().table;
+        let local_to_province = match table.as_str() {
+            "channel" => self
+                .reference
+                .current()
+                .channels
+                .iter()
+                .map(|c| (c.code.clone(), c.province_code.clone()))
+                .collect(),
+            "action" => ACTIONS
+                .iter()
+                .map(|(l, p)| ((*l).to_owned(), (*p).to_owned()))
+                .collect(),
+            // The nation's region codes, and (until the province publishes its tables) the
+            // categories and organs, map to themselves.
+            "content_category" | "region" | "organ" => Default::default(),
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "table: {other:?} is not channel, content_category, region, organ or action"
+                )));
+            }
+        };
+        Ok(Response::new(CodeMapping {
+            table,
+            version: MAPPING_VERSION.to_owned(),
+            local_to_province,
+        }))
+    }
+}

@@ -1,0 +1,87 @@
+//! Numbering (node role): each event of this node's services that the province receives becomes
+//! an upward record with the next number of the node's sequence, in the transaction of the
+//! event's inbox row — so a number is given once per event, a rolled-back event gives none back
+//! to a gap, and a redelivered event numbers nothing.
+
+use crate::entity::up_record;
+use crate::records;
+use prost::Message;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Statement,
+};
+use xinfang_events::consumer::{EventHandler, HandlerError};
+use xinfang_events::{Envelope, Payload};
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::exchange::v1::UpRecord;
+
+pub struct Numbering {
+    pub reference: ReferenceStore,
+}
+
+/// The next number of the node's sequence; the link's row stays locked until the transaction
+/// ends, so two events never take the same number and a rollback leaves no gap.
+async fn next_sequence(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            txn.get_database_backend(),
+            "UPDATE exchange_link SET last_sequence = last_sequence + 1 WHERE id = 1 \
+             RETURNING last_sequence",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("exchange_link".into()))?;
+    row.try_get("", "last_sequence")
+}
+
+/// The item's city number, as its registration's record holds it.
+async fn case_number(txn: &DatabaseTransaction, petition: &str) -> Result<String, DbErr> {
+    Ok(up_record::Entity::find()
+        .select_only()
+        .column(up_record::Column::CaseNumber)
+        .filter(up_record::Column::PetitionId.eq(petition))
+        .filter(up_record::Column::Kind.eq("item"))
+        .into_tuple::<String>()
+        .one(txn)
+        .await?
+        .unwrap_or_default())
+}
+
+impl EventHandler for Numbering {
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
+        let case_number = match &envelope.payload {
+            Some(Payload::PetitionRegistered(e)) => e.case_number.clone(),
+            _ => case_number(txn, &envelope.petition_id).await?,
+        };
+        let reference = self.reference.current();
+        let Some(record) = records::record(envelope, &reference, &case_number) else {
+            return Ok(());
+        };
+        let sequence = next_sequence(txn).await?;
+        let kind = records::kind(&record);
+        let body = UpRecord {
+            sequence: sequence as u64,
+            record: Some(record),
+        }
+        .encode_to_vec();
+        up_record::Model {
+            sequence,
+            petition_id: envelope.petition_id.clone(),
+            case_number,
+            kind: kind.to_owned(),
+            body,
+            status: "pending".into(),
+            reject_code: 0,
+            reason: String::new(),
+            province_number: String::new(),
+            created_at: chrono::Utc::now(),
+        }
+        .into_active_model()
+        .insert(txn)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+//! 数据交换 — the exchange service, the province-facing link. In node role it turns this node's
+//! events into records for the province (the item with masked petitioners, each handling step,
+//! each evaluation; every code local and provincial), numbered by a node-local sequence without
+//! gaps, and pushes them to the hub in batches, resuming from the hub's acknowledgement after a
+//! cut. In hub role (the same binary, another configuration) it stores each node's records once,
+//! answers each with accepted or a reject code and reason, and acknowledges the highest
+//! contiguous sequence it holds. Still to come (issue #12): the downward queue, mutual TLS,
+//! cross-city transfer, versioned mapping files.
+
+mod admin;
+mod entity;
+mod follow;
+mod hub;
+mod push;
+mod records;
+pub mod run;
+
+/// The exchange service's name for its tables and topic.
+pub const SERVICE: &str = "exchange";

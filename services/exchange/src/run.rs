@@ -1,0 +1,80 @@
+//! Running the exchange service: in node role its numbering of this node's events, its pusher
+//! and its operators' API; in hub role the provincial side's API. All stop when `shutdown` is
+//! cancelled.
+
+use crate::SERVICE;
+use crate::admin::Admin;
+use crate::follow::Numbering;
+use crate::hub::Hub;
+use crate::push::Pusher;
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use xinfang_events::tasks::EventTasks;
+use xinfang_platform::auth::Authenticator;
+use xinfang_platform::config::{ExchangeRole, Settings};
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_platform::server::GrpcServer;
+use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_server::ExchangeAdminServiceServer;
+use xinfang_proto::xinfang::exchange::v1::exchange_service_server::ExchangeServiceServer;
+
+/// The services whose events a node sends to the province.
+pub const SOURCES: &[&str] = &["intake", "dispatch", "evaluation"];
+
+/// The node's handler of those events, as the service runs it (and `xinfang events replay`).
+pub fn follower(reference: ReferenceStore) -> Numbering {
+    Numbering { reference }
+}
+
+pub async fn run(
+    settings: &Settings,
+    db: DatabaseConnection,
+    reference: ReferenceStore,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let x = &settings.exchange;
+    let node = x.role == ExchangeRole::Node;
+    let events = if node {
+        Some(EventTasks::start(
+            &settings.events,
+            &db,
+            SERVICE,
+            SOURCES,
+            follower(reference.clone()),
+            &shutdown,
+        )?)
+    } else {
+        None
+    };
+    let pushing = (node && !x.hub_url.is_empty()).then(|| {
+        let pusher = Pusher {
+            db: db.clone(),
+            hub_url: x.hub_url.clone(),
+            token_file: x.token_file.clone(),
+            node: settings.node.region.clone(),
+            interval: Duration::from_millis(x.push_interval_ms),
+            batch: u64::from(x.batch.max(1)),
+        };
+        tokio::spawn(pusher.run(shutdown.clone()))
+    });
+    let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
+    let served = GrpcServer::new(auth, &settings.input)
+        .add_service(ExchangeServiceServer::new(Hub {
+            db: db.clone(),
+            reference: reference.clone(),
+            serving: !node,
+        }))
+        .add_service(ExchangeAdminServiceServer::new(Admin { db, reference }))
+        .serve(listener, shutdown.clone().cancelled_owned())
+        .await;
+    shutdown.cancel();
+    if let Some(events) = events {
+        events.join().await?;
+    }
+    if let Some(pushing) = pushing {
+        pushing.await?;
+    }
+    Ok(served?)
+}
