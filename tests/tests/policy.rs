@@ -390,6 +390,7 @@ async fn call(
             go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))
         }
         "GetCodeMapping" => go!(xa.get_code_mapping(xp::GetCodeMappingRequest::default())),
+        "ResendRecord" => go!(xa.resend_record(xp::ResendRecordRequest::default())),
         "Meeting.PublishReceptionDay" => {
             go!(j.publish_reception_day(jm::PublishReceptionDayRequest::default()))
         }

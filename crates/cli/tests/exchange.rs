@@ -296,3 +296,153 @@ async fn a_node_pushes_every_record_once_across_a_killed_hub_and_only_its_own_re
     intake.stop().await;
     std::fs::remove_file(&credential).ok();
 }
+
+/// A copy of the demo reference data whose channel 来访 (0300) maps to `province_code`.
+fn reference_with_visit_code(dir: &std::path::Path, province_code: &str) {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
+    std::fs::create_dir_all(dir).expect("the reference folder");
+    for file in [
+        "calendar.toml",
+        "categories.toml",
+        "org.toml",
+        "channels.toml",
+    ] {
+        let text = std::fs::read_to_string(source.join(file)).expect("a reference file");
+        let text = if file == "channels.toml" {
+            text.replace(
+                "code = \"0300\"\n",
+                &format!("code = \"0300\"\nprovince_code = \"{province_code}\"\n"),
+            )
+        } else {
+            text
+        };
+        std::fs::write(dir.join(file), text).expect("a reference file written");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_rejected_for_a_bad_code_is_corrected_and_accepted_once() {
+    let node_db = TestDatabase::create().await;
+    let hub_db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    broker.create_topic("xinfang.exchange.events", 1).await;
+    let intake = spawn_intake(settings_with(&node_db.url, Some(&broker.address()), &[])).await;
+    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
+    let reference = scratch.join("reference");
+    // The node's mapping sends 来访 as 9300, a code the province does not have.
+    reference_with_visit_code(&reference, "9300");
+    let credential = scratch.join("exchange.jwt");
+    std::fs::write(&credential, token_as("city-xfj", &["exchange"])).expect("the token file");
+    let the_hub = hub(&hub_db, &broker).await;
+    let node = processes::serve(
+        binary(),
+        "exchange",
+        &node_db.url,
+        &broker.address(),
+        &[
+            ("exchange.hub_url", the_hub.endpoint().as_str()),
+            (
+                "exchange.token_file",
+                credential.to_str().expect("a UTF-8 path"),
+            ),
+            ("exchange.push_interval_ms", "100"),
+            ("reference.dir", reference.to_str().expect("a UTF-8 path")),
+        ],
+    )
+    .await;
+    let item = intake.register_wage_claim("bad-code", 801).await.id;
+    let admin = ExchangeAdminServiceClient::connect(node.endpoint())
+        .await
+        .unwrap();
+    let rejected_list = || {
+        let mut admin = admin.clone();
+        async move {
+            admin
+                .list_upload_records(authed(
+                    ListUploadRecordsRequest {
+                        rejected_only: true,
+                        ..Default::default()
+                    },
+                    &token("city-xfj"),
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .records
+        }
+    };
+    let rejected = eventually(60, || async {
+        let records = rejected_list().await;
+        (!records.is_empty()).then_some(records)
+    })
+    .await
+    .expect("the hub rejected the record");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].sequence, 1);
+    assert_eq!(rejected[0].code, RejectCode::Format as i32);
+    assert!(
+        rejected[0].reason.contains("9300"),
+        "{}",
+        rejected[0].reason
+    );
+
+    // The mapping is corrected and reloaded; the record is sent again under the next number.
+    reference_with_visit_code(&reference, "0300");
+    node.reload();
+    let resent = eventually(30, || {
+        let mut admin = admin.clone();
+        async move {
+            let mapping = admin
+                .get_code_mapping(authed(
+                    GetCodeMappingRequest {
+                        table: "channel".into(),
+                    },
+                    &token("city-xfj"),
+                ))
+                .await
+                .ok()?
+                .into_inner();
+            (mapping.local_to_province.get("0300").map(String::as_str) == Some("0300"))
+                .then_some(())
+        }
+    })
+    .await;
+    assert!(resent.is_some(), "the node reloaded its mapping");
+    let mut resender = admin.clone();
+    let again = resender
+        .resend_record(authed(
+            ResendRecordRequest { sequence: 1 },
+            &token("city-xfj"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.sequence, 2);
+    let twice = resender
+        .resend_record(authed(
+            ResendRecordRequest { sequence: 1 },
+            &token("city-xfj"),
+        ))
+        .await
+        .expect_err("a corrected record is not sent again");
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    let done = eventually(60, || async {
+        let s = link(&node).await;
+        (s.acknowledged_through == 2).then_some(())
+    })
+    .await;
+    assert!(done.is_some(), "the hub acknowledged the correction");
+    assert!(rejected_list().await.is_empty(), "nothing left to correct");
+    assert_eq!(held(&hub_db).await, vec![1, 2]);
+    let accepted = hub_db
+        .count(&format!(
+            "exchange_hub_record WHERE local_number = '{item}' AND kind = 'item' AND accepted"
+        ))
+        .await;
+    assert_eq!(accepted, 1, "the province holds the item once");
+
+    node.stop().await;
+    the_hub.stop().await;
+    intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}

@@ -319,6 +319,10 @@ pub const RULES: &[Rule] = &[
         "/xinfang.exchange.v1.ExchangeAdminService/GetCodeMapping",
         READ,
     ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeAdminService/ResendRecord",
+        TRIAGE,
+    ),
     // 领导接访 / 约访: the calendar is public (五公开), and so is a booking.
     rule(
         "/xinfang.jointmeeting.v1.JointMeetingService/PublishReceptionDay",

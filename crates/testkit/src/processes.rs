@@ -98,6 +98,16 @@ impl ServiceProcess {
         assert!(exit.success(), "the service stopped cleanly: {exit}");
     }
 
+    /// SIGHUP: the service reads its reference data again.
+    pub fn reload(&self) {
+        let pid = self.child.id().expect("running").to_string();
+        let signalled = std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(signalled.success());
+    }
+
     /// SIGKILL: the process dies where it stands, as a crashed pod does.
     pub async fn kill(mut self) {
         self.child.kill().await.expect("the service is killed");

@@ -2,8 +2,13 @@
 //! hub's verdict (the rejected ones to correct), and the code mappings the records carry.
 
 use crate::entity::{link, up_record};
-use crate::records::{ACTIONS, MAPPING_VERSION};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::follow::next_sequence;
+use crate::records::{ACTIONS, MAPPING_VERSION, remapped};
+use prost::Message;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use tonic::{Request, Response, Status};
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_server::ExchangeAdminService;
@@ -122,5 +127,83 @@ impl ExchangeAdminService for Admin {
             version: MAPPING_VERSION.to_owned(),
             local_to_province,
         }))
+    }
+
+    async fn resend_record(
+        &self,
+        request: Request<ResendRecordRequest>,
+    ) -> Result<Response<RecordResult>, Status> {
+        let old = request.into_inner().sequence as i64;
+        let resent = self.resend(old).await.map_err(|e| match e {
+            Resend::Refused(status) => status,
+            Resend::Storage(err) => storage(err),
+        })?;
+        Ok(Response::new(resent))
+    }
+}
+
+enum Resend {
+    Refused(Status),
+    Storage(DbErr),
+}
+
+impl From<DbErr> for Resend {
+    fn from(err: DbErr) -> Self {
+        Resend::Storage(err)
+    }
+}
+
+impl Admin {
+    /// The rejected record `old` made again from the current mapping, under the next number.
+    async fn resend(&self, old: i64) -> Result<RecordResult, Resend> {
+        let txn = self.db.begin().await?;
+        let row = up_record::Entity::find_by_id(old)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| Resend::Refused(Status::not_found(format!("no record {old}"))))?;
+        if row.status != "rejected" {
+            return Err(Resend::Refused(Status::failed_precondition(format!(
+                "record {old} is {}: only a rejected record is sent again",
+                row.status
+            ))));
+        }
+        let record = UpRecord::decode(row.body.as_slice())
+            .map_err(|e| DbErr::Custom(format!("record {old} does not decode: {e}")))?
+            .record
+            .ok_or_else(|| DbErr::Custom(format!("record {old} is empty")))?;
+        let record = remapped(record, &self.reference.current());
+        let sequence = next_sequence(&txn).await?;
+        up_record::Model {
+            sequence,
+            petition_id: row.petition_id.clone(),
+            case_number: row.case_number.clone(),
+            kind: row.kind.clone(),
+            body: UpRecord {
+                sequence: sequence as u64,
+                record: Some(record),
+                corrects: old as u64,
+            }
+            .encode_to_vec(),
+            status: "pending".into(),
+            reject_code: 0,
+            reason: String::new(),
+            province_number: String::new(),
+            created_at: chrono::Utc::now(),
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        let mut corrected = row.into_active_model();
+        corrected.status = Set("corrected".into());
+        corrected.reason = Set(format!("corrected by record {sequence}"));
+        corrected.update(&txn).await?;
+        txn.commit().await?;
+        Ok(RecordResult {
+            sequence: sequence as u64,
+            accepted: false,
+            code: 0,
+            reason: "waiting for the hub".into(),
+            province_number: String::new(),
+        })
     }
 }

@@ -21,7 +21,7 @@ pub struct Numbering {
 
 /// The next number of the node's sequence; the link's row stays locked until the transaction
 /// ends, so two events never take the same number and a rollback leaves no gap.
-async fn next_sequence(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+pub(crate) async fn next_sequence(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
     let row = txn
         .query_one_raw(Statement::from_string(
             txn.get_database_backend(),
@@ -65,6 +65,7 @@ impl EventHandler for Numbering {
         let body = UpRecord {
             sequence: sequence as u64,
             record: Some(record),
+            corrects: 0,
         }
         .encode_to_vec();
         up_record::Model {

@@ -10,7 +10,9 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use std::collections::{HashMap, HashSet};
 use tonic::{Request, Response, Status};
+use xinfang_domain::reference::ReferenceData;
 use xinfang_domain::region::RegionCode;
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::caller;
@@ -61,37 +63,45 @@ fn local_number(record: &Record) -> String {
         .unwrap_or_default()
 }
 
-/// The province's number of a node's item it accepted, if it did.
-async fn item_number(
+/// The province's numbers of `node`'s accepted items among `locals`.
+async fn item_numbers(
     txn: &DatabaseTransaction,
     node: &str,
-    local: &str,
-) -> Result<Option<String>, DbErr> {
-    hub_record::Entity::find()
+    locals: Vec<String>,
+) -> Result<HashMap<String, String>, DbErr> {
+    if locals.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(hub_record::Entity::find()
         .select_only()
+        .column(hub_record::Column::LocalNumber)
         .column(hub_record::Column::ProvinceNumber)
         .filter(hub_record::Column::Node.eq(node))
-        .filter(hub_record::Column::LocalNumber.eq(local))
+        .filter(hub_record::Column::LocalNumber.is_in(locals))
         .filter(hub_record::Column::Kind.eq("item"))
         .filter(hub_record::Column::Accepted.eq(true))
-        .into_tuple::<String>()
-        .one(txn)
-        .await
+        .into_tuple::<(String, String)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
-/// Checks one record of `node`'s numbered `sequence`.
-async fn judge(
-    txn: &DatabaseTransaction,
+/// Checks one record of `node`'s numbered `sequence` against the province's tables; `items`
+/// holds the province's numbers of the node's accepted items.
+fn judge(
+    province: &ReferenceData,
     node: &RegionCode,
     sequence: u64,
     record: Option<&Record>,
-) -> Result<Verdict, DbErr> {
+    items: &HashMap<String, String>,
+) -> Verdict {
     let Some(record) = record else {
-        return Ok(reject(RejectCode::Format, "an empty record".into()));
+        return reject(RejectCode::Format, "an empty record".into());
     };
     let local = local_number(record);
     if local.is_empty() {
-        return Ok(reject(RejectCode::Format, "no local number".into()));
+        return reject(RejectCode::Format, "no local number".into());
     }
     let unmapped = |what: &str, code: &Option<MappedCode>| match code {
         Some(c) if !c.province.is_empty() => None,
@@ -112,44 +122,48 @@ async fn judge(
                 ("region", &item.region),
             ] {
                 if let Some(v) = unmapped(what, code) {
-                    return Ok(v);
+                    return v;
                 }
+            }
+            let channel = item.channel.as_ref().map_or("", |c| c.province.as_str());
+            if !province.channels.iter().any(|c| c.province_code == channel) {
+                return reject(
+                    RejectCode::Format,
+                    format!("channel code {channel:?} is not in the province's channel table"),
+                );
             }
             let region = item.region.as_ref().map_or("", |r| r.local.as_str());
             match RegionCode::parse(region) {
-                Ok(r) if node.contains(&r) => {}
-                _ => {
-                    return Ok(reject(
-                        RejectCode::Permission,
-                        format!("region {region} is not within node {node}"),
-                    ));
-                }
+                Ok(r) if node.contains(&r) => Verdict {
+                    accepted: true,
+                    code: RejectCode::Unspecified,
+                    reason: String::new(),
+                    province_number: format!("{}-{sequence:09}", node.as_str()),
+                },
+                _ => reject(
+                    RejectCode::Permission,
+                    format!("region {region} is not within node {node}"),
+                ),
             }
-            Ok(Verdict {
-                accepted: true,
-                code: RejectCode::Unspecified,
-                reason: String::new(),
-                province_number: format!("{}-{sequence:09}", node.as_str()),
-            })
         }
         Record::Step(_) | Record::Evaluation(_) => {
             if let Record::Step(step) = record
                 && let Some(v) = unmapped("action", &step.action)
             {
-                return Ok(v);
+                return v;
             }
-            Ok(match item_number(txn, node.as_str(), &local).await? {
+            match items.get(&local) {
                 Some(number) => Verdict {
                     accepted: true,
                     code: RejectCode::Unspecified,
                     reason: String::new(),
-                    province_number: number,
+                    province_number: number.clone(),
                 },
                 None => reject(
                     RejectCode::Business,
                     format!("the province holds no accepted item {local} of node {node}"),
                 ),
-            })
+            }
         }
     }
 }
@@ -182,32 +196,58 @@ async fn contiguous(txn: &DatabaseTransaction, node: &str, from: i64) -> Result<
 }
 
 impl Hub {
+    /// One batch in one transaction: one read of what the hub held already, one multi-row
+    /// insert of the rest, the acknowledgement moved on.
     async fn store(
         &self,
         node: &RegionCode,
         r: PushBatchRequest,
     ) -> Result<PushBatchResponse, DbErr> {
-        let txn = self.db.begin().await?;
         let name = node.as_str();
+        let province = self.reference.current();
+        let txn = self.db.begin().await?;
+        let sequences: Vec<i64> = r.records.iter().map(|u| u.sequence as i64).collect();
+        let mut held: HashMap<i64, hub_record::Model> = hub_record::Entity::find()
+            .filter(hub_record::Column::Node.eq(name))
+            .filter(hub_record::Column::Sequence.is_in(sequences))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|row| (row.sequence, row))
+            .collect();
+        let referred: Vec<String> = r
+            .records
+            .iter()
+            .filter(|u| !held.contains_key(&(u.sequence as i64)))
+            .filter_map(|u| match &u.record {
+                Some(record @ (Record::Step(_) | Record::Evaluation(_))) => {
+                    Some(local_number(record))
+                }
+                _ => None,
+            })
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut items = item_numbers(&txn, name, referred).await?;
+        let mut fresh = Vec::new();
         let mut results = Vec::with_capacity(r.records.len());
         for up in &r.records {
-            let stored = hub_record::Entity::find_by_id((name.to_owned(), up.sequence as i64))
-                .one(&txn)
-                .await?;
-            let row = match stored {
+            let sequence = up.sequence as i64;
+            let row = match held.get(&sequence) {
                 // Sent before: stored once, answered as it was.
-                Some(row) => row,
+                Some(row) => row.clone(),
                 None => {
-                    let v = judge(&txn, node, up.sequence, up.record.as_ref()).await?;
+                    let v = judge(&province, node, up.sequence, up.record.as_ref(), &items);
+                    let local = up.record.as_ref().map(local_number).unwrap_or_default();
+                    let kind = up.record.as_ref().map_or("", crate::records::kind);
+                    if v.accepted && kind == "item" {
+                        items.insert(local.clone(), v.province_number.clone());
+                    }
                     let row = hub_record::Model {
                         node: name.to_owned(),
-                        sequence: up.sequence as i64,
-                        local_number: up.record.as_ref().map(local_number).unwrap_or_default(),
-                        kind: up
-                            .record
-                            .as_ref()
-                            .map_or("", crate::records::kind)
-                            .to_owned(),
+                        sequence,
+                        local_number: local,
+                        kind: kind.to_owned(),
                         body: up.encode_to_vec(),
                         accepted: v.accepted,
                         reject_code: v.code as i32,
@@ -215,17 +255,8 @@ impl Hub {
                         province_number: v.province_number,
                         received_at: chrono::Utc::now(),
                     };
-                    hub_record::Entity::insert(hub_record::ActiveModel::from(row.clone()))
-                        .on_conflict(
-                            OnConflict::columns([
-                                hub_record::Column::Node,
-                                hub_record::Column::Sequence,
-                            ])
-                            .do_nothing()
-                            .to_owned(),
-                        )
-                        .exec_without_returning(&txn)
-                        .await?;
+                    held.insert(sequence, row.clone());
+                    fresh.push(row.clone());
                     row
                 }
             };
@@ -236,6 +267,18 @@ impl Hub {
                 reason: row.reason,
                 province_number: row.province_number,
             });
+        }
+        for chunk in fresh.chunks(1000) {
+            hub_record::Entity::insert_many(
+                chunk.iter().cloned().map(hub_record::ActiveModel::from),
+            )
+            .on_conflict(
+                OnConflict::columns([hub_record::Column::Node, hub_record::Column::Sequence])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
         }
         let from = hub_node::Entity::find_by_id(name.to_owned())
             .one(&txn)

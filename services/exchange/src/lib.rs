@@ -11,7 +11,7 @@ mod admin;
 mod entity;
 mod follow;
 mod hub;
-mod push;
+pub mod push;
 mod records;
 pub mod run;
 

@@ -178,3 +178,25 @@ pub fn record(envelope: &Envelope, reference: &ReferenceData, case_number: &str)
         _ => None,
     }
 }
+
+/// `record` with its codes mapped again by the current tables (after a mapping's correction).
+pub fn remapped(mut record: Record, reference: &ReferenceData) -> Record {
+    match &mut record {
+        Record::Item(item) => {
+            if let Some(channel) = &mut item.channel {
+                let province = reference
+                    .channels
+                    .get(&channel.local)
+                    .map_or("", |c| c.province_code.as_str());
+                *channel = mapped(&channel.local, province).expect("a mapped code");
+            }
+        }
+        Record::Step(step) => {
+            if let Some(a) = &step.action {
+                step.action = action(&a.local);
+            }
+        }
+        Record::Evaluation(_) => {}
+    }
+    record
+}

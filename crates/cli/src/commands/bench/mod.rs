@@ -5,6 +5,7 @@
 
 mod calls;
 mod ceiling;
+mod exchange;
 mod load;
 mod pipeline;
 mod report;
@@ -47,6 +48,9 @@ pub enum Command {
         #[command(flatten)]
         plan: Plan,
     },
+    /// Records from a node to the provincial hub (数据交换) on PostgreSQL: records/s, and the time
+    /// the node takes to go on after the hub is killed in the middle.
+    Exchange(exchange::Args),
     /// Registrations (use --rate), then the time from each one's PetitionRegistered to dispatch's
     /// CaseOpened, from the events' outbox timestamps.
     Pipeline {
@@ -76,6 +80,7 @@ impl Command {
     pub async fn run(self) -> anyhow::Result<()> {
         let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
         match self {
+            Command::Exchange(args) => exchange::run(args).await?,
             Command::Register {
                 conn,
                 plan,
