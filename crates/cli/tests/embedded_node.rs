@@ -1,11 +1,13 @@
-//! The embedded default as a user runs it: the `xinfang dev` binary on a SQLite file, stopped
-//! with SIGTERM and started again.
+//! The embedded default as a user runs it: the `xinfang dev` binary on a SQLite file (with the
+//! provincial hub beside it, `--with-hub`), stopped with SIGTERM and started again.
 
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use xinfang_proto::xinfang::dispatch::v1::GetCaseRequest;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use xinfang_proto::xinfang::exchange::v1::GetLinkStatusRequest;
+use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_client::ExchangeAdminServiceClient;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::intake::v1::{GetPetitionRequest, RegisterPetitionRequest};
 use xinfang_proto::xinfang::petition::v1::{IdType, Petitioner};
@@ -13,14 +15,17 @@ use xinfang_testkit::{authed, resident_id};
 
 struct Node(Child);
 
-/// The ports of intake, dispatch, supervision, evaluation and the joint meeting service.
-type Ports = [u16; 5];
+/// The ports of intake, dispatch, supervision, evaluation, the joint meeting service, the
+/// exchange, and the provincial hub beside the node (`--with-hub`).
+type Ports = [u16; 7];
 
 impl Node {
     async fn start(data: &std::path::Path, ports: Ports) -> Self {
         let port = ports[0];
         let child = Command::new(env!("CARGO_BIN_EXE_xinfang"))
-            .args(["dev", "--data"])
+            .args(["dev", "--with-hub", "--hub-listen"])
+            .arg(format!("127.0.0.1:{}", ports[6]))
+            .arg("--data")
             .arg(data)
             .env("XINFANG__LISTEN__INTAKE", format!("127.0.0.1:{}", ports[0]))
             .env(
@@ -38,6 +43,10 @@ impl Node {
             .env(
                 "XINFANG__LISTEN__JOINTMEETING",
                 format!("127.0.0.1:{}", ports[4]),
+            )
+            .env(
+                "XINFANG__LISTEN__EXCHANGE",
+                format!("127.0.0.1:{}", ports[5]),
             )
             .kill_on_drop(true)
             .spawn()
@@ -120,13 +129,7 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let ports = [
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-    ];
+    let ports: Ports = std::array::from_fn(|_| free_port());
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let dispatch_endpoint = format!("http://127.0.0.1:{}", ports[1]);
     let node = Node::start(&data, ports).await;
@@ -158,7 +161,26 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(opened.is_some(), "dispatch opened the case");
-    drop((client, dispatch));
+    // The node's exchange numbered the registration and the hub beside it acknowledged it.
+    let mut exchange =
+        ExchangeAdminServiceClient::connect(format!("http://127.0.0.1:{}", ports[5]))
+            .await
+            .unwrap();
+    let mut pushed = false;
+    for _ in 0..100 {
+        let link = exchange
+            .get_link_status(authed(GetLinkStatusRequest {}, &clerk))
+            .await
+            .unwrap()
+            .into_inner();
+        if link.acknowledged_through == 1 && link.last_sequence == 1 {
+            pushed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(pushed, "the hub acknowledged the node's record");
+    drop((client, dispatch, exchange));
     node.stop().await;
 
     let node = Node::start(&data, ports).await;
@@ -210,6 +232,22 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         .unwrap()
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    // The hub, in its own file, holds the item once, accepted, with the province's number.
+    let hub = sea_orm::Database::connect(format!("sqlite://{}/hub.db", data.display()))
+        .await
+        .unwrap();
+    let row = hub
+        .query_one_raw(sea_orm::Statement::from_string(
+            hub.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM exchange_hub_record WHERE local_number = '{}' AND kind = 'item' AND accepted AND province_number = '340100-000000001'",
+                registered.id
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
     let _ = std::fs::remove_dir_all(&data);
 }
 
@@ -219,13 +257,7 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
 #[tokio::test]
 async fn clerks_registering_at_once_on_the_embedded_node_get_consecutive_case_numbers() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let ports = [
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-    ];
+    let ports: Ports = std::array::from_fn(|_| free_port());
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let node = Node::start(&data, ports).await;
     let clerk = dev_token(&data, "city-xfj");

@@ -49,7 +49,8 @@ pub struct ExchangeSettings {
     /// The node's credential at the hub (node role): a file holding a bearer token with the
     /// role `exchange` for the node's petition office, issued by the hub's identity provider.
     pub token_file: String,
-    /// How often the node pushes, in milliseconds, and at most how many records per batch.
+    /// How often the node pushes, in milliseconds, and at most how many records per batch
+    /// (the hub takes up to `input.items.records`, 1,000 by default).
     pub push_interval_ms: u64,
     pub batch: u32,
 }
@@ -313,7 +314,8 @@ impl Default for InputSettings {
             chars: chars.map(|(k, v)| (k.to_owned(), v)).into(),
             multiline: multiline.map(str::to_owned).into(),
             max_items: 100,
-            items: [("petitioners", 50), ("attachments", 20)]
+            // A province exchange batch (`exchange.batch` at most).
+            items: [("petitioners", 50), ("attachments", 20), ("records", 1_000)]
                 .map(|(k, v)| (k.to_owned(), v))
                 .into(),
             ranges: [

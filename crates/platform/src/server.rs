@@ -31,6 +31,9 @@ pub struct GrpcServer {
 
 /// Accepted connections with TCP_NODELAY: without it a small answer waits for the client's
 /// delayed ACK (Nagle), about 40 ms per call for a single caller (issue #9).
+/// The HTTP/2 flow-control window of a call: the largest message the bounds layer takes.
+const WINDOW: u32 = 1 << 20;
+
 fn accepted(listener: TcpListener) -> TcpIncoming {
     TcpIncoming::from(listener).with_nodelay(Some(true))
 }
@@ -114,6 +117,10 @@ impl GrpcServer {
             notify.notify_one();
         };
         let serving = tonic::transport::Server::builder()
+            // A batch (an exchange push, a large list) arrives in one window, not in 64 KiB
+            // slices each waiting for the client's turn.
+            .initial_stream_window_size(Some(WINDOW))
+            .initial_connection_window_size(Some(2 * WINDOW))
             .trace_fn(crate::telemetry::grpc_request_span)
             .layer(Gate::new(self.auth))
             .layer(Bounds::new(&self.input))

@@ -93,6 +93,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A step names its item by the node's local number.
+        create_index(
+            manager,
+            "exchange_hub_record",
+            "exchange_hub_record_item",
+            &["node", "local_number"],
+        )
+        .await?;
         // Hub: per node, the highest sequence up to which it holds every record.
         manager
             .create_table(

@@ -6,15 +6,17 @@ use crate::entity::{link, up_record};
 use anyhow::Context;
 use prost::Message;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait, Value,
 };
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
-use xinfang_proto::xinfang::exchange::v1::{PushBatchRequest, PushBatchResponse, UpRecord};
+use xinfang_proto::xinfang::exchange::v1::{
+    PushBatchRequest, PushBatchResponse, RecordResult, UpRecord,
+};
 
 pub struct Pusher {
     pub db: DatabaseConnection,
@@ -102,6 +104,9 @@ impl Pusher {
             Some(hub) => hub,
             None => client.insert(ExchangeServiceClient::new(
                 Channel::from_shared(self.hub_url.clone())?
+                    .tcp_nodelay(true)
+                    .initial_stream_window_size(1 << 20)
+                    .initial_connection_window_size(2 << 20)
                     .connect()
                     .await
                     .with_context(|| format!("connecting to the hub at {}", self.hub_url))?,
@@ -120,17 +125,9 @@ impl Pusher {
     /// The hub's verdicts and acknowledgement, in one transaction.
     async fn save(&self, answer: PushBatchResponse, acknowledged: i64) -> anyhow::Result<()> {
         let txn = self.db.begin().await?;
-        for r in &answer.results {
-            up_record::ActiveModel {
-                sequence: Set(r.sequence as i64),
-                status: Set(if r.accepted { "accepted" } else { "rejected" }.into()),
-                reject_code: Set(r.code),
-                reason: Set(r.reason.clone()),
-                province_number: Set(r.province_number.clone()),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?;
+        for chunk in answer.results.chunks(1000) {
+            txn.execute_raw(verdicts(txn.get_database_backend(), chunk))
+                .await?;
         }
         let mut row = link::Entity::find_by_id(1)
             .one(&txn)
@@ -144,4 +141,51 @@ impl Pusher {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// One statement that writes the hub's verdicts on `results` into their records (an UPDATE
+/// from a VALUES list: PostgreSQL and SQLite 3.33+ both take it).
+fn verdicts(backend: DbBackend, results: &[RecordResult]) -> Statement {
+    let mut values: Vec<Value> = Vec::with_capacity(results.len() * 5);
+    let mut rows = Vec::with_capacity(results.len());
+    for r in results {
+        let first = values.len();
+        values.extend([
+            Value::from(r.sequence as i64),
+            Value::from(if r.accepted { "accepted" } else { "rejected" }),
+            Value::from(r.code),
+            Value::from(r.reason.clone()),
+            Value::from(r.province_number.clone()),
+        ]);
+        let marks: Vec<String> = (first + 1..=first + 5)
+            .map(|n| match backend {
+                DbBackend::Postgres => format!("${n}"),
+                _ => "?".to_owned(),
+            })
+            .collect();
+        // PostgreSQL types the first row's literals; later rows follow them.
+        let casts = match backend {
+            DbBackend::Postgres if first == 0 => {
+                ["::bigint", "::text", "::integer", "::text", "::text"]
+            }
+            _ => [""; 5],
+        };
+        let row: Vec<String> = marks
+            .iter()
+            .zip(casts)
+            .map(|(m, c)| format!("{m}{c}"))
+            .collect();
+        rows.push(format!("({})", row.join(", ")));
+    }
+    Statement::from_sql_and_values(
+        backend,
+        format!(
+            "WITH v(seq, status, code, reason, number) AS (VALUES {}) \
+             UPDATE exchange_up_record SET status = v.status, reject_code = v.code, \
+             reason = v.reason, province_number = v.number FROM v \
+             WHERE exchange_up_record.sequence = v.seq",
+            rows.join(", ")
+        ),
+        values,
+    )
 }

@@ -12,15 +12,32 @@ pub struct Args {
     /// The data folder (SQLite file).
     #[arg(long, default_value = "data")]
     data: String,
+    /// Also run a provincial hub (its own SQLite file, `hub.db`) and push this node's records
+    /// to it, so that the exchange's path is visible on one machine.
+    #[arg(long)]
+    with_hub: bool,
+    /// Where the hub listens, with --with-hub.
+    #[arg(long, default_value = "127.0.0.1:50057")]
+    hub_listen: std::net::SocketAddr,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let url = format!(
-        "sqlite://{}/xinfang.db?mode=rwc",
-        args.data.trim_end_matches('/')
-    );
-    let key = format!("{}/dev-signing-key.pem", args.data.trim_end_matches('/'));
-    let node = Node::start(&[("database.url", &url), ("auth.dev_signing_key", &key)]).await?;
+    let data = args.data.trim_end_matches('/');
+    let url = format!("sqlite://{data}/xinfang.db?mode=rwc");
+    let key = format!("{data}/dev-signing-key.pem");
+    let hub_url = format!("http://{}", args.hub_listen);
+    let credential = format!("{data}/exchange.jwt");
+    let mut overrides = vec![
+        ("database.url", url.as_str()),
+        ("auth.dev_signing_key", key.as_str()),
+    ];
+    if args.with_hub {
+        overrides.extend([
+            ("exchange.hub_url", hub_url.as_str()),
+            ("exchange.token_file", credential.as_str()),
+        ]);
+    }
+    let node = Node::start(&overrides).await?;
     // The node's own signing key, made once, before its services read it.
     SigningKey::load_or_create(&node.settings.auth.dev_signing_key)
         .context("auth.dev_signing_key")?;
@@ -35,6 +52,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let supervision = bind("listen.supervision", s.listen.supervision).await?;
     let evaluation = bind("listen.evaluation", s.listen.evaluation).await?;
     let jointmeeting = bind("listen.jointmeeting", s.listen.jointmeeting).await?;
+    let exchange = bind("listen.exchange", s.listen.exchange).await?;
+    let hub = if args.with_hub {
+        Some(Hub::start(s, data, args.hub_listen, &credential).await?)
+    } else {
+        None
+    };
     let today = NodeClock::new(&s.clock)
         .map_err(anyhow::Error::msg)?
         .today();
@@ -61,8 +84,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             s.listen.jointmeeting,
             "xinfang.jointmeeting.v1.JointMeetingService",
         ),
+        (
+            "exchange",
+            s.listen.exchange,
+            "xinfang.exchange.v1.ExchangeAdminService",
+        ),
     ] {
         println!("  {name:<12} grpc://{addr}   {service}");
+    }
+    if args.with_hub {
+        println!(
+            "  {:<12} grpc://{}   xinfang.exchange.v1.ExchangeService (the province, {data}/hub.db)",
+            "hub", args.hub_listen
+        );
     }
     println!("  {:<12} SQL log in the outbox tables of {url}", "events");
     println!(
@@ -71,18 +105,71 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!("  a clerk token:  xinfang token --unit city-xfj");
     println!("Ctrl-C stops the node.");
-    let (intake, dispatch, supervision, evaluation, jointmeeting) = tokio::join!(
+    let (intake, dispatch, supervision, evaluation, jointmeeting, exchange, hub) = tokio::join!(
         xinfang_intake::run::run(s, db.clone(), r.clone(), intake, stop.clone()),
         xinfang_dispatch::run::run(s, db.clone(), r.clone(), dispatch, stop.clone()),
         xinfang_supervision::run::run(s, db.clone(), r.clone(), supervision, stop.clone()),
         xinfang_evaluation::run::run(s, db.clone(), r.clone(), evaluation, stop.clone()),
         xinfang_jointmeeting::run::run(s, db.clone(), r.clone(), jointmeeting, stop.clone()),
+        xinfang_exchange::run::run(s, db.clone(), r.clone(), exchange, stop.clone()),
+        async {
+            match hub {
+                Some(hub) => hub.run(r.clone(), stop.clone()).await,
+                None => Ok(()),
+            }
+        },
     );
     intake
         .and(dispatch)
         .and(supervision)
         .and(evaluation)
-        .and(jointmeeting)?;
+        .and(jointmeeting)
+        .and(exchange)
+        .and(hub)?;
     node.db.close().await?;
     Ok(())
+}
+
+/// The provincial hub beside the embedded node: the exchange in hub role on its own SQLite file,
+/// trusting the node's dev key, and the node's credential for it.
+struct Hub {
+    settings: xinfang_platform::config::Settings,
+    db: sea_orm::DatabaseConnection,
+    listener: tokio::net::TcpListener,
+}
+
+impl Hub {
+    async fn start(
+        node: &xinfang_platform::config::Settings,
+        data: &str,
+        listen: std::net::SocketAddr,
+        credential: &str,
+    ) -> anyhow::Result<Hub> {
+        let mut settings = node.clone();
+        settings.exchange.role = xinfang_platform::config::ExchangeRole::Hub;
+        settings.database.url = format!("sqlite://{data}/hub.db?mode=rwc");
+        let db = xinfang_platform::database::connect(&settings.database)
+            .await
+            .context("the hub's database")?;
+        xinfang_migrations::migrate_service(&db, "exchange")
+            .await
+            .context("the hub's migrations")?;
+        let token =
+            super::token::dev_token(node, "exchange", "city-xfj", &["exchange"], 365 * 24 * 3600)?;
+        std::fs::write(credential, token).with_context(|| format!("writing {credential}"))?;
+        let listener = bind("the hub", listen).await?;
+        Ok(Hub {
+            settings,
+            db,
+            listener,
+        })
+    }
+
+    async fn run(
+        self,
+        reference: xinfang_platform::reference::ReferenceStore,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> anyhow::Result<()> {
+        xinfang_exchange::run::run(&self.settings, self.db, reference, self.listener, stop).await
+    }
 }

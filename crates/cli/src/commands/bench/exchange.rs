@@ -198,11 +198,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut resumed = None;
     let mut killed = args.kill_at == 0;
+    let mut progress = (0, Instant::now());
     loop {
         let through = acknowledged(&node).await?;
         bar.set_position(through);
         if through >= args.records {
             break;
+        }
+        if through > progress.0 {
+            progress = (through, Instant::now());
+        } else if progress.1.elapsed() > Duration::from_secs(30) {
+            let error = node
+                .query_one_raw(Statement::from_string(
+                    node.get_database_backend(),
+                    "SELECT last_error FROM exchange_link WHERE id = 1",
+                ))
+                .await?
+                .map(|r| r.try_get::<String>("", "last_error"))
+                .transpose()?
+                .unwrap_or_default();
+            anyhow::bail!("no progress for 30 s at {through}: {error}");
         }
         if !killed && through >= args.kill_at {
             // The hub dies where it stands, and comes back on the same address.
