@@ -2,7 +2,7 @@
 //! hub's verdict (the rejected ones to correct), and the code mappings the records carry.
 
 use crate::entity::{link, up_record};
-use crate::follow::next_sequence;
+use crate::follow::{next_sequence, pending};
 use crate::records::{ACTIONS, MAPPING_VERSION, remapped};
 use prost::Message;
 use sea_orm::{
@@ -20,9 +20,7 @@ pub struct Admin {
     pub reference: ReferenceStore,
 }
 
-fn storage(err: sea_orm::DbErr) -> Status {
-    xinfang_platform::error::internal("exchange storage", err)
-}
+use crate::storage;
 
 #[tonic::async_trait]
 impl ExchangeAdminService for Admin {
@@ -134,70 +132,53 @@ impl ExchangeAdminService for Admin {
         request: Request<ResendRecordRequest>,
     ) -> Result<Response<RecordResult>, Status> {
         let old = request.into_inner().sequence as i64;
-        let resent = self.resend(old).await.map_err(|e| match e {
-            Resend::Refused(status) => status,
-            Resend::Storage(err) => storage(err),
-        })?;
-        Ok(Response::new(resent))
-    }
-}
-
-enum Resend {
-    Refused(Status),
-    Storage(DbErr),
-}
-
-impl From<DbErr> for Resend {
-    fn from(err: DbErr) -> Self {
-        Resend::Storage(err)
+        Ok(Response::new(self.resend(old).await?))
     }
 }
 
 impl Admin {
     /// The rejected record `old` made again from the current mapping, under the next number.
-    async fn resend(&self, old: i64) -> Result<RecordResult, Resend> {
-        let txn = self.db.begin().await?;
+    async fn resend(&self, old: i64) -> Result<RecordResult, Status> {
+        let txn = self.db.begin().await.map_err(storage)?;
         let row = up_record::Entity::find_by_id(old)
             .one(&txn)
-            .await?
-            .ok_or_else(|| Resend::Refused(Status::not_found(format!("no record {old}"))))?;
+            .await
+            .map_err(storage)?
+            .ok_or_else(|| Status::not_found(format!("no record {old}")))?;
         if row.status != "rejected" {
-            return Err(Resend::Refused(Status::failed_precondition(format!(
+            return Err(Status::failed_precondition(format!(
                 "record {old} is {}: only a rejected record is sent again",
                 row.status
-            ))));
+            )));
         }
         let record = UpRecord::decode(row.body.as_slice())
-            .map_err(|e| DbErr::Custom(format!("record {old} does not decode: {e}")))?
+            .map_err(|e| storage(DbErr::Custom(format!("record {old} does not decode: {e}"))))?
             .record
-            .ok_or_else(|| DbErr::Custom(format!("record {old} is empty")))?;
+            .ok_or_else(|| storage(DbErr::Custom(format!("record {old} is empty"))))?;
         let record = remapped(record, &self.reference.current());
-        let sequence = next_sequence(&txn).await?;
-        up_record::Model {
-            sequence,
-            petition_id: row.petition_id.clone(),
-            case_number: row.case_number.clone(),
-            kind: row.kind.clone(),
-            body: UpRecord {
-                sequence: sequence as u64,
-                record: Some(record),
-                corrects: old as u64,
-            }
-            .encode_to_vec(),
-            status: "pending".into(),
-            reject_code: 0,
-            reason: String::new(),
-            province_number: String::new(),
-            created_at: chrono::Utc::now(),
+        let sequence = next_sequence(&txn).await.map_err(storage)?;
+        let body = UpRecord {
+            sequence: sequence as u64,
+            record: Some(record),
+            corrects: old as u64,
         }
+        .encode_to_vec();
+        pending(
+            sequence,
+            &row.petition_id,
+            &row.case_number,
+            &row.kind,
+            body,
+        )
         .into_active_model()
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(storage)?;
         let mut corrected = row.into_active_model();
         corrected.status = Set("corrected".into());
         corrected.reason = Set(format!("corrected by record {sequence}"));
-        corrected.update(&txn).await?;
-        txn.commit().await?;
+        corrected.update(&txn).await.map_err(storage)?;
+        txn.commit().await.map_err(storage)?;
         Ok(RecordResult {
             sequence: sequence as u64,
             accepted: false,

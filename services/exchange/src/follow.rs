@@ -46,6 +46,28 @@ async fn case_number(txn: &DatabaseTransaction, petition: &str) -> Result<String
         .unwrap_or_default())
 }
 
+/// A record numbered `sequence`, waiting for the hub.
+pub(crate) fn pending(
+    sequence: i64,
+    petition: &str,
+    case_number: &str,
+    kind: &str,
+    body: Vec<u8>,
+) -> up_record::Model {
+    up_record::Model {
+        sequence,
+        petition_id: petition.to_owned(),
+        case_number: case_number.to_owned(),
+        kind: kind.to_owned(),
+        body,
+        status: "pending".into(),
+        reject_code: 0,
+        reason: String::new(),
+        province_number: String::new(),
+        created_at: chrono::Utc::now(),
+    }
+}
+
 impl EventHandler for Numbering {
     async fn apply(
         &self,
@@ -68,21 +90,10 @@ impl EventHandler for Numbering {
             corrects: 0,
         }
         .encode_to_vec();
-        up_record::Model {
-            sequence,
-            petition_id: envelope.petition_id.clone(),
-            case_number,
-            kind: kind.to_owned(),
-            body,
-            status: "pending".into(),
-            reject_code: 0,
-            reason: String::new(),
-            province_number: String::new(),
-            created_at: chrono::Utc::now(),
-        }
-        .into_active_model()
-        .insert(txn)
-        .await?;
+        pending(sequence, &envelope.petition_id, &case_number, kind, body)
+            .into_active_model()
+            .insert(txn)
+            .await?;
         Ok(())
     }
 }

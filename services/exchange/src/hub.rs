@@ -30,9 +30,7 @@ pub struct Hub {
     pub serving: bool,
 }
 
-fn storage(err: DbErr) -> Status {
-    xinfang_platform::error::internal("exchange storage", err)
-}
+use crate::storage;
 
 /// A record's verdict.
 struct Verdict {

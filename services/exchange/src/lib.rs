@@ -17,3 +17,8 @@ pub mod run;
 
 /// The exchange service's name for its tables and topic.
 pub const SERVICE: &str = "exchange";
+
+/// A database failure as the caller sees it (the incident is logged).
+fn storage(err: sea_orm::DbErr) -> tonic::Status {
+    xinfang_platform::error::internal("exchange storage", err)
+}

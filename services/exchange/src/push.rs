@@ -90,6 +90,7 @@ impl Pusher {
             .map(|r| UpRecord::decode(r.body.as_slice()))
             .collect::<Result<Vec<_>, _>>()
             .context("a stored record does not decode")?;
+        // Read per batch, not once: a rotated credential (a Secret's file) is taken at once.
         let token = std::fs::read_to_string(&self.token_file)
             .with_context(|| format!("exchange.token_file {:?}", self.token_file))?;
         let mut request = tonic::Request::new(PushBatchRequest {

@@ -245,16 +245,21 @@ impl<'a> Year<'a> {
         let reference = self.o.reference.current();
         let mut out = Vec::new();
         for spec in SPECS {
-            let ids = self.records(spec.key).await?;
-            out.push((figure(spec.key, spec.label.to_owned(), ids.len()), ids));
-            if spec.key == "items" {
-                for (code, ids) in self.channels().await? {
-                    let label = reference
-                        .channels
-                        .get(&code)
-                        .map_or_else(|| code.clone(), |c| c.name.clone());
-                    out.push((figure(&channel_key(&code), label, ids.len()), ids));
-                }
+            if spec.key != "items" {
+                let ids = self.records(spec.key).await?;
+                out.push((figure(spec.key, spec.label.to_owned(), ids.len()), ids));
+                continue;
+            }
+            // The year's items, and by channel, from one read of them.
+            let channels = self.channels().await?;
+            let all: Ids = channels.values().flatten().cloned().collect();
+            out.push((figure(spec.key, spec.label.to_owned(), all.len()), all));
+            for (code, ids) in channels {
+                let label = reference
+                    .channels
+                    .get(&code)
+                    .map_or_else(|| code.clone(), |c| c.name.clone());
+                out.push((figure(&channel_key(&code), label, ids.len()), ids));
             }
         }
         Ok(out)
