@@ -385,12 +385,14 @@ async fn call(
         "PushBatch" => go!(x.push_batch(xp::PushBatchRequest::default())),
         "PullBatch" => go!(x.pull_batch(xp::PullBatchRequest::default())),
         "AckPull" => go!(x.ack_pull(xp::AckPullRequest::default())),
+        "AssignItem" => go!(x.assign_item(xp::AssignItemRequest::default())),
         "GetLinkStatus" => go!(xa.get_link_status(xp::GetLinkStatusRequest::default())),
         "ListUploadRecords" => {
             go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))
         }
         "GetCodeMapping" => go!(xa.get_code_mapping(xp::GetCodeMappingRequest::default())),
         "ResendRecord" => go!(xa.resend_record(xp::ResendRecordRequest::default())),
+        "ListDownRecords" => go!(xa.list_down_records(xp::ListDownRecordsRequest::default())),
         "Meeting.PublishReceptionDay" => {
             go!(j.publish_reception_day(jm::PublishReceptionDayRequest::default()))
         }

@@ -446,3 +446,359 @@ async fn a_record_rejected_for_a_bad_code_is_corrected_and_accepted_once() {
     intake.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+/// The hub's reference data: the demo code tables, and the province's organisation — its
+/// petition bureau above two city nodes.
+fn province_reference(dir: &std::path::Path) {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
+    std::fs::create_dir_all(dir).expect("the reference folder");
+    for file in ["calendar.toml", "categories.toml", "channels.toml"] {
+        std::fs::copy(source.join(file), dir.join(file)).expect("a reference file copied");
+    }
+    std::fs::write(
+        dir.join("org.toml"),
+        r#"
+[node]
+region = "340000"
+
+[[unit]]
+code = "prov-xfj"
+name = "省信访局"
+kind = "petition_office"
+region = "340000"
+
+[[unit]]
+code = "city-xfj"
+name = "合肥市信访局"
+kind = "petition_office"
+region = "340100"
+parent = "prov-xfj"
+
+[[unit]]
+code = "wuhu-xfj"
+name = "芜湖市信访局"
+kind = "petition_office"
+region = "340200"
+parent = "prov-xfj"
+"#,
+    )
+    .expect("the province's organisation");
+}
+
+/// 省交办 for node 340100: a wage claim of 长江街道 (340102001), petitioner in full.
+fn assignment(key: &str) -> AssignItemRequest {
+    let code = |c: &str| {
+        Some(MappedCode {
+            local: c.into(),
+            province: c.into(),
+            mapping_version: "2026.1".into(),
+        })
+    };
+    AssignItemRequest {
+        idempotency_key: key.into(),
+        node_region_code: "340100".into(),
+        item: Some(ExchangeItem {
+            channel: code("0100"),
+            content_category: code("020100"),
+            region: code("340102001"),
+            title: "省交办：拖欠工资".into(),
+            content: "某建筑公司拖欠农民工工资三个月，信访人向省信访局反映".into(),
+            petitioners: vec![xinfang_proto::xinfang::petition::v1::Petitioner {
+                name: "李四".into(),
+                id_type: xinfang_proto::xinfang::petition::v1::IdType::ResidentId as i32,
+                id_number: resident_id(901),
+                phone: "13900139000".into(),
+                ..Default::default()
+            }],
+            due_date: "2026-03-25".into(),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
+    let node_db = TestDatabase::create().await;
+    let hub_db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    broker.create_topic("xinfang.exchange.events", 1).await;
+    let settings = || {
+        settings_with(
+            &node_db.url,
+            Some(&broker.address()),
+            &[("clock.start", "2026-03-10T09:00:00+08:00")],
+        )
+    };
+    let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
+    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
+    let reference = scratch.join("province");
+    province_reference(&reference);
+    let credential = scratch.join("exchange.jwt");
+    std::fs::write(&credential, token_as("city-xfj", &["exchange"])).expect("the token file");
+    let the_hub = processes::serve(
+        binary(),
+        "exchange",
+        &hub_db.url,
+        &broker.address(),
+        &[
+            ("exchange.role", "hub"),
+            ("reference.dir", reference.to_str().expect("a UTF-8 path")),
+        ],
+    )
+    .await;
+    let intake_url = format!("http://{}", intake.addr);
+    let node_settings = [
+        ("exchange.hub_url", the_hub.endpoint()),
+        ("exchange.token_file", credential.display().to_string()),
+        ("exchange.intake_url", intake_url),
+        ("exchange.node_token_file", credential.display().to_string()),
+        ("exchange.push_interval_ms", "100".to_owned()),
+    ];
+    let node_settings: Vec<(&str, &str)> = node_settings
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let node = processes::serve(
+        binary(),
+        "exchange",
+        &node_db.url,
+        &broker.address(),
+        &node_settings,
+    )
+    .await;
+
+    // The province's clerk assigns the item; the same key again is the same record.
+    let mut province = ExchangeServiceClient::connect(the_hub.endpoint())
+        .await
+        .unwrap();
+    let clerk = token_as("prov-xfj", &["clerk"]);
+    let queued = province
+        .assign_item(authed(assignment("sjb-1"), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(queued.cursor, 1);
+    let again = province
+        .assign_item(authed(assignment("sjb-1"), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, queued, "one record for one key");
+    let number = match &queued.record {
+        Some(down_record::Record::Assignment(item)) => item.numbers.clone().unwrap().province,
+        other => panic!("an assignment, not {other:?}"),
+    };
+    assert_eq!(number, "340100-SJ00000001");
+    // The city assigns nothing to itself through the hub; a region outside the node is refused.
+    let own = province
+        .assign_item(authed(
+            assignment("sjb-2"),
+            &token_as("city-xfj", &["clerk"]),
+        ))
+        .await
+        .expect_err("the city is not above its own node");
+    assert_eq!(own.code(), Code::PermissionDenied);
+    let mut elsewhere = assignment("sjb-3");
+    elsewhere.item.as_mut().unwrap().region = Some(MappedCode {
+        local: "340202001".into(),
+        province: "340202001".into(),
+        mapping_version: "2026.1".into(),
+    });
+    let elsewhere = province
+        .assign_item(authed(elsewhere, &clerk))
+        .await
+        .expect_err("340202001 is not within node 340100");
+    assert_eq!(elsewhere.code(), Code::InvalidArgument);
+    assert!(elsewhere.message().contains("item.region"), "{elsewhere:?}");
+    // While it waits, the hub keeps the petitioner's numbers sealed.
+    let body: Vec<u8> = hub_db
+        .db
+        .query_one_raw(Statement::from_string(
+            hub_db.db.get_database_backend(),
+            "SELECT body FROM exchange_hub_down WHERE node = '340100' AND cursor = 1",
+        ))
+        .await
+        .unwrap()
+        .expect("the queued record")
+        .try_get("", "body")
+        .unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert!(!text.contains(&resident_id(901)) && !text.contains("13900139000"));
+
+    // The node pulls it and its intake registers it for 长江街道, which triages it.
+    // Lazy: it reconnects when the node comes back on the same address.
+    let admin = ExchangeAdminServiceClient::new(
+        tonic::transport::Endpoint::from_shared(node.endpoint())
+            .unwrap()
+            .connect_lazy(),
+    );
+    let down = || {
+        let mut admin = admin.clone();
+        async move {
+            admin
+                .list_down_records(authed(
+                    ListDownRecordsRequest::default(),
+                    &token("city-xfj"),
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .records
+        }
+    };
+    let applied = eventually(60, || async {
+        let records = down().await;
+        (!records.is_empty()).then_some(records)
+    })
+    .await
+    .expect("the node applied the assignment");
+    assert_eq!(applied.len(), 1);
+    assert_eq!(applied[0].status, "registered", "{:?}", applied[0]);
+    assert_eq!(applied[0].province_number, number);
+    let petition_id = applied[0].petition_id.clone();
+    let township = token("east-t1");
+    let petition = intake
+        .intake_client()
+        .await
+        .get_petition(authed(
+            xinfang_proto::xinfang::intake::v1::GetPetitionRequest {
+                id: petition_id.clone(),
+            },
+            &township,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(petition.registering_unit, "east-t1");
+    assert_eq!(petition.province_number, number);
+    assert_eq!(petition.case_number, applied[0].case_number);
+    let id = resident_id(901);
+    assert_eq!(
+        petition.petitioners[0].id_number,
+        format!("{}**********{}", &id[..4], &id[14..]),
+        "masked when read"
+    );
+    let mut cases = dispatch.dispatch_client().await;
+    let case = eventually(60, || {
+        let (mut c, r) = (
+            cases.clone(),
+            authed(
+                dp::GetCaseRequest {
+                    petition_id: petition_id.clone(),
+                },
+                &township,
+            ),
+        );
+        async move { c.get_case(r).await.ok() }
+    })
+    .await
+    .expect("dispatch opened the case")
+    .into_inner();
+    assert_eq!(case.first_handler_unit, "east-t1");
+    let queue = cases
+        .list_cases(authed(dp::ListCasesRequest::default(), &township))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(queue.cases.iter().any(|c| c.petition_id == petition_id));
+    let neighbour = cases
+        .get_case(authed(
+            dp::GetCaseRequest {
+                petition_id: petition_id.clone(),
+            },
+            &token("east-t2"),
+        ))
+        .await
+        .expect_err("the neighbouring township does not see it");
+    assert_eq!(neighbour.code(), Code::NotFound);
+    // The hub knows it was taken, and the item comes back up under its provincial number.
+    let taken = eventually(60, || async {
+        let s = link(&node).await;
+        let pulled = hub_db
+            .count("exchange_hub_node WHERE node = '340100' AND pulled_through = 1")
+            .await;
+        (s.pull_cursor == 1 && pulled == 1 && s.acknowledged_through >= 1).then_some(())
+    })
+    .await;
+    assert!(
+        taken.is_some(),
+        "the node acknowledged the pull and pushed the item"
+    );
+    let item = hub_db
+        .count(&format!(
+            "exchange_hub_record WHERE kind = 'item' AND accepted AND province_number = '{number}' \
+             AND local_number = '{petition_id}'"
+        ))
+        .await;
+    assert_eq!(
+        item, 1,
+        "the province holds its assigned item under its own number"
+    );
+
+    // Another node's queue is not this node's to pull.
+    let foreign = province
+        .pull_batch(authed(
+            PullBatchRequest {
+                node_region_code: "340200".into(),
+                after_cursor: 0,
+                max_records: 10,
+            },
+            &token_as("city-xfj", &["exchange"]),
+        ))
+        .await
+        .expect_err("city-xfj pulls 340100's queue only");
+    assert_eq!(foreign.code(), Code::PermissionDenied);
+
+    // The node dies after registering, before keeping the cursor or telling the hub: the record
+    // comes again and is applied once.
+    let node_addr = node.addr;
+    node.kill().await;
+    for (db, sql) in [
+        (&hub_db, "UPDATE exchange_hub_node SET pulled_through = 0"),
+        (&node_db, "UPDATE exchange_link SET pull_cursor = 0"),
+        (&node_db, "DELETE FROM exchange_down_record"),
+    ] {
+        db.db
+            .execute_unprepared(sql)
+            .await
+            .expect("the crash's state");
+    }
+    let node = processes::serve_on(
+        binary(),
+        "exchange",
+        node_addr,
+        &node_db.url,
+        &broker.address(),
+        &node_settings,
+    )
+    .await;
+    let reapplied = eventually(60, || async {
+        let s = link(&node).await;
+        let records = down().await;
+        (s.pull_cursor == 1 && !records.is_empty()).then_some(records)
+    })
+    .await
+    .expect("the node applied the record again");
+    assert_eq!(reapplied[0].petition_id, petition_id, "the same petition");
+    assert_eq!(
+        node_db
+            .count(&format!(
+                "intake_petition WHERE province_number = '{number}'"
+            ))
+            .await,
+        1,
+        "registered once"
+    );
+    assert_eq!(
+        node_db.count("dispatch_case").await,
+        1,
+        "one case in dispatch"
+    );
+    assert_eq!(link(&node).await.pull_cursor, 1);
+
+    node.stop().await;
+    the_hub.stop().await;
+    dispatch.stop().await;
+    intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}

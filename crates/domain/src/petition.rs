@@ -91,6 +91,8 @@ pub struct Registration {
     pub threat: bool,
     pub petitioned_elsewhere_before: bool,
     pub matter_key: String,
+    /// The provincial number of an item the province assigned (省交办); empty otherwise.
+    pub province_number: String,
 }
 
 /// What registration keeps beside the item: the request it came from and the query code.
@@ -306,6 +308,7 @@ mod tests {
             threat: false,
             petitioned_elsewhere_before: false,
             matter_key: "020100:340102001".into(),
+            province_number: String::new(),
         }
     }
 

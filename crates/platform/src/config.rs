@@ -53,6 +53,12 @@ pub struct ExchangeSettings {
     /// (the hub takes up to `input.items.records`, 1,000 by default).
     pub push_interval_ms: u64,
     pub batch: u32,
+    /// The node's own intake (node role), where what the province assigns (省交办) is
+    /// registered; empty: the node does not pull its downward queue.
+    pub intake_url: String,
+    /// The exchange's credential at its own node (node role): a bearer token with the role
+    /// `exchange` for the node's petition office, issued by the node's identity provider.
+    pub node_token_file: String,
 }
 
 /// 督查督办 rules marked [default] in domain.md.
@@ -490,6 +496,8 @@ impl Default for Settings {
                 token_file: String::new(),
                 push_interval_ms: 500,
                 batch: 500,
+                intake_url: String::new(),
+                node_token_file: String::new(),
             },
         }
     }

@@ -87,7 +87,11 @@ const fn public(method: &'static str, roles: &'static [Role]) -> Rule {
 /// Every RPC of the platform and who may call it.
 pub const RULES: &[Rule] = &[
     // 受理登记
-    public("/xinfang.intake.v1.IntakeService/RegisterPetition", &[C, L]),
+    // The exchange registers what the province assigns (省交办).
+    public(
+        "/xinfang.intake.v1.IntakeService/RegisterPetition",
+        &[C, L, Role::Exchange],
+    ),
     rule("/xinfang.intake.v1.IntakeService/GetPetition", READ),
     rule("/xinfang.intake.v1.IntakeService/ListPetitions", READ),
     public("/xinfang.intake.v1.IntakeService/TrackByQueryCode", READ),
@@ -307,6 +311,8 @@ pub const RULES: &[Rule] = &[
         "/xinfang.exchange.v1.ExchangeService/AckPull",
         &[Role::Exchange],
     ),
+    // 省交办: the province's clerks, for a node below their unit.
+    rule("/xinfang.exchange.v1.ExchangeService/AssignItem", TRIAGE),
     rule(
         "/xinfang.exchange.v1.ExchangeAdminService/GetLinkStatus",
         READ,
@@ -322,6 +328,10 @@ pub const RULES: &[Rule] = &[
     rule(
         "/xinfang.exchange.v1.ExchangeAdminService/ResendRecord",
         TRIAGE,
+    ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeAdminService/ListDownRecords",
+        READ,
     ),
     // 领导接访 / 约访: the calendar is public (五公开), and so is a booking.
     rule(

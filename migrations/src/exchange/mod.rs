@@ -1,8 +1,10 @@
 //! The exchange service's tables (数据交换): a node's numbered upward records and its link to the
-//! hub; the hub's stored records and acknowledgements per node; the event plumbing. One schema
+//! hub; the hub's stored records and acknowledgements per node; the downward queue (the hub's
+//! per node, the node's record of what it applied); the event plumbing. One schema
 //! serves both roles (a deployment runs one of them).
 
 mod m20261129_000001_create_exchange;
+mod m20261204_000001_downward;
 
 use sea_orm_migration::prelude::*;
 
@@ -11,7 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_create_exchange::Migration)]
+        vec![
+            Box::new(m20261129_000001_create_exchange::Migration),
+            Box::new(m20261204_000001_downward::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -6,6 +6,7 @@ mod m20261128_000001_write_path;
 mod m20261129_000001_pii_key_ids;
 mod m20261129_000002_audit_chain;
 mod m20261129_000003_audit_heads;
+mod m20261204_000001_province_number;
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_pii_key_ids::Migration),
             Box::new(m20261129_000002_audit_chain::Migration),
             Box::new(m20261129_000003_audit_heads::Migration),
+            Box::new(m20261204_000001_province_number::Migration),
         ]
     }
 

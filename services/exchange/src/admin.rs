@@ -1,7 +1,7 @@
 //! The node's operators' view of its link: how far the hub acknowledged, the records with the
 //! hub's verdict (the rejected ones to correct), and the code mappings the records carry.
 
-use crate::entity::{link, up_record};
+use crate::entity::{down_record, link, up_record};
 use crate::follow::{next_sequence, pending};
 use crate::records::{ACTIONS, MAPPING_VERSION, remapped};
 use prost::Message;
@@ -22,6 +22,21 @@ pub struct Admin {
 
 use crate::storage;
 
+/// A list's page: after which number it starts (its token), and how many rows it holds.
+fn page(token: &str, size: i32) -> Result<(i64, u64), Status> {
+    let after = match token.trim() {
+        "" => 0,
+        t => t
+            .parse()
+            .map_err(|_| Status::invalid_argument("page_token: not a token of this list"))?,
+    };
+    let size = match size {
+        n if n <= 0 => 100,
+        n => n.min(500),
+    };
+    Ok((after, size as u64))
+}
+
 #[tonic::async_trait]
 impl ExchangeAdminService for Admin {
     async fn get_link_status(
@@ -36,7 +51,7 @@ impl ExchangeAdminService for Admin {
         Ok(Response::new(LinkStatus {
             last_sequence: row.last_sequence as u64,
             acknowledged_through: row.acknowledged_through as u64,
-            pull_cursor: 0,
+            pull_cursor: row.pull_cursor as u64,
             last_contact: row.last_contact.map(xinfang_events::envelope::timestamp),
             last_error: row.last_error,
         }))
@@ -47,16 +62,7 @@ impl ExchangeAdminService for Admin {
         request: Request<ListUploadRecordsRequest>,
     ) -> Result<Response<ListUploadRecordsResponse>, Status> {
         let r = request.into_inner();
-        let after: i64 = match r.page_token.trim() {
-            "" => 0,
-            t => t
-                .parse()
-                .map_err(|_| Status::invalid_argument("page_token: not a token of this list"))?,
-        };
-        let size = match r.page_size {
-            n if n <= 0 => 100,
-            n => n.min(500),
-        } as u64;
+        let (after, size) = page(&r.page_token, r.page_size)?;
         let mut query = up_record::Entity::find().filter(up_record::Column::Sequence.gt(after));
         if r.rejected_only {
             query = query.filter(up_record::Column::Status.eq("rejected"));
@@ -89,6 +95,42 @@ impl ExchangeAdminService for Admin {
                         r.reason.clone()
                     },
                     province_number: r.province_number.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn list_down_records(
+        &self,
+        request: Request<ListDownRecordsRequest>,
+    ) -> Result<Response<ListDownRecordsResponse>, Status> {
+        let r = request.into_inner();
+        let (after, size) = page(&r.page_token, r.page_size)?;
+        let rows = down_record::Entity::find()
+            .filter(down_record::Column::Cursor.gt(after))
+            .order_by_asc(down_record::Column::Cursor)
+            .limit(size + 1)
+            .all(&self.db)
+            .await
+            .map_err(storage)?;
+        let more = rows.len() as u64 > size;
+        let rows = &rows[..rows.len().min(size as usize)];
+        Ok(Response::new(ListDownRecordsResponse {
+            next_page_token: match (more, rows.last()) {
+                (true, Some(last)) => last.cursor.to_string(),
+                _ => String::new(),
+            },
+            records: rows
+                .iter()
+                .map(|r| DownResult {
+                    cursor: r.cursor as u64,
+                    kind: r.kind.clone(),
+                    province_number: r.province_number.clone(),
+                    petition_id: r.petition_id.clone(),
+                    case_number: r.case_number.clone(),
+                    status: r.status.clone(),
+                    reason: r.reason.clone(),
+                    received_at: Some(xinfang_events::envelope::timestamp(r.received_at)),
                 })
                 .collect(),
         }))

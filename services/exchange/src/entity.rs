@@ -39,6 +39,8 @@ pub mod link {
         pub acknowledged_through: i64,
         pub last_contact: Option<DateTimeUtc>,
         pub last_error: String,
+        /// The hub's downward cursor the node applied through.
+        pub pull_cursor: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -77,13 +79,64 @@ pub mod hub_record {
 pub mod hub_node {
     use sea_orm::entity::prelude::*;
 
-    /// Per node, the highest sequence up to which the hub holds every record.
+    /// Per node, the highest sequence up to which the hub holds every record; the last cursor
+    /// of its downward queue and the highest the node acknowledged.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "exchange_hub_node")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub node: String,
         pub acknowledged_through: i64,
+        pub last_down: i64,
+        pub pulled_through: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod hub_down {
+    use sea_orm::entity::prelude::*;
+
+    /// A record of a node's downward queue (省交办, ...), personal numbers sealed.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exchange_hub_down")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub node: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub cursor: i64,
+        pub kind: String,
+        pub province_number: String,
+        pub idempotency_key: String,
+        pub body: Vec<u8>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod down_record {
+    use sea_orm::entity::prelude::*;
+
+    /// A downward record the node pulled, with what it made of it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exchange_down_record")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub cursor: i64,
+        pub kind: String,
+        pub province_number: String,
+        pub petition_id: String,
+        pub case_number: String,
+        pub status: String,
+        pub reason: String,
+        pub received_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,7 +3,9 @@
 //! permission, business error), and the highest sequence up to which it holds every record of
 //! that node acknowledged. A node pushes only its own region's records.
 
-use crate::entity::{hub_node, hub_record};
+use crate::entity::{hub_down, hub_node, hub_record};
+use crate::queue::{self, Acknowledged, Assigned};
+use crate::records::province_code;
 use prost::Message;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -15,8 +17,9 @@ use tonic::{Request, Response, Status};
 use xinfang_domain::reference::ReferenceData;
 use xinfang_domain::region::RegionCode;
 use xinfang_domain::{Reason, Refusal};
-use xinfang_platform::auth::caller;
+use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::error::refused;
+use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_server::ExchangeService;
 use xinfang_proto::xinfang::exchange::v1::up_record::Record;
@@ -26,6 +29,8 @@ use xinfang_proto::xinfang::exchange::v1::*;
 pub struct Hub {
     pub db: DatabaseConnection,
     pub reference: ReferenceStore,
+    /// Seals the petitioners' numbers of the downward queue.
+    pub vault: PiiVault,
     /// False on a node: its ExchangeService is the hub's, not its own.
     pub serving: bool,
 }
@@ -85,14 +90,37 @@ async fn item_numbers(
         .collect())
 }
 
+/// Which of `numbers` the province assigned to `node` (省交办).
+async fn assigned_numbers(
+    txn: &DatabaseTransaction,
+    node: &str,
+    numbers: Vec<String>,
+) -> Result<HashSet<String>, DbErr> {
+    if numbers.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(hub_down::Entity::find()
+        .select_only()
+        .column(hub_down::Column::ProvinceNumber)
+        .filter(hub_down::Column::Node.eq(node))
+        .filter(hub_down::Column::ProvinceNumber.is_in(numbers))
+        .into_tuple::<String>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Checks one record of `node`'s numbered `sequence` against the province's tables; `items`
-/// holds the province's numbers of the node's accepted items.
+/// holds the province's numbers of the node's accepted items, `assigned` the numbers of the
+/// items the province assigned to the node.
 fn judge(
     province: &ReferenceData,
     node: &RegionCode,
     sequence: u64,
     record: Option<&Record>,
     items: &HashMap<String, String>,
+    assigned: &HashSet<String>,
 ) -> Verdict {
     let Some(record) = record else {
         return reject(RejectCode::Format, "an empty record".into());
@@ -123,7 +151,7 @@ fn judge(
                     return v;
                 }
             }
-            let channel = item.channel.as_ref().map_or("", |c| c.province.as_str());
+            let channel = province_code(&item.channel);
             if !province.channels.iter().any(|c| c.province_code == channel) {
                 return reject(
                     RejectCode::Format,
@@ -131,12 +159,23 @@ fn judge(
                 );
             }
             let region = item.region.as_ref().map_or("", |r| r.local.as_str());
+            // An item the province assigned keeps the number it was assigned under.
+            let claimed = item.numbers.as_ref().map_or("", |n| n.province.as_str());
+            if !claimed.is_empty() && !assigned.contains(claimed) {
+                return reject(
+                    RejectCode::Business,
+                    format!("the province assigned no item {claimed} to node {node}"),
+                );
+            }
             match RegionCode::parse(region) {
                 Ok(r) if node.contains(&r) => Verdict {
                     accepted: true,
                     code: RejectCode::Unspecified,
                     reason: String::new(),
-                    province_number: format!("{}-{sequence:09}", node.as_str()),
+                    province_number: match claimed {
+                        "" => format!("{}-{sequence:09}", node.as_str()),
+                        number => number.to_owned(),
+                    },
                 },
                 _ => reject(
                     RejectCode::Permission,
@@ -233,6 +272,17 @@ impl Hub {
             .into_iter()
             .collect();
         let mut items = item_numbers(&txn, name, referred).await?;
+        let claimed: Vec<String> = r
+            .records
+            .iter()
+            .filter(|u| !held.contains_key(&(u.sequence as i64)))
+            .filter_map(|u| match &u.record {
+                Some(Record::Item(item)) => item.numbers.as_ref().map(|n| n.province.clone()),
+                _ => None,
+            })
+            .filter(|n| !n.is_empty())
+            .collect();
+        let assigned = assigned_numbers(&txn, name, claimed).await?;
         let mut fresh = Vec::new();
         let mut results = Vec::with_capacity(r.records.len());
         for up in &r.records {
@@ -241,7 +291,14 @@ impl Hub {
                 // Sent before: stored once, answered as it was.
                 Some(row) => row.clone(),
                 None => {
-                    let v = judge(&province, node, up.sequence, up.record.as_ref(), &items);
+                    let v = judge(
+                        &province,
+                        node,
+                        up.sequence,
+                        up.record.as_ref(),
+                        &items,
+                        &assigned,
+                    );
                     let local = up.record.as_ref().map(local_number).unwrap_or_default();
                     let kind = up.record.as_ref().map_or("", crate::records::kind);
                     if v.accepted && kind == "item" {
@@ -295,6 +352,7 @@ impl Hub {
         hub_node::Entity::insert(hub_node::ActiveModel {
             node: Set(name.to_owned()),
             acknowledged_through: Set(through),
+            ..Default::default()
         })
         .on_conflict(
             OnConflict::column(hub_node::Column::Node)
@@ -311,22 +369,21 @@ impl Hub {
     }
 }
 
-#[tonic::async_trait]
-impl ExchangeService for Hub {
-    async fn push_batch(
-        &self,
-        request: Request<PushBatchRequest>,
-    ) -> Result<Response<PushBatchResponse>, Status> {
-        if !self.serving {
-            return Err(Status::failed_precondition(
-                "this exchange runs in node role: push to the provincial hub",
-            ));
+impl Hub {
+    fn serving(&self) -> Result<(), Status> {
+        if self.serving {
+            Ok(())
+        } else {
+            Err(Status::failed_precondition(
+                "this exchange runs in node role: the provincial hub serves the link",
+            ))
         }
-        let caller = caller(&request)?;
-        let r = request.into_inner();
-        let node = RegionCode::parse(&r.node_region_code)
-            .map_err(|e| refused(&Refusal::field("node_region_code", e)))?;
-        // A node is its petition office's link: it pushes its own region's records only.
+    }
+
+    /// The node a link's caller speaks for: its petition office's region, and no other.
+    fn own_node(&self, caller: &Caller, node: &str) -> Result<RegionCode, Status> {
+        let node =
+            RegionCode::parse(node).map_err(|e| refused(&Refusal::field("node_region_code", e)))?;
         let own = self
             .reference
             .current()
@@ -337,11 +394,86 @@ impl ExchangeService for Hub {
             return Err(refused(&Refusal::new(
                 Reason::OutOfScope,
                 format!(
-                    "{} pushes for its own region, not for node {node}",
+                    "{} speaks for its own region, not for node {node}",
                     caller.org_unit
                 ),
             )));
         }
+        Ok(node)
+    }
+
+    /// A node below the caller's unit (the province assigns downward only).
+    fn node_below(&self, caller: &Caller, node: &str) -> Result<RegionCode, Status> {
+        let node =
+            RegionCode::parse(node).map_err(|e| refused(&Refusal::field("node_region_code", e)))?;
+        let below = self
+            .reference
+            .current()
+            .org
+            .unit(&caller.org_unit)
+            .is_some_and(|u| u.region != node && u.region.contains(&node));
+        if !below {
+            return Err(refused(&Refusal::new(
+                Reason::OutOfScope,
+                format!("node {node} is not below {}", caller.org_unit),
+            )));
+        }
+        Ok(node)
+    }
+}
+
+/// An assigned item's own fields, before it is queued.
+fn check_assignment(
+    province: &ReferenceData,
+    node: &RegionCode,
+    item: Option<&ExchangeItem>,
+) -> Result<ExchangeItem, Refusal> {
+    let Some(item) = item else {
+        return Err(Refusal::field("item", "required"));
+    };
+    let channel = province_code(&item.channel);
+    if !province.channels.iter().any(|c| c.province_code == channel) {
+        return Err(Refusal::field(
+            "item.channel.province",
+            format!("{channel:?} is not in the province's channel table"),
+        ));
+    }
+    match RegionCode::parse(province_code(&item.region)) {
+        Ok(r) if node.contains(&r) => {}
+        Ok(r) => {
+            return Err(Refusal::field(
+                "item.region.province",
+                format!("{r} is not within node {node}"),
+            ));
+        }
+        Err(e) => return Err(Refusal::field("item.region.province", e)),
+    }
+    if province_code(&item.content_category).is_empty() {
+        return Err(Refusal::field("item.content_category.province", "required"));
+    }
+    if item.content.trim().is_empty() {
+        return Err(Refusal::field("item.content", "required"));
+    }
+    if item.petitioners.is_empty() {
+        return Err(Refusal::field(
+            "item.petitioners",
+            "at least one petitioner",
+        ));
+    }
+    Ok(item.clone())
+}
+
+#[tonic::async_trait]
+impl ExchangeService for Hub {
+    async fn push_batch(
+        &self,
+        request: Request<PushBatchRequest>,
+    ) -> Result<Response<PushBatchResponse>, Status> {
+        self.serving()?;
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        // A node is its petition office's link: it pushes its own region's records only.
+        let node = self.own_node(&caller, &r.node_region_code)?;
         self.store(&node, r)
             .await
             .map(Response::new)
@@ -350,19 +482,69 @@ impl ExchangeService for Hub {
 
     async fn pull_batch(
         &self,
-        _request: Request<PullBatchRequest>,
+        request: Request<PullBatchRequest>,
     ) -> Result<Response<PullBatchResponse>, Status> {
-        Err(Status::unimplemented(
-            "the downward queue (省交办, transfers, code tables) is not built yet (issue #12)",
-        ))
+        self.serving()?;
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let node = self.own_node(&caller, &r.node_region_code)?;
+        let max = match r.max_records {
+            n if n <= 0 => 100,
+            n => n as u64,
+        };
+        let records = queue::pull(&self.db, &self.vault, &node, r.after_cursor, max)
+            .await
+            .map_err(storage)?;
+        Ok(Response::new(PullBatchResponse { records }))
     }
 
     async fn ack_pull(
         &self,
-        _request: Request<AckPullRequest>,
+        request: Request<AckPullRequest>,
     ) -> Result<Response<AckPullResponse>, Status> {
-        Err(Status::unimplemented(
-            "the downward queue (省交办, transfers, code tables) is not built yet (issue #12)",
-        ))
+        self.serving()?;
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let node = self.own_node(&caller, &r.node_region_code)?;
+        match queue::acknowledge(&self.db, &node, r.through_cursor)
+            .await
+            .map_err(storage)?
+        {
+            Acknowledged::Through(through) => Ok(Response::new(AckPullResponse {
+                acknowledged_through: through,
+            })),
+            Acknowledged::Beyond { last } => Err(refused(&Refusal::field(
+                "through_cursor",
+                format!(
+                    "{} is beyond the last record of node {node}'s queue ({last})",
+                    r.through_cursor
+                ),
+            ))),
+        }
+    }
+
+    async fn assign_item(
+        &self,
+        request: Request<AssignItemRequest>,
+    ) -> Result<Response<DownRecord>, Status> {
+        self.serving()?;
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let node = self.node_below(&caller, &r.node_region_code)?;
+        if r.idempotency_key.trim().is_empty() {
+            return Err(refused(&Refusal::field("idempotency_key", "required")));
+        }
+        let item = check_assignment(&self.reference.current(), &node, r.item.as_ref())
+            .map_err(|e| refused(&e))?;
+        match queue::assign(&self.db, &self.vault, &node, r.idempotency_key.trim(), item)
+            .await
+            .map_err(storage)?
+        {
+            Assigned::New(record) | Assigned::Again(record) => Ok(Response::new(record)),
+            Assigned::OtherNode(other) => Err(refused(&Refusal::new(
+                Reason::IdempotencyKeyReused,
+                format!("the idempotency key was used for node {other}"),
+            ))),
+        }
     }
 }

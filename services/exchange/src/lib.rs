@@ -4,14 +4,20 @@
 //! gaps, and pushes them to the hub in batches, resuming from the hub's acknowledgement after a
 //! cut. In hub role (the same binary, another configuration) it stores each node's records once,
 //! answers each with accepted or a reject code and reason, and acknowledges the highest
-//! contiguous sequence it holds. Still to come (issue #12): the downward queue, mutual TLS,
-//! cross-city transfer, versioned mapping files.
+//! contiguous sequence it holds. Downward, the hub keeps a queue per node (省交办: items the
+//! province assigns), which the node pulls by cursor and acknowledges; an assigned item is
+//! registered by the node's intake for the township that triages it. Still to come (issue
+//! #12): mutual TLS, cross-city transfer, code-table and calendar updates, versioned mapping
+//! files.
 
 mod admin;
+pub mod credential;
 mod entity;
 mod follow;
 mod hub;
+pub mod pull;
 pub mod push;
+mod queue;
 mod records;
 pub mod run;
 

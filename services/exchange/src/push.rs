@@ -2,6 +2,7 @@
 //! hub's verdict on each saved as it comes. After a cut the node simply starts again from the
 //! acknowledgement: what the hub stored already it stores once and answers the same way.
 
+use crate::credential::Credential;
 use crate::entity::{link, up_record};
 use anyhow::Context;
 use prost::Message;
@@ -11,7 +12,6 @@ use sea_orm::{
 };
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::exchange::v1::{
@@ -20,8 +20,7 @@ use xinfang_proto::xinfang::exchange::v1::{
 
 pub struct Pusher {
     pub db: DatabaseConnection,
-    pub hub_url: String,
-    pub token_file: String,
+    pub hub: Credential,
     pub node: String,
     pub interval: Duration,
     pub batch: u64,
@@ -45,7 +44,7 @@ impl Pusher {
                 Err(err) => {
                     tracing::warn!(error = %format!("{err:#}"), "exchange: push failed");
                     client = None;
-                    self.note_error(&format!("{err:#}")).await;
+                    note_error(&self.db, &format!("{err:#}")).await;
                     self.interval.max(Duration::from_secs(1))
                 }
             };
@@ -53,17 +52,6 @@ impl Pusher {
                 () = stop.cancelled() => break,
                 () = tokio::time::sleep(pause) => {}
             }
-        }
-    }
-
-    async fn note_error(&self, error: &str) {
-        let row = link::ActiveModel {
-            id: Set(1),
-            last_error: Set(error.to_owned()),
-            ..Default::default()
-        };
-        if let Err(err) = row.update(&self.db).await {
-            tracing::warn!(%err, "exchange: the link's error could not be kept");
         }
     }
 
@@ -90,28 +78,13 @@ impl Pusher {
             .map(|r| UpRecord::decode(r.body.as_slice()))
             .collect::<Result<Vec<_>, _>>()
             .context("a stored record does not decode")?;
-        // Read per batch, not once: a rotated credential (a Secret's file) is taken at once.
-        let token = std::fs::read_to_string(&self.token_file)
-            .with_context(|| format!("exchange.token_file {:?}", self.token_file))?;
-        let mut request = tonic::Request::new(PushBatchRequest {
+        let request = self.hub.request(PushBatchRequest {
             node_region_code: self.node.clone(),
             records,
-        });
-        request.metadata_mut().insert(
-            "authorization",
-            MetadataValue::try_from(format!("Bearer {}", token.trim()))?,
-        );
+        })?;
         let hub = match client {
             Some(hub) => hub,
-            None => client.insert(ExchangeServiceClient::new(
-                Channel::from_shared(self.hub_url.clone())?
-                    .tcp_nodelay(true)
-                    .initial_stream_window_size(1 << 20)
-                    .initial_connection_window_size(2 << 20)
-                    .connect()
-                    .await
-                    .with_context(|| format!("connecting to the hub at {}", self.hub_url))?,
-            )),
+            None => client.insert(ExchangeServiceClient::new(self.hub.connect().await?)),
         };
         let answer = hub.push_batch(request).await?.into_inner();
         let advanced = answer.acknowledged_through as i64 > acknowledged;
@@ -141,6 +114,18 @@ impl Pusher {
         row.update(&txn).await?;
         txn.commit().await?;
         Ok(())
+    }
+}
+
+/// Keeps the link's last error for the operators (GetLinkStatus).
+pub(crate) async fn note_error(db: &DatabaseConnection, error: &str) {
+    let row = link::ActiveModel {
+        id: Set(1),
+        last_error: Set(error.to_owned()),
+        ..Default::default()
+    };
+    if let Err(err) = row.update(db).await {
+        tracing::warn!(%err, "exchange: the link's error could not be kept");
     }
 }
 

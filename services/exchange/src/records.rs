@@ -28,6 +28,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("province_evaluation", "14"), // 报省评议
 ];
 
+/// The provincial side of a mapped code ("" when there is none).
+pub fn province_code(code: &Option<ex::MappedCode>) -> &str {
+    code.as_ref().map_or("", |c| c.province.as_str())
+}
+
 fn mapped(local: &str, province: &str) -> Option<ex::MappedCode> {
     Some(ex::MappedCode {
         local: local.to_owned(),
@@ -120,7 +125,11 @@ pub fn record(envelope: &Envelope, reference: &ReferenceData, case_number: &str)
                 .get(&e.channel_code)
                 .map_or("", |c| c.province_code.as_str());
             Some(Record::Item(ex::ExchangeItem {
-                numbers: numbers(&envelope.petition_id, &e.case_number),
+                // An item the province assigned (省交办) comes back under its provincial number.
+                numbers: Some(ex::ItemNumbers {
+                    province: e.province_number.clone(),
+                    ..numbers(&envelope.petition_id, &e.case_number)?
+                }),
                 channel: mapped(&e.channel_code, channel),
                 content_category: same(&e.content_category),
                 region: same(&e.region_code),

@@ -4,8 +4,10 @@
 
 use crate::SERVICE;
 use crate::admin::Admin;
+use crate::credential::Credential;
 use crate::follow::Numbering;
 use crate::hub::Hub;
+use crate::pull::Puller;
 use crate::push::Pusher;
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use xinfang_events::tasks::EventTasks;
 use xinfang_platform::auth::Authenticator;
 use xinfang_platform::config::{ExchangeRole, Settings};
+use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_server::ExchangeAdminServiceServer;
@@ -48,22 +51,48 @@ pub async fn run(
     } else {
         None
     };
-    let pushing = (node && !x.hub_url.is_empty()).then(|| {
+    let hub = Credential {
+        url: x.hub_url.clone(),
+        token_file: x.token_file.clone(),
+        setting: "exchange.token_file",
+    };
+    let linked = node && !x.hub_url.is_empty();
+    let pushing = linked.then(|| {
         let pusher = Pusher {
             db: db.clone(),
-            hub_url: x.hub_url.clone(),
-            token_file: x.token_file.clone(),
+            hub: hub.clone(),
             node: settings.node.region.clone(),
             interval: Duration::from_millis(x.push_interval_ms),
             batch: u64::from(x.batch.max(1)),
         };
         tokio::spawn(pusher.run(shutdown.clone()))
     });
+    // The downward queue needs the node's intake to register what the province assigns.
+    if linked && x.intake_url.is_empty() {
+        tracing::warn!("exchange.intake_url is not set: the node does not pull its queue");
+    }
+    let pulling = (linked && !x.intake_url.is_empty()).then(|| {
+        let puller = Puller {
+            db: db.clone(),
+            hub,
+            intake: Credential {
+                url: x.intake_url.clone(),
+                token_file: x.node_token_file.clone(),
+                setting: "exchange.node_token_file",
+            },
+            reference: reference.clone(),
+            node: settings.node.region.clone(),
+            interval: Duration::from_millis(x.push_interval_ms),
+            batch: x.batch.max(1),
+        };
+        tokio::spawn(puller.run(shutdown.clone()))
+    });
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .add_service(ExchangeServiceServer::new(Hub {
             db: db.clone(),
             reference: reference.clone(),
+            vault: PiiVault::new(&settings.pii)?,
             serving: !node,
         }))
         .add_service(ExchangeAdminServiceServer::new(Admin { db, reference }))
@@ -73,8 +102,8 @@ pub async fn run(
     if let Some(events) = events {
         events.join().await?;
     }
-    if let Some(pushing) = pushing {
-        pushing.await?;
+    for task in [pushing, pulling].into_iter().flatten() {
+        task.await?;
     }
     Ok(served?)
 }

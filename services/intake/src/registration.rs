@@ -211,6 +211,16 @@ pub fn parse(
         },
     };
 
+    // Only the exchange, bringing what the province assigned (省交办), gives an item its
+    // provincial number.
+    let province_number = request.province_number.trim().to_owned();
+    if !province_number.is_empty() && !caller.is_some_and(|c| c.has_role("exchange")) {
+        errors.push(FieldError::new(
+            "province_number",
+            "only the exchange registers an item the province assigned",
+        ));
+    }
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -241,6 +251,7 @@ pub fn parse(
         threat: request.threat,
         petitioned_elsewhere_before: request.petitioned_elsewhere_before,
         matter_key,
+        province_number,
     })
 }
 
@@ -259,11 +270,7 @@ fn registering_unit(
         ("", Some(c)) => c.org_unit.clone(),
         ("", None) => {
             let region = region?;
-            let office = org
-                .units()
-                .filter(|u| u.kind == UnitKind::PetitionOffice && u.region.contains(region))
-                .max_by_key(|u| u.region.level());
-            match office {
+            match org.most_local(region, &[UnitKind::PetitionOffice]) {
                 Some(u) => u.code.clone(),
                 None => {
                     fail(

@@ -281,6 +281,7 @@ fn petition_row(
         flag_mask: flag_mask(screening),
         linked_petition_id: linked(screening),
         matter_key: r.matter_key.clone(),
+        province_number: r.province_number.clone(),
         first_time_here: screening.first_time_here,
         first_time_anywhere: screening.first_time_anywhere,
         visited_level: r.visited_level.map(|l| l.name().to_owned()),
@@ -380,5 +381,6 @@ fn registered_event(
         triage_deadline: None,
         matter_key: r.matter_key.clone(),
         query_code_hash,
+        province_number: r.province_number.clone(),
     })
 }

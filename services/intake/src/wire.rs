@@ -100,6 +100,7 @@ pub fn petition_to_wire(p: &petition::Model, petitioners: &[petitioner::Model]) 
         registered_at: Some(timestamp(p.registered_at)),
         triage_deadline: None,
         registered_by: p.registered_by.clone(),
+        province_number: p.province_number.clone(),
     }
 }
 

@@ -189,6 +189,16 @@ impl OrgTree {
         units
     }
 
+    /// The most local unit of one of `kinds` whose region holds `region` (a petition office
+    /// before a government of the same region): who receives an item that arrives without a
+    /// registering unit — a citizen's online submission, an item the province assigns.
+    pub fn most_local(&self, region: &RegionCode, kinds: &[UnitKind]) -> Option<&OrgUnit> {
+        self.units
+            .values()
+            .filter(|u| kinds.contains(&u.kind) && u.region.contains(region))
+            .max_by_key(|u| (u.region.level(), u.kind == UnitKind::PetitionOffice))
+    }
+
     /// Whether a region belongs to this node: a unit serves it, or it is a village of a township
     /// that a unit serves (villages need not be listed).
     pub fn knows_region(&self, region: &RegionCode) -> bool {

@@ -26,6 +26,8 @@ pub struct Model {
     pub flag_mask: i64,
     pub linked_petition_id: Option<String>,
     pub matter_key: String,
+    /// The provincial number of an item the province assigned (省交办); empty otherwise.
+    pub province_number: String,
     pub first_time_here: bool,
     pub first_time_anywhere: bool,
     pub visited_level: Option<String>,

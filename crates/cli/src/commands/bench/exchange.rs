@@ -185,8 +185,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let pusher = xinfang_exchange::push::Pusher {
         db: node.clone(),
-        hub_url: format!("http://{addr}"),
-        token_file: token.to_string_lossy().into_owned(),
+        hub: xinfang_exchange::credential::Credential {
+            url: format!("http://{addr}"),
+            token_file: token.to_string_lossy().into_owned(),
+            setting: "the bench's token file",
+        },
         node: settings.node.region.clone(),
         interval: Duration::from_millis(50),
         batch: u64::from(args.batch),

@@ -1,0 +1,262 @@
+//! Pulling (node role): the node's downward queue at the hub, after its own cursor. Each record
+//! is applied, then the record and the cursor are kept in one transaction, then the hub is told
+//! the cursor: a record the node applied but did not acknowledge comes again and is applied
+//! once (intake answers the same idempotency key with the same petition). An item the province
+//! assigns (省交办) is registered by the node's intake for the unit that triages its region — the
+//! township's — under its provincial number. A record the node cannot take (a code it does not
+//! know, a region outside it) is kept as refused with intake's reason, and the queue goes on.
+
+use crate::credential::Credential;
+use crate::entity::{down_record, link};
+use crate::push::note_error;
+use crate::records::province_code;
+use anyhow::Context;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set, TransactionTrait,
+};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tonic::Code;
+use tonic::transport::Channel;
+use xinfang_domain::reference::{ReferenceData, UnitKind};
+use xinfang_domain::region::RegionCode;
+use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::exchange::v1::down_record::Record;
+use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
+use xinfang_proto::xinfang::exchange::v1::{
+    AckPullRequest, DownRecord, ExchangeItem, PullBatchRequest,
+};
+use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
+use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+
+pub struct Puller {
+    pub db: DatabaseConnection,
+    pub hub: Credential,
+    pub intake: Credential,
+    pub reference: ReferenceStore,
+    pub node: String,
+    pub interval: Duration,
+    pub batch: u32,
+}
+
+struct Clients {
+    hub: ExchangeServiceClient<Channel>,
+    intake: IntakeServiceClient<Channel>,
+}
+
+/// What the node made of one record.
+struct Outcome {
+    kind: &'static str,
+    province_number: String,
+    petition_id: String,
+    case_number: String,
+    refused: Option<String>,
+}
+
+impl Puller {
+    pub async fn run(self, stop: CancellationToken) {
+        let mut clients = None;
+        while !stop.is_cancelled() {
+            let pause = match self.pull(&mut clients).await {
+                Ok(true) => continue,
+                Ok(false) => self.interval,
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "exchange: pull failed");
+                    clients = None;
+                    note_error(&self.db, &format!("{err:#}")).await;
+                    self.interval.max(Duration::from_secs(1))
+                }
+            };
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// One batch: whether there was anything.
+    async fn pull(&self, clients: &mut Option<Clients>) -> anyhow::Result<bool> {
+        let cursor = link::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .context("the exchange link row is missing (run the migrations)")?
+            .pull_cursor;
+        let clients = match clients {
+            Some(c) => c,
+            None => clients.insert(Clients {
+                hub: ExchangeServiceClient::new(self.hub.connect().await?),
+                intake: IntakeServiceClient::new(self.intake.connect().await?),
+            }),
+        };
+        let records = clients
+            .hub
+            .pull_batch(self.hub.request(PullBatchRequest {
+                node_region_code: self.node.clone(),
+                after_cursor: cursor as u64,
+                max_records: self.batch as i32,
+            })?)
+            .await?
+            .into_inner()
+            .records;
+        let mut through = cursor;
+        for record in records.into_iter().filter(|r| r.cursor as i64 > cursor) {
+            let at = record.cursor as i64;
+            let outcome = self.apply(&mut clients.intake, record).await?;
+            self.keep(at, outcome).await?;
+            through = at;
+        }
+        if through == cursor {
+            return Ok(false);
+        }
+        clients
+            .hub
+            .ack_pull(self.hub.request(AckPullRequest {
+                node_region_code: self.node.clone(),
+                through_cursor: through as u64,
+            })?)
+            .await?;
+        Ok(true)
+    }
+
+    /// Applies one record; an error is passing (intake unreachable, say): the record comes again.
+    async fn apply(
+        &self,
+        intake: &mut IntakeServiceClient<Channel>,
+        record: DownRecord,
+    ) -> anyhow::Result<Outcome> {
+        let Some(Record::Assignment(item)) = record.record else {
+            // Transfers and code tables are not taken yet (issue #12): kept as refused.
+            return Ok(Outcome {
+                kind: "other",
+                province_number: String::new(),
+                petition_id: String::new(),
+                case_number: String::new(),
+                refused: Some("this node does not take this kind of record yet".into()),
+            });
+        };
+        let province_number = item
+            .numbers
+            .as_ref()
+            .map(|n| n.province.clone())
+            .unwrap_or_default();
+        let refused = |reason: String| Outcome {
+            kind: "assignment",
+            province_number: province_number.clone(),
+            petition_id: String::new(),
+            case_number: String::new(),
+            refused: Some(reason),
+        };
+        let request = match registration(&self.reference.current(), &item) {
+            Ok(r) => r,
+            Err(reason) => return Ok(refused(reason)),
+        };
+        match intake
+            .register_petition(self.intake.request(request)?)
+            .await
+        {
+            Ok(answer) => {
+                let petition = answer.into_inner().petition.unwrap_or_default();
+                Ok(Outcome {
+                    kind: "assignment",
+                    province_number: province_number.clone(),
+                    petition_id: petition.id,
+                    case_number: petition.case_number,
+                    refused: None,
+                })
+            }
+            Err(status) if permanent(status.code()) => {
+                Ok(refused(status.message().chars().take(500).collect()))
+            }
+            Err(status) => Err(status).context("registering an assigned item with intake"),
+        }
+    }
+
+    /// The record with its outcome and the cursor moved on, in one transaction.
+    async fn keep(&self, cursor: i64, o: Outcome) -> anyhow::Result<()> {
+        let txn = self.db.begin().await?;
+        let (status, reason) = match o.refused {
+            None => ("registered", String::new()),
+            Some(reason) => ("refused", reason),
+        };
+        down_record::Entity::insert(
+            down_record::Model {
+                cursor,
+                kind: o.kind.into(),
+                province_number: o.province_number,
+                petition_id: o.petition_id,
+                case_number: o.case_number,
+                status: status.into(),
+                reason,
+                received_at: chrono::Utc::now(),
+            }
+            .into_active_model(),
+        )
+        .on_conflict(
+            OnConflict::column(down_record::Column::Cursor)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        let mut row = link::Entity::find_by_id(1)
+            .one(&txn)
+            .await?
+            .context("the exchange link row is missing")?
+            .into_active_model();
+        row.pull_cursor = Set(cursor);
+        row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Intake's answers that the same request will always get.
+fn permanent(code: Code) -> bool {
+    matches!(
+        code,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::AlreadyExists | Code::OutOfRange
+    )
+}
+
+/// The registration of an assigned item at this node: the province's codes mapped to the
+/// node's, for the unit that triages the item's region, idempotent on its provincial number.
+fn registration(
+    reference: &ReferenceData,
+    item: &ExchangeItem,
+) -> Result<RegisterPetitionRequest, String> {
+    let province_number = item
+        .numbers
+        .as_ref()
+        .map(|n| n.province.clone())
+        .unwrap_or_default();
+    if province_number.is_empty() {
+        return Err("the assignment carries no provincial number".into());
+    }
+    let channel = province_code(&item.channel);
+    let local_channel = reference
+        .channels
+        .iter()
+        .find(|c| c.province_code == channel)
+        .ok_or_else(|| format!("no channel of this node maps to the province's {channel:?}"))?;
+    let region =
+        RegionCode::parse(province_code(&item.region)).map_err(|e| format!("region: {e}"))?;
+    let unit = reference
+        .org
+        .most_local(&region, &[UnitKind::PetitionOffice, UnitKind::Government])
+        .ok_or_else(|| format!("no unit of this node triages items of {region}"))?;
+    Ok(RegisterPetitionRequest {
+        idempotency_key: format!("province:{province_number}"),
+        channel_code: local_channel.code.clone(),
+        registering_unit: unit.code.clone(),
+        region_code: region.to_string(),
+        // Categories map to themselves until the province publishes its table.
+        content_category: province_code(&item.content_category).to_owned(),
+        title: item.title.clone(),
+        content: item.content.clone(),
+        petitioners: item.petitioners.clone(),
+        petitioned_at: item.petitioned_at,
+        province_number,
+        ..Default::default()
+    })
+}
