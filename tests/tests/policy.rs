@@ -386,6 +386,7 @@ async fn call(
         "PullBatch" => go!(x.pull_batch(xp::PullBatchRequest::default())),
         "AckPull" => go!(x.ack_pull(xp::AckPullRequest::default())),
         "AssignItem" => go!(x.assign_item(xp::AssignItemRequest::default())),
+        "PublishCalendar" => go!(x.publish_calendar(xp::PublishCalendarRequest::default())),
         "GetLinkStatus" => go!(xa.get_link_status(xp::GetLinkStatusRequest::default())),
         "ListUploadRecords" => {
             go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))

@@ -802,3 +802,226 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
     intake.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+/// The State Council's 2027 arrangement as the province sends it: 春节 02-06..02-18 with the
+/// make-up Saturday 02-20.
+const CALENDAR_2027: &str = r#"
+[[year]]
+year = 2027
+note = "省平台转发：国务院办公厅关于2027年部分节假日安排的通知"
+holidays = ["2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12", "2027-02-13", "2027-02-14", "2027-02-15", "2027-02-16", "2027-02-17", "2027-02-18"]
+workdays = ["2027-02-20"]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates() {
+    let node_db = TestDatabase::create().await;
+    let hub_db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    broker.create_topic("xinfang.exchange.events", 1).await;
+    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
+    let reference = scratch.join("province");
+    province_reference(&reference);
+    let credential = scratch.join("exchange.jwt");
+    std::fs::write(&credential, token_as("city-xfj", &["exchange"])).expect("the token file");
+    let the_hub = processes::serve(
+        binary(),
+        "exchange",
+        &hub_db.url,
+        &broker.address(),
+        &[
+            ("exchange.role", "hub"),
+            ("reference.dir", reference.to_str().expect("a UTF-8 path")),
+        ],
+    )
+    .await;
+    let hub_url = the_hub.endpoint();
+    // A node linked to the province: its dispatch follows the exchange's calendars.
+    let settings = || {
+        settings_with(
+            &node_db.url,
+            Some(&broker.address()),
+            &[
+                ("clock.start", "2026-12-20T09:00:00+08:00"),
+                ("exchange.hub_url", hub_url.as_str()),
+            ],
+        )
+    };
+    let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
+    let intake_url = format!("http://{}", intake.addr);
+    let node = processes::serve(
+        binary(),
+        "exchange",
+        &node_db.url,
+        &broker.address(),
+        &[
+            ("exchange.hub_url", hub_url.as_str()),
+            ("exchange.token_file", &credential.display().to_string()),
+            ("exchange.intake_url", &intake_url),
+            (
+                "exchange.node_token_file",
+                &credential.display().to_string(),
+            ),
+            ("exchange.push_interval_ms", "100"),
+        ],
+    )
+    .await;
+
+    // Accepted on 2026-12-20: 60 days end on 2027-02-18, counted on 2027's statutory days.
+    let office = token("east-xfj");
+    let accepted = async |dispatch: &xinfang_testkit::services::RunningService, person: u32| {
+        let key = format!("cal-{person}");
+        let id = intake
+            .intake_client()
+            .await
+            .register_petition(authed(wage_claim(&key, &resident_id(person)), &office))
+            .await
+            .unwrap()
+            .into_inner()
+            .petition
+            .unwrap()
+            .id;
+        let mut client = dispatch.dispatch_client().await;
+        let get = dp::GetCaseRequest {
+            petition_id: id.clone(),
+        };
+        eventually(60, || {
+            let (mut c, r) = (client.clone(), authed(get.clone(), &office));
+            async move { c.get_case(r).await.ok() }
+        })
+        .await
+        .expect("dispatch opened the case");
+        client
+            .forward(authed(
+                dp::ForwardRequest {
+                    petition_id: id.clone(),
+                    organ_code: "east-rsj".into(),
+                    note: String::new(),
+                },
+                &office,
+            ))
+            .await
+            .unwrap();
+        client
+            .accept(authed(
+                dp::AcceptRequest {
+                    petition_id: id.clone(),
+                    notice_text: "予以受理".into(),
+                },
+                &token("east-rsj"),
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let case = accepted(&dispatch, 950).await;
+    let due = case.current_deadline.clone().unwrap();
+    assert_eq!(due.due_date, "2027-02-18");
+    assert!(due.explanation.contains("暂定"), "{}", due.explanation);
+
+    // The province publishes the arrangement to the cities below it, once per version.
+    let mut province = ExchangeServiceClient::connect(the_hub.endpoint())
+        .await
+        .unwrap();
+    let clerk = token_as("prov-xfj", &["clerk"]);
+    let publish = |version: &str, text: &str| PublishCalendarRequest {
+        version: version.into(),
+        calendar_toml: text.into(),
+    };
+    let sent = province
+        .publish_calendar(authed(publish("2027.1", CALENDAR_2027), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sent.node_region_codes, vec!["340100", "340200"]);
+    let again = province
+        .publish_calendar(authed(publish("2027.1", CALENDAR_2027), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.node_region_codes.is_empty(), "a version is sent once");
+    let broken = province
+        .publish_calendar(authed(
+            publish(
+                "2027.2",
+                "[[year]]\nyear = 2027\nholidays = [\"2027-13-01\"]\n",
+            ),
+            &clerk,
+        ))
+        .await
+        .expect_err("a calendar that does not parse is not sent");
+    assert_eq!(broken.code(), Code::InvalidArgument);
+    assert!(broken.message().contains("calendar_toml"), "{broken:?}");
+
+    // The node takes it; dispatch recounts the due date: 02-18 is a rest day now, so 02-19.
+    let mut client = dispatch.dispatch_client().await;
+    let recounted = eventually(60, || {
+        let (mut c, r) = (
+            client.clone(),
+            authed(
+                dp::GetCaseRequest {
+                    petition_id: case.petition_id.clone(),
+                },
+                &office,
+            ),
+        );
+        async move {
+            let due = c.get_case(r).await.ok()?.into_inner().current_deadline?;
+            (due.due_date == "2027-02-19").then_some(due)
+        }
+    })
+    .await
+    .expect("the due date was counted again with the province's calendar");
+    assert!(
+        !recounted.explanation.contains("暂定"),
+        "{}",
+        recounted.explanation
+    );
+    assert!(
+        recounted.explanation.contains("2027-02-19"),
+        "{}",
+        recounted.explanation
+    );
+    let down = ExchangeAdminServiceClient::connect(node.endpoint())
+        .await
+        .unwrap()
+        .list_down_records(authed(
+            ListDownRecordsRequest::default(),
+            &token("city-xfj"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert_eq!(down.len(), 1);
+    assert_eq!(
+        (down[0].kind.as_str(), down[0].status.as_str()),
+        ("calendar", "published")
+    );
+
+    // A restarted dispatch counts with what the province sent.
+    dispatch.stop().await;
+    let dispatch = spawn_dispatch(settings()).await;
+    let later = accepted(&dispatch, 951).await;
+    let due = later.current_deadline.unwrap();
+    assert_eq!(due.due_date, "2027-02-19");
+    assert!(!due.explanation.contains("暂定"), "{}", due.explanation);
+    client = dispatch.dispatch_client().await;
+    let first = client
+        .get_case(authed(
+            dp::GetCaseRequest {
+                petition_id: case.petition_id.clone(),
+            },
+            &office,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.current_deadline.unwrap().due_date, "2027-02-19");
+
+    node.stop().await;
+    the_hub.stop().await;
+    dispatch.stop().await;
+    intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}

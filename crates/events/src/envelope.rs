@@ -111,5 +111,6 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::ProvinceEvaluationMarked(_) => "ProvinceEvaluationMarked",
         Payload::ProvincialAssignmentReceived(_) => "ProvincialAssignmentReceived",
         Payload::UpRecordAcknowledged(_) => "UpRecordAcknowledged",
+        Payload::CalendarPublished(_) => "CalendarPublished",
     }
 }

@@ -278,6 +278,8 @@ impl Default for InputSettings {
             ("record", 20_000),
             ("findings", 5_000),
             ("corrections", 5_000),
+            // A year's holiday arrangement (节假日安排) is a few hundred characters.
+            ("calendar_toml", 20_000),
             ("note", 2_000),
             ("reason", 2_000),
             ("title", 200),
@@ -311,6 +313,7 @@ impl Default for InputSettings {
             "record",
             "findings",
             "corrections",
+            "calendar_toml",
             "note",
             "reason",
         ];

@@ -314,6 +314,10 @@ pub const RULES: &[Rule] = &[
     // 省交办: the province's clerks, for a node below their unit.
     rule("/xinfang.exchange.v1.ExchangeService/AssignItem", TRIAGE),
     rule(
+        "/xinfang.exchange.v1.ExchangeService/PublishCalendar",
+        TRIAGE,
+    ),
+    rule(
         "/xinfang.exchange.v1.ExchangeAdminService/GetLinkStatus",
         READ,
     ),

@@ -5,8 +5,9 @@
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
+use xinfang_domain::clock::Calendar;
 use xinfang_domain::reference::{ReferenceData, ReferenceError, Source, Sources};
 
 /// How far ahead the end of the loaded holiday arrangements is reported.
@@ -61,12 +62,15 @@ pub fn load(dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
 }
 
 /// The reference data in use, swapped whole on reload; each reload counts a new generation that
-/// services can wait for (to count provisional deadlines again, say).
+/// services can wait for (to count provisional deadlines again, say). Holiday calendars the
+/// province sent down are laid over the files' calendar, on every reload too.
 #[derive(Clone)]
 pub struct ReferenceStore {
     dir: Option<std::path::PathBuf>,
     current: Arc<ArcSwap<ReferenceData>>,
     generation: Arc<watch::Sender<u64>>,
+    /// The calendar updates, by version, in the order they came.
+    calendar_updates: Arc<Mutex<Vec<(String, Calendar)>>>,
 }
 
 impl ReferenceStore {
@@ -75,6 +79,7 @@ impl ReferenceStore {
             dir: dir.map(Path::to_path_buf),
             current: Arc::new(ArcSwap::from_pointee(load(dir)?)),
             generation: Arc::new(watch::Sender::new(0)),
+            calendar_updates: Arc::default(),
         })
     }
 
@@ -84,9 +89,44 @@ impl ReferenceStore {
 
     /// Re-reads the files; on error the data in use stays and the error is returned.
     pub fn reload(&self) -> Result<(), ReferenceError> {
-        self.current.store(Arc::new(load(self.dir.as_deref())?));
-        self.generation.send_modify(|g| *g += 1);
+        self.install(load(self.dir.as_deref())?);
         Ok(())
+    }
+
+    /// Lays the holiday calendar `text` (calendar.toml's form), sent down as `version`, over
+    /// the files' calendar: its published years take the place of theirs, now and after every
+    /// reload. The same version again changes nothing. An invalid text is refused as a whole.
+    pub fn apply_calendar(&self, version: &str, text: &str) -> Result<(), ReferenceError> {
+        let update = Calendar::parse(Source {
+            name: version,
+            text,
+        })?;
+        {
+            let mut updates = self
+                .calendar_updates
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if updates.iter().any(|(v, _)| v == version) {
+                return Ok(());
+            }
+            updates.push((version.to_owned(), update));
+        }
+        self.install(ReferenceData::clone(&self.current()));
+        Ok(())
+    }
+
+    /// Puts `data`, with the calendar updates laid over it, in use, and counts a generation.
+    fn install(&self, mut data: ReferenceData) {
+        for (_, update) in self
+            .calendar_updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            data.calendar = data.calendar.updated_with(update);
+        }
+        self.current.store(Arc::new(data));
+        self.generation.send_modify(|g| *g += 1);
     }
 
     /// Changes with every successful reload.

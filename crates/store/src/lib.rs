@@ -13,6 +13,7 @@
 //! which the consumer retries with the event.
 
 pub mod audit;
+pub mod calendar_updates;
 mod error;
 mod repository;
 pub mod rows;

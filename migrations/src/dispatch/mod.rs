@@ -1,9 +1,11 @@
-//! Dispatch's tables (转送交办, 受理, 办理): cases, their steps, inbox, outbox.
+//! Dispatch's tables (转送交办, 受理, 办理): cases, their steps, inbox, outbox, the holiday
+//! calendars the province sent down.
 
 mod m20261127_000001_create_dispatch;
 mod m20261128_000001_write_path;
 mod m20261129_000001_audit_chain;
 mod m20261129_000002_audit_heads;
+mod m20261204_000001_calendar_updates;
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_write_path::Migration),
             Box::new(m20261129_000001_audit_chain::Migration),
             Box::new(m20261129_000002_audit_heads::Migration),
+            Box::new(m20261204_000001_calendar_updates::Migration),
         ]
     }
 

@@ -1,7 +1,11 @@
 //! Following intake: every registered item that is a new case enters the triage queue of the
-//! unit that registered it, with its triage deadline (分流, 15 days from receipt).
+//! unit that registered it, with its triage deadline (分流, 15 days from receipt). On a node
+//! linked to the province, following its exchange too: a holiday calendar the province sent
+//! down is kept and laid over the reference data, and the provisional deadlines are counted
+//! again with it (`Cases::follow_the_calendar`).
 
 use crate::cases::Cases;
+use crate::queues::SERVICE;
 use crate::repository::CaseRepository;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
@@ -10,8 +14,9 @@ use xinfang_domain::case::{Case, CaseCommand, Opening};
 use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::convert::{flag_from_wire, kind_from_wire};
+use xinfang_proto::xinfang::events::v1::CalendarPublished;
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::Meta;
+use xinfang_store::{Meta, calendar_updates};
 
 pub struct IntakeEvents {
     pub cases: Cases,
@@ -22,14 +27,31 @@ fn time(ts: &Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
         .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
 }
 
+impl IntakeEvents {
+    async fn calendar(
+        &self,
+        txn: &DatabaseTransaction,
+        c: &CalendarPublished,
+    ) -> Result<(), HandlerError> {
+        self.cases
+            .reference
+            .apply_calendar(&c.version, &c.calendar_toml)
+            .map_err(|e| HandlerError::Permanent(format!("calendar {}: {e}", c.version)))?;
+        calendar_updates::keep(txn, SERVICE, &c.version, &c.calendar_toml).await?;
+        Ok(())
+    }
+}
+
 impl EventHandler for IntakeEvents {
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
-        let Some(Payload::PetitionRegistered(event)) = &envelope.payload else {
-            return Ok(());
+        let event = match &envelope.payload {
+            Some(Payload::PetitionRegistered(event)) => event,
+            Some(Payload::CalendarPublished(c)) => return self.calendar(txn, c).await,
+            _ => return Ok(()),
         };
         // Repeat items follow their original; terminated matters are not accepted again.
         if event.state != pb::PetitionState::Registered as i32 {

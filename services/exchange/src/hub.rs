@@ -14,8 +14,9 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 use tonic::{Request, Response, Status};
-use xinfang_domain::reference::ReferenceData;
-use xinfang_domain::region::RegionCode;
+use xinfang_domain::clock::Calendar;
+use xinfang_domain::reference::{ReferenceData, Source, UnitKind};
+use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::error::refused;
@@ -546,5 +547,58 @@ impl ExchangeService for Hub {
                 format!("the idempotency key was used for node {other}"),
             ))),
         }
+    }
+
+    async fn publish_calendar(
+        &self,
+        request: Request<PublishCalendarRequest>,
+    ) -> Result<Response<PublishCalendarResponse>, Status> {
+        self.serving()?;
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let version = r.version.trim();
+        if version.is_empty() || version.len() > 64 {
+            return Err(refused(&Refusal::field(
+                "version",
+                "required, at most 64 characters",
+            )));
+        }
+        // The province sends only what a node can load.
+        Calendar::parse(Source {
+            name: "calendar_toml",
+            text: &r.calendar_toml,
+        })
+        .map_err(|e| refused(&Refusal::field("calendar_toml", e.to_string())))?;
+        let reference = self.reference.current();
+        let Some(own) = reference.org.unit(&caller.org_unit) else {
+            return Err(refused(&Refusal::new(
+                Reason::UnknownUnit,
+                format!("{} is not a unit of the province", caller.org_unit),
+            )));
+        };
+        // The city nodes below the caller: their petition offices in the province's tree.
+        let nodes: std::collections::BTreeSet<String> = reference
+            .org
+            .units()
+            .filter(|u| u.kind == UnitKind::PetitionOffice && u.level() == RegionLevel::City)
+            .filter(|u| u.region != own.region && own.region.contains(&u.region))
+            .map(|u| u.region.to_string())
+            .collect();
+        let update = CalendarUpdate {
+            version: version.to_owned(),
+            calendar_toml: r.calendar_toml.clone(),
+        };
+        let mut queued = Vec::new();
+        for node in nodes {
+            if queue::publish_calendar(&self.db, &self.vault, &node, &update)
+                .await
+                .map_err(storage)?
+            {
+                queued.push(node);
+            }
+        }
+        Ok(Response::new(PublishCalendarResponse {
+            node_region_codes: queued,
+        }))
     }
 }

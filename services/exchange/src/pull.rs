@@ -3,9 +3,13 @@
 //! the cursor: a record the node applied but did not acknowledge comes again and is applied
 //! once (intake answers the same idempotency key with the same petition). An item the province
 //! assigns (省交办) is registered by the node's intake for the unit that triages its region — the
-//! township's — under its provincial number. A record the node cannot take (a code it does not
-//! know, a region outside it) is kept as refused with intake's reason, and the queue goes on.
+//! township's — under its provincial number. A holiday calendar (节假日安排) is announced to the
+//! node's services (`CalendarPublished`) in the transaction that keeps it; they recount their
+//! provisional deadlines with it. A record the node cannot take (a code it does not know, a
+//! region outside it, a calendar that does not parse) is kept as refused with the reason, and
+//! the queue goes on.
 
+use crate::SERVICE;
 use crate::credential::Credential;
 use crate::entity::{down_record, link};
 use crate::push::note_error;
@@ -19,13 +23,18 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::Channel;
-use xinfang_domain::reference::{ReferenceData, UnitKind};
+use xinfang_domain::clock::Calendar;
+use xinfang_domain::reference::{ReferenceData, Source, UnitKind};
 use xinfang_domain::region::RegionCode;
+use xinfang_events::Payload;
+use xinfang_events::envelope::EventDraft;
+use xinfang_events::outbox::{self, Position};
 use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::events::v1::CalendarPublished;
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::exchange::v1::{
-    AckPullRequest, DownRecord, ExchangeItem, PullBatchRequest,
+    AckPullRequest, CalendarUpdate, DownRecord, ExchangeItem, PullBatchRequest,
 };
 use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
@@ -52,6 +61,21 @@ struct Outcome {
     petition_id: String,
     case_number: String,
     refused: Option<String>,
+    /// The event that tells the node's services, kept with the record.
+    announce: Option<Payload>,
+}
+
+impl Outcome {
+    fn refused(kind: &'static str, province_number: &str, reason: String) -> Self {
+        Self {
+            kind,
+            province_number: province_number.to_owned(),
+            petition_id: String::new(),
+            case_number: String::new(),
+            refused: Some(reason),
+            announce: None,
+        }
+    }
 }
 
 impl Puller {
@@ -125,28 +149,24 @@ impl Puller {
         intake: &mut IntakeServiceClient<Channel>,
         record: DownRecord,
     ) -> anyhow::Result<Outcome> {
-        let Some(Record::Assignment(item)) = record.record else {
+        let item = match record.record {
+            Some(Record::Assignment(item)) => item,
+            Some(Record::CalendarUpdate(update)) => return Ok(calendar(update)),
             // Transfers and code tables are not taken yet (issue #12): kept as refused.
-            return Ok(Outcome {
-                kind: "other",
-                province_number: String::new(),
-                petition_id: String::new(),
-                case_number: String::new(),
-                refused: Some("this node does not take this kind of record yet".into()),
-            });
+            _ => {
+                return Ok(Outcome::refused(
+                    "other",
+                    "",
+                    "this node does not take this kind of record yet".into(),
+                ));
+            }
         };
         let province_number = item
             .numbers
             .as_ref()
             .map(|n| n.province.clone())
             .unwrap_or_default();
-        let refused = |reason: String| Outcome {
-            kind: "assignment",
-            province_number: province_number.clone(),
-            petition_id: String::new(),
-            case_number: String::new(),
-            refused: Some(reason),
-        };
+        let refused = |reason| Outcome::refused("assignment", &province_number, reason);
         let request = match registration(&self.reference.current(), &item) {
             Ok(r) => r,
             Err(reason) => return Ok(refused(reason)),
@@ -163,6 +183,7 @@ impl Puller {
                     petition_id: petition.id,
                     case_number: petition.case_number,
                     refused: None,
+                    announce: None,
                 })
             }
             Err(status) if permanent(status.code()) => {
@@ -175,10 +196,24 @@ impl Puller {
     /// The record with its outcome and the cursor moved on, in one transaction.
     async fn keep(&self, cursor: i64, o: Outcome) -> anyhow::Result<()> {
         let txn = self.db.begin().await?;
-        let (status, reason) = match o.refused {
-            None => ("registered", String::new()),
-            Some(reason) => ("refused", reason),
+        let (status, reason) = match (o.refused, &o.announce) {
+            (Some(reason), _) => ("refused", reason),
+            (None, Some(_)) => ("published", String::new()),
+            (None, None) => ("registered", String::new()),
         };
+        if let Some(payload) = o.announce {
+            outbox::append(
+                &txn,
+                SERVICE,
+                &self.node,
+                Position {
+                    stream: format!("calendar/{cursor}"),
+                    sequence: 1,
+                },
+                EventDraft::new("calendar", payload, chrono::Utc::now()),
+            )
+            .await?;
+        }
         down_record::Entity::insert(
             down_record::Model {
                 cursor,
@@ -207,7 +242,29 @@ impl Puller {
         row.pull_cursor = Set(cursor);
         row.update(&txn).await?;
         txn.commit().await?;
+        outbox::committed(SERVICE);
         Ok(())
+    }
+}
+
+/// A holiday calendar sent down: announced to the node's services if it parses.
+fn calendar(update: CalendarUpdate) -> Outcome {
+    if let Err(e) = Calendar::parse(Source {
+        name: &update.version,
+        text: &update.calendar_toml,
+    }) {
+        return Outcome::refused("calendar", "", e.to_string());
+    }
+    Outcome {
+        kind: "calendar",
+        province_number: String::new(),
+        petition_id: String::new(),
+        case_number: String::new(),
+        refused: None,
+        announce: Some(Payload::CalendarPublished(CalendarPublished {
+            version: update.version,
+            calendar_toml: update.calendar_toml,
+        })),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The hub's downward queue (hub role): per node, what the province sends down — an item it
-//! assigns (省交办) — numbered by a per-node cursor without gaps, served after the node's cursor
+//! assigns (省交办), a holiday calendar — numbered by a per-node cursor without gaps, served after the node's cursor
 //! and never again once the node acknowledged it. The petitioners' identity and phone numbers
 //! are sealed while the record waits, and opened only to serve it over the link.
 
@@ -14,7 +14,7 @@ use sea_orm::{
 use xinfang_domain::region::RegionCode;
 use xinfang_platform::pii::{PiiError, PiiVault, place};
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
-use xinfang_proto::xinfang::exchange::v1::{DownRecord, ExchangeItem, ItemNumbers};
+use xinfang_proto::xinfang::exchange::v1::{CalendarUpdate, DownRecord, ExchangeItem, ItemNumbers};
 
 /// At most this many records per pull, whatever the node asks for.
 pub const MAX_PULL: u64 = 500;
@@ -91,6 +91,49 @@ pub enum Assigned {
     OtherNode(String),
 }
 
+/// The record queued under `key`, if any.
+async fn queued(txn: &DatabaseTransaction, key: &str) -> Result<Option<hub_down::Model>, DbErr> {
+    hub_down::Entity::find()
+        .filter(hub_down::Column::IdempotencyKey.eq(key))
+        .one(txn)
+        .await
+}
+
+/// Stores `record` in `node`'s queue, the petitioners' numbers sealed.
+async fn store(
+    txn: &DatabaseTransaction,
+    vault: &PiiVault,
+    node: &str,
+    key: &str,
+    province_number: &str,
+    record: &DownRecord,
+) -> Result<(), DbErr> {
+    let cursor = record.cursor as i64;
+    let mut sealed = record.clone();
+    let kind = match sealed.record.as_mut() {
+        Some(Record::Assignment(item)) => {
+            each_number(item, node, cursor, |plain, at| Ok(vault.seal(plain, at)))
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            "assignment"
+        }
+        Some(Record::CalendarUpdate(_)) => "calendar",
+        _ => "other",
+    };
+    hub_down::Model {
+        node: node.to_owned(),
+        cursor,
+        kind: kind.into(),
+        province_number: province_number.to_owned(),
+        idempotency_key: key.to_owned(),
+        body: sealed.encode_to_vec(),
+        created_at: chrono::Utc::now(),
+    }
+    .into_active_model()
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
 /// Queues `item` for `node` as 省交办 under a new provincial number.
 pub async fn assign(
     db: &DatabaseConnection,
@@ -101,11 +144,7 @@ pub async fn assign(
 ) -> Result<Assigned, DbErr> {
     let node = node.as_str();
     let txn = db.begin().await?;
-    if let Some(row) = hub_down::Entity::find()
-        .filter(hub_down::Column::IdempotencyKey.eq(key))
-        .one(&txn)
-        .await?
-    {
+    if let Some(row) = queued(&txn, key).await? {
         if row.node != node {
             return Ok(Assigned::OtherNode(row.node));
         }
@@ -120,30 +159,32 @@ pub async fn assign(
     });
     let record = DownRecord {
         cursor: cursor as u64,
-        record: Some(Record::Assignment(item.clone())),
+        record: Some(Record::Assignment(item)),
     };
-    each_number(&mut item, node, cursor, |plain, at| {
-        Ok(vault.seal(plain, at))
-    })
-    .map_err(|e| DbErr::Custom(e.to_string()))?;
-    hub_down::Model {
-        node: node.to_owned(),
-        cursor,
-        kind: "assignment".into(),
-        province_number,
-        idempotency_key: key.to_owned(),
-        body: DownRecord {
-            cursor: cursor as u64,
-            record: Some(Record::Assignment(item)),
-        }
-        .encode_to_vec(),
-        created_at: chrono::Utc::now(),
-    }
-    .into_active_model()
-    .insert(&txn)
-    .await?;
+    store(&txn, vault, node, key, &province_number, &record).await?;
     txn.commit().await?;
     Ok(Assigned::New(record))
+}
+
+/// Queues a holiday calendar for `node`, once per version: whether it was queued now.
+pub async fn publish_calendar(
+    db: &DatabaseConnection,
+    vault: &PiiVault,
+    node: &str,
+    update: &CalendarUpdate,
+) -> Result<bool, DbErr> {
+    let key = format!("calendar:{}:{node}", update.version);
+    let txn = db.begin().await?;
+    if queued(&txn, &key).await?.is_some() {
+        return Ok(false);
+    }
+    let record = DownRecord {
+        cursor: next_cursor(&txn, node).await? as u64,
+        record: Some(Record::CalendarUpdate(update.clone())),
+    };
+    store(&txn, vault, node, &key, "", &record).await?;
+    txn.commit().await?;
+    Ok(true)
 }
 
 /// A queued record as served over the link: its numbers opened.

@@ -128,15 +128,14 @@ impl Calendar {
             .map(Cow::Owned)
             .ok_or_else(|| CalendarError {
                 date,
-                years: self.published_years(),
+                years: self.published_list(),
             })
     }
 
-    fn published_years(&self) -> String {
-        self.years
+    fn published_list(&self) -> String {
+        self.published_years()
             .iter()
-            .filter(|(_, y)| !y.provisional)
-            .map(|(year, _)| year.to_string())
+            .map(i32::to_string)
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -162,6 +161,36 @@ impl Calendar {
     pub fn ends_within(&self, today: NaiveDate, days: i64) -> Option<NaiveDate> {
         let end = self.published_through()?;
         ((end - today).num_days() < days).then_some(end)
+    }
+
+    /// This calendar with the published years of `update` in place of its own (a calendar the
+    /// province sends down: next year's arrangement, a correction). The statutory days are
+    /// still counted ahead of the new last year.
+    pub fn updated_with(&self, update: &Calendar) -> Calendar {
+        let mut years = self.years.clone();
+        for (year, days) in update.years.iter().filter(|(_, y)| !y.provisional) {
+            years.insert(*year, days.clone());
+        }
+        let mut calendar = Calendar { years };
+        if let Some(last) = calendar.published_through().map(|d| d.year()) {
+            for year in last + 1..=last + YEARS_AHEAD {
+                if !calendar.years.contains_key(&year)
+                    && let Some(statutory) = Self::statutory_year(year)
+                {
+                    calendar.years.insert(year, statutory);
+                }
+            }
+        }
+        calendar
+    }
+
+    /// The years of the State Council's arrangement this calendar holds.
+    pub fn published_years(&self) -> Vec<i32> {
+        self.years
+            .iter()
+            .filter(|(_, y)| !y.provisional)
+            .map(|(year, _)| *year)
+            .collect()
     }
 
     /// A working day: a weekday that is not a holiday, or a make-up working day.
@@ -232,6 +261,35 @@ mod tests {
     fn a_date_beyond_the_lunar_tables_fails_clearly() {
         let err = shipped().is_working_day(d("2150-05-04")).unwrap_err();
         assert!(err.to_string().contains("2025, 2026"), "{err}");
+    }
+
+    #[test]
+    fn an_update_puts_its_published_years_in_place_of_the_statutory_ones() {
+        let update = Calendar::parse(Source {
+            name: "update",
+            text: "[[year]]\nyear = 2027\nholidays = [\"2027-02-18\"]\nworkdays = [\"2027-02-20\"]\n",
+        })
+        .unwrap();
+        let c = shipped().updated_with(&update);
+        assert!(!c.is_provisional(2027));
+        assert!(
+            !c.is_working_day(d("2027-02-18")).unwrap(),
+            "the update's holiday"
+        );
+        assert!(
+            c.is_working_day(d("2027-02-20")).unwrap(),
+            "its make-up Saturday"
+        );
+        // 2027-02-08 was a statutory day; the arrangement sent does not list it.
+        assert!(c.is_working_day(d("2027-02-08")).unwrap());
+        assert_eq!(c.published_years(), vec![2025, 2026, 2027]);
+        assert!(c.is_provisional(2028));
+        assert!(
+            !c.is_working_day(d("2032-10-01")).unwrap(),
+            "statutory days ahead"
+        );
+        // The years the update does not publish stay as they were.
+        assert!(!c.is_working_day(d("2026-02-17")).unwrap());
     }
 
     #[test]
