@@ -447,8 +447,8 @@ async fn a_record_rejected_for_a_bad_code_is_corrected_and_accepted_once() {
     std::fs::remove_dir_all(&scratch).ok();
 }
 
-/// The hub's reference data: the demo code tables, and the province's organisation — its
-/// petition bureau above two city nodes.
+/// The hub's reference data: the demo code tables, and the province's demo organisation — its
+/// petition bureau above two city nodes (as `xinfang dev --with-hub` serves it).
 fn province_reference(dir: &std::path::Path) {
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
     std::fs::create_dir_all(dir).expect("the reference folder");
@@ -457,30 +457,7 @@ fn province_reference(dir: &std::path::Path) {
     }
     std::fs::write(
         dir.join("org.toml"),
-        r#"
-[node]
-region = "340000"
-
-[[unit]]
-code = "prov-xfj"
-name = "省信访局"
-kind = "petition_office"
-region = "340000"
-
-[[unit]]
-code = "city-xfj"
-name = "合肥市信访局"
-kind = "petition_office"
-region = "340100"
-parent = "prov-xfj"
-
-[[unit]]
-code = "wuhu-xfj"
-name = "芜湖市信访局"
-kind = "petition_office"
-region = "340200"
-parent = "prov-xfj"
-"#,
+        xinfang_platform::reference::PROVINCE_DEMO_ORG,
     )
     .expect("the province's organisation");
 }
@@ -1023,5 +1000,254 @@ async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates()
     the_hub.stop().await;
     dispatch.stop().await;
     intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}
+
+/// A second city's reference data (芜湖, 340200): the demo's, its codes moved to 3402….
+fn second_city_reference(dir: &std::path::Path) {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
+    std::fs::create_dir_all(dir).expect("the reference folder");
+    for file in [
+        "calendar.toml",
+        "categories.toml",
+        "org.toml",
+        "channels.toml",
+    ] {
+        let text = std::fs::read_to_string(source.join(file)).expect("a reference file");
+        let text = if file == "org.toml" {
+            text.replace("\"3401", "\"3402")
+        } else {
+            text
+        };
+        std::fs::write(dir.join(file), text).expect("a reference file written");
+    }
+}
+
+/// A client of the hub over TLS, with the certificate `cert` (none: the CA alone).
+async fn hub_over_tls(
+    url: &str,
+    certs: &std::path::Path,
+    cert: Option<&str>,
+) -> ExchangeServiceClient<tonic::transport::Channel> {
+    let read = |name: &str| std::fs::read_to_string(certs.join(name)).expect("a PEM file");
+    let mut tls = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(read("ca.pem")));
+    if let Some(cert) = cert {
+        tls = tls.identity(tonic::transport::Identity::from_pem(
+            read(&format!("{cert}.pem")),
+            read(&format!("{cert}-key.pem")),
+        ));
+    }
+    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+        .expect("a TLS connection to the hub");
+    ExchangeServiceClient::new(channel)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region() {
+    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let certs = scratch.join("certs");
+    let made = std::process::Command::new(binary())
+        .args(["certs", "--out"])
+        .arg(&certs)
+        .args(["--node", "340100", "--node", "340200"])
+        .output()
+        .expect("xinfang certs runs");
+    assert!(made.status.success(), "{made:?}");
+    let pem = |name: &str| certs.join(name).display().to_string();
+    let province = scratch.join("province");
+    province_reference(&province);
+    let hub_db = TestDatabase::create().await;
+    let hub_broker = Broker::start().await;
+    let (ca, hub_cert, hub_key) = (pem("ca.pem"), pem("hub.pem"), pem("hub-key.pem"));
+    let the_hub = processes::serve(
+        binary(),
+        "exchange",
+        &hub_db.url,
+        &hub_broker.address(),
+        &[
+            ("exchange.role", "hub"),
+            ("reference.dir", province.to_str().unwrap()),
+            ("exchange.tls.ca_file", &ca),
+            ("exchange.tls.cert_file", &hub_cert),
+            ("exchange.tls.key_file", &hub_key),
+        ],
+    )
+    .await;
+    let hub_url = the_hub.endpoint().replace("http://", "https://");
+
+    // Two city nodes, each with its database, broker, intake and exchange process.
+    struct City {
+        db: TestDatabase,
+        _broker: Broker,
+        intake: xinfang_testkit::services::RunningService,
+        exchange: ServiceProcess,
+    }
+    let city = async |region: &str, link_unit: &str, reference: Option<&std::path::Path>| {
+        let db = TestDatabase::create().await;
+        let broker = Broker::with_service_topics().await;
+        broker.create_topic("xinfang.exchange.events", 1).await;
+        let reference = reference.map(|r| r.display().to_string());
+        let mut own = vec![("node.region", region.to_owned())];
+        if let Some(dir) = &reference {
+            own.push(("reference.dir", dir.clone()));
+        }
+        let own: Vec<(&str, &str)> = own.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let intake = spawn_intake(settings_with(&db.url, Some(&broker.address()), &own)).await;
+        let credential = scratch.join(format!("{region}.jwt"));
+        std::fs::write(&credential, token_as(link_unit, &["exchange"])).unwrap();
+        let credential = credential.display().to_string();
+        let intake_url = format!("http://{}", intake.addr);
+        let (cert, key) = (
+            pem(&format!("node-{region}.pem")),
+            pem(&format!("node-{region}-key.pem")),
+        );
+        let mut settings = own.clone();
+        settings.extend([
+            ("exchange.hub_url", hub_url.as_str()),
+            ("exchange.token_file", credential.as_str()),
+            ("exchange.intake_url", intake_url.as_str()),
+            ("exchange.node_token_file", credential.as_str()),
+            ("exchange.push_interval_ms", "100"),
+            ("exchange.tls.ca_file", ca.as_str()),
+            ("exchange.tls.cert_file", cert.as_str()),
+            ("exchange.tls.key_file", key.as_str()),
+        ]);
+        let exchange =
+            processes::serve(binary(), "exchange", &db.url, &broker.address(), &settings).await;
+        City {
+            db,
+            _broker: broker,
+            intake,
+            exchange,
+        }
+    };
+    let wuhu = scratch.join("wuhu");
+    second_city_reference(&wuhu);
+    let hefei = city("340100", "city-xfj", None).await;
+    let wuhu = city("340200", "wuhu-xfj", Some(&wuhu)).await;
+    for n in 0..3 {
+        hefei
+            .intake
+            .register_wage_claim(&format!("hf{n}"), 960 + n)
+            .await;
+    }
+    for n in 0..2 {
+        let mut claim = wage_claim(&format!("wh{n}"), &resident_id(970 + n));
+        claim.region_code = "340202001".into();
+        wuhu.intake
+            .intake_client()
+            .await
+            .register_petition(authed(claim, &token("east-xfj")))
+            .await
+            .expect("a registration at the second city");
+    }
+    let items = async |node: &str| {
+        hub_db
+            .count(&format!(
+                "exchange_hub_record WHERE node = '{node}' AND kind = 'item' AND accepted"
+            ))
+            .await
+    };
+    let both = eventually(90, || async {
+        (items("340100").await == 3 && items("340200").await == 2).then_some(())
+    })
+    .await;
+    assert!(
+        both.is_some(),
+        "the hub holds each city's items under its own node"
+    );
+    let numbers = eventually(30, || async {
+        let s = link(&wuhu.exchange).await;
+        (s.acknowledged_through == 2).then_some(s)
+    })
+    .await
+    .expect("the second city's link is acknowledged");
+    assert!(numbers.last_error.is_empty(), "{}", numbers.last_error);
+
+    // A certificate speaks for the node it names only, whatever the token says.
+    let records = stored(&hefei.db, 1, 1).await;
+    let push = |token: &str| {
+        authed(
+            PushBatchRequest {
+                node_region_code: "340100".into(),
+                records: records.clone(),
+            },
+            token,
+        )
+    };
+    let hefei_token = token_as("city-xfj", &["exchange"]);
+    let mut as_wuhu = hub_over_tls(&hub_url, &certs, Some("node-340200")).await;
+    let impostor = as_wuhu
+        .push_batch(push(&hefei_token))
+        .await
+        .expect_err("the second city's certificate cannot push for 340100");
+    assert_eq!(impostor.code(), Code::PermissionDenied);
+    assert!(impostor.message().contains("certificate"), "{impostor:?}");
+    let pull = as_wuhu
+        .pull_batch(authed(
+            PullBatchRequest {
+                node_region_code: "340100".into(),
+                after_cursor: 0,
+                max_records: 10,
+            },
+            &hefei_token,
+        ))
+        .await
+        .expect_err("nor pull 340100's queue");
+    assert_eq!(pull.code(), Code::PermissionDenied);
+    let mut no_certificate = hub_over_tls(&hub_url, &certs, None).await;
+    let anonymous = no_certificate
+        .push_batch(push(&hefei_token))
+        .await
+        .expect_err("a link without a certificate is refused");
+    assert_eq!(anonymous.code(), Code::PermissionDenied);
+    let mut as_hefei = hub_over_tls(&hub_url, &certs, Some("node-340100")).await;
+    let again = as_hefei
+        .push_batch(push(&hefei_token))
+        .await
+        .expect("its own certificate pushes (a record sent again is stored once)")
+        .into_inner();
+    assert_eq!(again.acknowledged_through, 3);
+    let plain = ExchangeServiceClient::connect(the_hub.endpoint()).await;
+    let plain = match plain {
+        Err(_) => true,
+        Ok(mut client) => client.push_batch(push(&hefei_token)).await.is_err(),
+    };
+    assert!(plain, "no plain-text call reaches the hub");
+
+    // The province's clerk needs no certificate; a calendar goes down to both cities.
+    let sent = no_certificate
+        .publish_calendar(authed(
+            PublishCalendarRequest {
+                version: "2027.1".into(),
+                calendar_toml: CALENDAR_2027.into(),
+            },
+            &token_as("prov-xfj", &["clerk"]),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sent.node_region_codes, vec!["340100", "340200"]);
+    for city in [&hefei, &wuhu] {
+        let taken = eventually(60, || async {
+            let s = link(&city.exchange).await;
+            (s.pull_cursor == 1).then_some(())
+        })
+        .await;
+        assert!(taken.is_some(), "each city pulled its own queue");
+    }
+
+    for city in [hefei, wuhu] {
+        city.exchange.stop().await;
+        city.intake.stop().await;
+    }
+    the_hub.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
 }

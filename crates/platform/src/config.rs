@@ -59,6 +59,25 @@ pub struct ExchangeSettings {
     /// The exchange's credential at its own node (node role): a bearer token with the role
     /// `exchange` for the node's petition office, issued by the node's identity provider.
     pub node_token_file: String,
+    /// Mutual TLS of the link between node and hub.
+    pub tls: LinkTls,
+}
+
+/// Mutual TLS of the province link, as PEM files (`xinfang certs` makes a dev set): the CA both
+/// sides trust, and this side's certificate and key — the hub's server certificate, or a node's
+/// client certificate naming its region (`340100.node.xinfang`). All empty: plain gRPC.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTls {
+    pub ca_file: String,
+    pub cert_file: String,
+    pub key_file: String,
+}
+
+impl LinkTls {
+    pub fn enabled(&self) -> bool {
+        !(self.ca_file.is_empty() && self.cert_file.is_empty() && self.key_file.is_empty())
+    }
 }
 
 /// 督查督办 rules marked [default] in domain.md.
@@ -501,6 +520,7 @@ impl Default for Settings {
                 batch: 500,
                 intake_url: String::new(),
                 node_token_file: String::new(),
+                tls: LinkTls::default(),
             },
         }
     }

@@ -29,11 +29,20 @@ const DEMO: [&str; 4] = [
     include_str!("../../../config/reference/calendar.toml"),
 ];
 
+/// The provincial hub's demo organisation (`xinfang dev --with-hub`): the province's petition
+/// bureau above the demo city and a second city; the code tables and calendar are the demo's.
+pub const PROVINCE_DEMO_ORG: &str = include_str!("../../../config/province/org.toml");
+
 pub fn load(dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
+    load_demo_or(dir, DEMO[2])
+}
+
+/// The files of `dir`, or the demo data with `org` as its organisation.
+fn load_demo_or(dir: Option<&Path>, org: &str) -> Result<ReferenceData, ReferenceError> {
     let files: Vec<(String, String)> = match dir {
         None => FILES
             .iter()
-            .zip(DEMO)
+            .zip([DEMO[0], DEMO[1], org, DEMO[3]])
             .map(|(n, t)| (n.to_string(), t.to_owned()))
             .collect(),
         Some(dir) => FILES
@@ -67,6 +76,8 @@ pub fn load(dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
 #[derive(Clone)]
 pub struct ReferenceStore {
     dir: Option<std::path::PathBuf>,
+    /// The organisation of the demo data (when there is no folder).
+    demo_org: &'static str,
     current: Arc<ArcSwap<ReferenceData>>,
     generation: Arc<watch::Sender<u64>>,
     /// The calendar updates, by version, in the order they came.
@@ -75,9 +86,19 @@ pub struct ReferenceStore {
 
 impl ReferenceStore {
     pub fn open(dir: Option<&Path>) -> Result<Self, ReferenceError> {
+        Self::open_demo_or(dir, DEMO[2])
+    }
+
+    /// The provincial hub's demo data (see [`PROVINCE_DEMO_ORG`]).
+    pub fn province_demo() -> Result<Self, ReferenceError> {
+        Self::open_demo_or(None, PROVINCE_DEMO_ORG)
+    }
+
+    fn open_demo_or(dir: Option<&Path>, demo_org: &'static str) -> Result<Self, ReferenceError> {
         Ok(Self {
             dir: dir.map(Path::to_path_buf),
-            current: Arc::new(ArcSwap::from_pointee(load(dir)?)),
+            demo_org,
+            current: Arc::new(ArcSwap::from_pointee(load_demo_or(dir, demo_org)?)),
             generation: Arc::new(watch::Sender::new(0)),
             calendar_updates: Arc::default(),
         })
@@ -89,7 +110,7 @@ impl ReferenceStore {
 
     /// Re-reads the files; on error the data in use stays and the error is returned.
     pub fn reload(&self) -> Result<(), ReferenceError> {
-        self.install(load(self.dir.as_deref())?);
+        self.install(load_demo_or(self.dir.as_deref(), self.demo_org)?);
         Ok(())
     }
 
@@ -158,5 +179,35 @@ mod tests {
         let data = load(None).unwrap();
         assert!(data.channels.get("0100").is_some());
         assert!(data.org.units().count() >= 7);
+    }
+
+    #[test]
+    fn the_provinces_demo_holds_its_bureau_above_the_demo_city() {
+        let store = ReferenceStore::province_demo().unwrap();
+        let org = &store.current().org;
+        let province = org.unit("prov-xfj").unwrap();
+        let city = org.unit("city-xfj").unwrap();
+        assert!(province.region.contains(&city.region) && province.region != city.region);
+        store.reload().unwrap();
+        assert!(
+            store.current().org.unit("prov-xfj").is_some(),
+            "a reload keeps it"
+        );
+    }
+
+    #[test]
+    fn a_calendar_update_outlasts_a_reload_and_a_bad_one_is_refused() {
+        let store = ReferenceStore::open(None).unwrap();
+        assert!(store.current().calendar.is_provisional(2027));
+        let text = "[[year]]\nyear = 2027\nholidays = [\"2027-02-18\"]\n";
+        store.apply_calendar("2027.1", text).unwrap();
+        assert!(!store.current().calendar.is_provisional(2027));
+        store.reload().unwrap();
+        assert!(
+            !store.current().calendar.is_provisional(2027),
+            "laid over again"
+        );
+        let bad = store.apply_calendar("2027.2", "[[year]]\nyear = 2027\nholidays = [\"x\"]\n");
+        assert!(bad.unwrap_err().file.contains("2027.2"));
     }
 }

@@ -27,6 +27,7 @@ pub struct GrpcServer {
     auth: Authenticator,
     input: InputSettings,
     calendar: Option<(ReferenceStore, NodeClock)>,
+    tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 /// Accepted connections with TCP_NODELAY: without it a small answer waits for the client's
@@ -63,7 +64,14 @@ impl GrpcServer {
             auth,
             input: input.clone(),
             calendar: None,
+            tls: None,
         }
+    }
+
+    /// Serves over TLS (the province link's hub, with its callers' certificates).
+    pub fn tls(mut self, config: tonic::transport::ServerTlsConfig) -> Self {
+        self.tls = Some(config);
+        self
     }
 
     /// Reports on [`CALENDAR_HEALTH`] (and in the log) whether the loaded holiday arrangements
@@ -116,7 +124,11 @@ impl GrpcServer {
             tracing::info!("shutting down: NOT_SERVING, draining calls in flight");
             notify.notify_one();
         };
-        let serving = tonic::transport::Server::builder()
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            builder = builder.tls_config(tls)?;
+        }
+        let serving = builder
             // A batch (an exchange push, a large list) arrives in one window, not in 64 KiB
             // slices each waiting for the client's turn.
             .initial_stream_window_size(Some(WINDOW))

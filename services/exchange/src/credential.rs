@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use tonic::metadata::MetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 #[derive(Clone, Debug)]
 pub struct Credential {
@@ -11,6 +11,8 @@ pub struct Credential {
     pub token_file: String,
     /// The setting that names the file, for the operator's error message.
     pub setting: &'static str,
+    /// Mutual TLS (the link to the hub).
+    pub tls: Option<ClientTlsConfig>,
 }
 
 impl Credential {
@@ -28,7 +30,11 @@ impl Credential {
 
     /// A connection to the endpoint, with windows large enough for a batch in flight.
     pub async fn connect(&self) -> anyhow::Result<Channel> {
-        Endpoint::from_shared(self.url.clone())?
+        let mut endpoint = Endpoint::from_shared(self.url.clone())?;
+        if let Some(tls) = &self.tls {
+            endpoint = endpoint.tls_config(tls.clone())?;
+        }
+        endpoint
             .tcp_nodelay(true)
             .initial_stream_window_size(1 << 20)
             .initial_connection_window_size(2 << 20)

@@ -6,13 +6,16 @@
 use crate::entity::{hub_down, hub_node, hub_record};
 use crate::queue::{self, Acknowledged, Assigned};
 use crate::records::province_code;
+use crate::tls;
 use prost::Message;
+use rustls_pki_types::CertificateDer;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xinfang_domain::clock::Calendar;
 use xinfang_domain::reference::{ReferenceData, Source, UnitKind};
@@ -34,6 +37,8 @@ pub struct Hub {
     pub vault: PiiVault,
     /// False on a node: its ExchangeService is the hub's, not its own.
     pub serving: bool,
+    /// A node's link must present a certificate naming it.
+    pub mutual_tls: bool,
 }
 
 use crate::storage;
@@ -381,8 +386,14 @@ impl Hub {
         }
     }
 
-    /// The node a link's caller speaks for: its petition office's region, and no other.
-    fn own_node(&self, caller: &Caller, node: &str) -> Result<RegionCode, Status> {
+    /// The node a link's caller speaks for: its petition office's region, and no other — and,
+    /// with mutual TLS, the region its certificate names.
+    fn own_node(
+        &self,
+        caller: &Caller,
+        certs: Option<&Arc<Vec<CertificateDer<'static>>>>,
+        node: &str,
+    ) -> Result<RegionCode, Status> {
         let node =
             RegionCode::parse(node).map_err(|e| refused(&Refusal::field("node_region_code", e)))?;
         let own = self
@@ -398,6 +409,12 @@ impl Hub {
                     "{} speaks for its own region, not for node {node}",
                     caller.org_unit
                 ),
+            )));
+        }
+        if self.mutual_tls && !tls::names_node(certs, node.as_str()) {
+            return Err(refused(&Refusal::new(
+                Reason::OutOfScope,
+                format!("the link's certificate is not node {node}'s"),
             )));
         }
         Ok(node)
@@ -472,9 +489,10 @@ impl ExchangeService for Hub {
     ) -> Result<Response<PushBatchResponse>, Status> {
         self.serving()?;
         let caller = caller(&request)?;
+        let certs = request.peer_certs();
         let r = request.into_inner();
         // A node is its petition office's link: it pushes its own region's records only.
-        let node = self.own_node(&caller, &r.node_region_code)?;
+        let node = self.own_node(&caller, certs.as_ref(), &r.node_region_code)?;
         self.store(&node, r)
             .await
             .map(Response::new)
@@ -487,8 +505,9 @@ impl ExchangeService for Hub {
     ) -> Result<Response<PullBatchResponse>, Status> {
         self.serving()?;
         let caller = caller(&request)?;
+        let certs = request.peer_certs();
         let r = request.into_inner();
-        let node = self.own_node(&caller, &r.node_region_code)?;
+        let node = self.own_node(&caller, certs.as_ref(), &r.node_region_code)?;
         let max = match r.max_records {
             n if n <= 0 => 100,
             n => n as u64,
@@ -505,8 +524,9 @@ impl ExchangeService for Hub {
     ) -> Result<Response<AckPullResponse>, Status> {
         self.serving()?;
         let caller = caller(&request)?;
+        let certs = request.peer_certs();
         let r = request.into_inner();
-        let node = self.own_node(&caller, &r.node_region_code)?;
+        let node = self.own_node(&caller, certs.as_ref(), &r.node_region_code)?;
         match queue::acknowledge(&self.db, &node, r.through_cursor)
             .await
             .map_err(storage)?

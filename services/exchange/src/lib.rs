@@ -6,9 +6,9 @@
 //! answers each with accepted or a reject code and reason, and acknowledges the highest
 //! contiguous sequence it holds. Downward, the hub keeps a queue per node (省交办: items the
 //! province assigns), which the node pulls by cursor and acknowledges; an assigned item is
-//! registered by the node's intake for the township that triages it. Still to come (issue
-//! #12): mutual TLS, cross-city transfer, code-table and calendar updates, versioned mapping
-//! files.
+//! registered by the node's intake for the township that triages it; a holiday calendar reaches
+//! the node's services. Node and hub may authenticate each other with mutual TLS. Still to come
+//! (issue #12): cross-city transfer, code-table updates, versioned mapping files.
 
 mod admin;
 pub mod credential;
@@ -20,6 +20,7 @@ pub mod push;
 mod queue;
 mod records;
 pub mod run;
+pub mod tls;
 
 /// The exchange service's name for its tables and topic.
 pub const SERVICE: &str = "exchange";

@@ -52,6 +52,9 @@ pub struct Puller {
 struct Clients {
     hub: ExchangeServiceClient<Channel>,
     intake: IntakeServiceClient<Channel>,
+    /// The cursor the hub last confirmed over this connection (an acknowledgement that failed
+    /// is made again with the next pull).
+    acknowledged: i64,
 }
 
 /// What the node made of one record.
@@ -111,6 +114,7 @@ impl Puller {
             None => clients.insert(Clients {
                 hub: ExchangeServiceClient::new(self.hub.connect().await?),
                 intake: IntakeServiceClient::new(self.intake.connect().await?),
+                acknowledged: 0,
             }),
         };
         let records = clients
@@ -130,17 +134,17 @@ impl Puller {
             self.keep(at, outcome).await?;
             through = at;
         }
-        if through == cursor {
-            return Ok(false);
+        if through > clients.acknowledged {
+            clients
+                .hub
+                .ack_pull(self.hub.request(AckPullRequest {
+                    node_region_code: self.node.clone(),
+                    through_cursor: through as u64,
+                })?)
+                .await?;
+            clients.acknowledged = through;
         }
-        clients
-            .hub
-            .ack_pull(self.hub.request(AckPullRequest {
-                node_region_code: self.node.clone(),
-                through_cursor: through as u64,
-            })?)
-            .await?;
-        Ok(true)
+        Ok(through > cursor)
     }
 
     /// Applies one record; an error is passing (intake unreachable, say): the record comes again.

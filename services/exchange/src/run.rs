@@ -51,10 +51,14 @@ pub async fn run(
     } else {
         None
     };
+    let tls = x.tls.enabled();
     let hub = Credential {
         url: x.hub_url.clone(),
         token_file: x.token_file.clone(),
         setting: "exchange.token_file",
+        tls: (node && tls)
+            .then(|| crate::tls::client(&x.tls))
+            .transpose()?,
     };
     let linked = node && !x.hub_url.is_empty();
     let pushing = linked.then(|| {
@@ -79,6 +83,7 @@ pub async fn run(
                 url: x.intake_url.clone(),
                 token_file: x.node_token_file.clone(),
                 setting: "exchange.node_token_file",
+                tls: None,
             },
             reference: reference.clone(),
             node: settings.node.region.clone(),
@@ -88,12 +93,17 @@ pub async fn run(
         tokio::spawn(puller.run(shutdown.clone()))
     });
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
-    let served = GrpcServer::new(auth, &settings.input)
+    let mut server = GrpcServer::new(auth, &settings.input);
+    if !node && tls {
+        server = server.tls(crate::tls::server(&x.tls)?);
+    }
+    let served = server
         .add_service(ExchangeServiceServer::new(Hub {
             db: db.clone(),
             reference: reference.clone(),
             vault: PiiVault::new(&settings.pii)?,
             serving: !node,
+            mutual_tls: !node && tls,
         }))
         .add_service(ExchangeAdminServiceServer::new(Admin { db, reference }))
         .serve(listener, shutdown.clone().cancelled_owned())

@@ -32,12 +32,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("auth.dev_signing_key", key.as_str()),
     ];
     if args.with_hub {
+        // The same credential serves at the hub and at the node: both trust the dev key.
         overrides.extend([
             ("exchange.hub_url", hub_url.as_str()),
             ("exchange.token_file", credential.as_str()),
+            ("exchange.node_token_file", credential.as_str()),
         ]);
     }
-    let node = Node::start(&overrides).await?;
+    let mut node = Node::start(&overrides).await?;
+    if args.with_hub {
+        // What the province assigns is registered by this node's own intake.
+        node.settings.exchange.intake_url = format!("http://{}", node.settings.listen.intake);
+    }
     // The node's own signing key, made once, before its services read it.
     SigningKey::load_or_create(&node.settings.auth.dev_signing_key)
         .context("auth.dev_signing_key")?;
@@ -114,7 +120,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         xinfang_exchange::run::run(s, db.clone(), r.clone(), exchange, stop.clone()),
         async {
             match hub {
-                Some(hub) => hub.run(r.clone(), stop.clone()).await,
+                Some(hub) => hub.run(stop.clone()).await,
                 None => Ok(()),
             }
         },
@@ -165,11 +171,9 @@ impl Hub {
         })
     }
 
-    async fn run(
-        self,
-        reference: xinfang_platform::reference::ReferenceStore,
-        stop: tokio_util::sync::CancellationToken,
-    ) -> anyhow::Result<()> {
+    /// Serves with the province's demo organisation above the node.
+    async fn run(self, stop: tokio_util::sync::CancellationToken) -> anyhow::Result<()> {
+        let reference = xinfang_platform::reference::ReferenceStore::province_demo()?;
         xinfang_exchange::run::run(&self.settings, self.db, reference, self.listener, stop).await
     }
 }

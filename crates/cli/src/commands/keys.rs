@@ -57,7 +57,7 @@ impl Command {
 }
 
 /// A file readable by its owner only: it holds secrets.
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub(super) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     std::fs::write(path, contents).with_context(|| path.display().to_string())?;
     #[cfg(unix)]
     {

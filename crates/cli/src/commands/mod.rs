@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod case;
+mod certs;
 mod check;
 mod connection;
 mod dev;
@@ -46,6 +47,8 @@ enum Command {
     /// Fresh keys for a deployment: token signing key and JWKS, personal-data keys, a Secret.
     #[command(subcommand)]
     Keys(keys::Command),
+    /// A dev CA and certificates for the province link's mutual TLS (hub and city nodes).
+    Certs(certs::Args),
     /// Personal data on older keys, and its rotation onto the newest.
     #[command(subcommand)]
     Pii(pii::Command),
@@ -95,6 +98,7 @@ impl Cli {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Token(args) => token::run(args),
             Command::Keys(command) => command.run(),
+            Command::Certs(args) => certs::run(args),
             Command::Pii(command) => command.run().await,
             Command::Petition(command) => command.run().await,
             Command::Case(command) => command.run().await,

@@ -189,6 +189,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             url: format!("http://{addr}"),
             token_file: token.to_string_lossy().into_owned(),
             setting: "the bench's token file",
+            tls: None,
         },
         node: settings.node.region.clone(),
         interval: Duration::from_millis(50),
