@@ -297,8 +297,8 @@ async fn a_node_pushes_every_record_once_across_a_killed_hub_and_only_its_own_re
     std::fs::remove_file(&credential).ok();
 }
 
-/// A copy of the demo reference data whose channel 来访 (0300) maps to `province_code`.
-fn reference_with_visit_code(dir: &std::path::Path, province_code: &str) {
+/// A copy of the demo reference data in `dir`, each file's text as `change` makes it.
+fn copy_reference(dir: &std::path::Path, change: impl Fn(&str, String) -> String) {
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
     std::fs::create_dir_all(dir).expect("the reference folder");
     for file in [
@@ -308,16 +308,19 @@ fn reference_with_visit_code(dir: &std::path::Path, province_code: &str) {
         "channels.toml",
     ] {
         let text = std::fs::read_to_string(source.join(file)).expect("a reference file");
-        let text = if file == "channels.toml" {
-            text.replace(
-                "code = \"0300\"\n",
-                &format!("code = \"0300\"\nprovince_code = \"{province_code}\"\n"),
-            )
-        } else {
-            text
-        };
-        std::fs::write(dir.join(file), text).expect("a reference file written");
+        std::fs::write(dir.join(file), change(file, text)).expect("a reference file written");
     }
+}
+
+/// A copy of the demo reference data whose channel 来访 (0300) maps to `province_code`.
+fn reference_with_visit_code(dir: &std::path::Path, province_code: &str) {
+    copy_reference(dir, |file, text| match file {
+        "channels.toml" => text.replace(
+            "code = \"0300\"\n",
+            &format!("code = \"0300\"\nprovince_code = \"{province_code}\"\n"),
+        ),
+        _ => text,
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,7 +330,7 @@ async fn a_record_rejected_for_a_bad_code_is_corrected_and_accepted_once() {
     let broker = Broker::with_service_topics().await;
     broker.create_topic("xinfang.exchange.events", 1).await;
     let intake = spawn_intake(settings_with(&node_db.url, Some(&broker.address()), &[])).await;
-    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
+    let scratch = scratch();
     let reference = scratch.join("reference");
     // The node's mapping sends 来访 as 9300, a code the province does not have.
     reference_with_visit_code(&reference, "9300");
@@ -450,16 +453,42 @@ async fn a_record_rejected_for_a_bad_code_is_corrected_and_accepted_once() {
 /// The hub's reference data: the demo code tables, and the province's demo organisation — its
 /// petition bureau above two city nodes (as `xinfang dev --with-hub` serves it).
 fn province_reference(dir: &std::path::Path) {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
-    std::fs::create_dir_all(dir).expect("the reference folder");
-    for file in ["calendar.toml", "categories.toml", "channels.toml"] {
-        std::fs::copy(source.join(file), dir.join(file)).expect("a reference file copied");
+    copy_reference(dir, |file, text| match file {
+        "org.toml" => xinfang_platform::reference::PROVINCE_DEMO_ORG.to_owned(),
+        _ => text,
+    });
+}
+
+/// A fresh folder for one test's files.
+fn scratch() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+/// The province's side of a test: the hub process on its own database with the province's
+/// reference data (`more`: its TLS, say), and city 340100's credential at it.
+struct Province {
+    db: TestDatabase,
+    hub: ServiceProcess,
+    credential: std::path::PathBuf,
+}
+
+async fn province(scratch: &std::path::Path, broker: &Broker, more: &[(&str, &str)]) -> Province {
+    let db = TestDatabase::create().await;
+    let reference = scratch.join("province");
+    province_reference(&reference);
+    let credential = scratch.join("exchange.jwt");
+    std::fs::write(&credential, token_as("city-xfj", &["exchange"])).expect("the token file");
+    let reference = reference.display().to_string();
+    let mut settings = vec![("exchange.role", "hub"), ("reference.dir", &reference)];
+    settings.extend_from_slice(more);
+    let hub = processes::serve(binary(), "exchange", &db.url, &broker.address(), &settings).await;
+    Province {
+        db,
+        hub,
+        credential,
     }
-    std::fs::write(
-        dir.join("org.toml"),
-        xinfang_platform::reference::PROVINCE_DEMO_ORG,
-    )
-    .expect("the province's organisation");
 }
 
 /// 省交办 for node 340100: a wage claim of 长江街道 (340102001), petitioner in full.
@@ -496,7 +525,6 @@ fn assignment(key: &str) -> AssignItemRequest {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
     let node_db = TestDatabase::create().await;
-    let hub_db = TestDatabase::create().await;
     let broker = Broker::with_service_topics().await;
     broker.create_topic("xinfang.exchange.events", 1).await;
     let settings = || {
@@ -507,22 +535,12 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
         )
     };
     let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
-    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
-    let reference = scratch.join("province");
-    province_reference(&reference);
-    let credential = scratch.join("exchange.jwt");
-    std::fs::write(&credential, token_as("city-xfj", &["exchange"])).expect("the token file");
-    let the_hub = processes::serve(
-        binary(),
-        "exchange",
-        &hub_db.url,
-        &broker.address(),
-        &[
-            ("exchange.role", "hub"),
-            ("reference.dir", reference.to_str().expect("a UTF-8 path")),
-        ],
-    )
-    .await;
+    let scratch = scratch();
+    let Province {
+        db: hub_db,
+        hub: the_hub,
+        credential,
+    } = province(&scratch, &broker, &[]).await;
     let intake_url = format!("http://{}", intake.addr);
     let node_settings = [
         ("exchange.hub_url", the_hub.endpoint()),
@@ -793,25 +811,14 @@ workdays = ["2027-02-20"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates() {
     let node_db = TestDatabase::create().await;
-    let hub_db = TestDatabase::create().await;
     let broker = Broker::with_service_topics().await;
     broker.create_topic("xinfang.exchange.events", 1).await;
-    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
-    let reference = scratch.join("province");
-    province_reference(&reference);
-    let credential = scratch.join("exchange.jwt");
-    std::fs::write(&credential, token_as("city-xfj", &["exchange"])).expect("the token file");
-    let the_hub = processes::serve(
-        binary(),
-        "exchange",
-        &hub_db.url,
-        &broker.address(),
-        &[
-            ("exchange.role", "hub"),
-            ("reference.dir", reference.to_str().expect("a UTF-8 path")),
-        ],
-    )
-    .await;
+    let scratch = scratch();
+    let Province {
+        db: _hub_db,
+        hub: the_hub,
+        credential,
+    } = province(&scratch, &broker, &[]).await;
     let hub_url = the_hub.endpoint();
     // A node linked to the province: its dispatch follows the exchange's calendars.
     let settings = || {
@@ -1005,22 +1012,10 @@ async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates()
 
 /// A second city's reference data (芜湖, 340200): the demo's, its codes moved to 3402….
 fn second_city_reference(dir: &std::path::Path) {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/reference");
-    std::fs::create_dir_all(dir).expect("the reference folder");
-    for file in [
-        "calendar.toml",
-        "categories.toml",
-        "org.toml",
-        "channels.toml",
-    ] {
-        let text = std::fs::read_to_string(source.join(file)).expect("a reference file");
-        let text = if file == "org.toml" {
-            text.replace("\"3401", "\"3402")
-        } else {
-            text
-        };
-        std::fs::write(dir.join(file), text).expect("a reference file written");
-    }
+    copy_reference(dir, |file, text| match file {
+        "org.toml" => text.replace("\"3401", "\"3402"),
+        _ => text,
+    });
 }
 
 /// A client of the hub over TLS, with the certificate `cert` (none: the CA alone).
@@ -1050,8 +1045,7 @@ async fn hub_over_tls(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region() {
-    let scratch = std::env::temp_dir().join(format!("xinfang-exchange-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&scratch).unwrap();
+    let scratch = scratch();
     let certs = scratch.join("certs");
     let made = std::process::Command::new(binary())
         .args(["certs", "--out"])
@@ -1061,19 +1055,16 @@ async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region()
         .expect("xinfang certs runs");
     assert!(made.status.success(), "{made:?}");
     let pem = |name: &str| certs.join(name).display().to_string();
-    let province = scratch.join("province");
-    province_reference(&province);
-    let hub_db = TestDatabase::create().await;
     let hub_broker = Broker::start().await;
     let (ca, hub_cert, hub_key) = (pem("ca.pem"), pem("hub.pem"), pem("hub-key.pem"));
-    let the_hub = processes::serve(
-        binary(),
-        "exchange",
-        &hub_db.url,
-        &hub_broker.address(),
+    let Province {
+        db: hub_db,
+        hub: the_hub,
+        ..
+    } = province(
+        &scratch,
+        &hub_broker,
         &[
-            ("exchange.role", "hub"),
-            ("reference.dir", province.to_str().unwrap()),
             ("exchange.tls.ca_file", &ca),
             ("exchange.tls.cert_file", &hub_cert),
             ("exchange.tls.key_file", &hub_key),

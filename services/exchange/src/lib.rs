@@ -19,6 +19,7 @@ pub mod pull;
 pub mod push;
 mod queue;
 mod records;
+mod rounds;
 pub mod run;
 pub mod tls;
 

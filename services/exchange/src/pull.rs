@@ -12,8 +12,8 @@
 use crate::SERVICE;
 use crate::credential::Credential;
 use crate::entity::{down_record, link};
-use crate::push::note_error;
 use crate::records::province_code;
+use crate::rounds::{self, Round};
 use anyhow::Context;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -49,7 +49,7 @@ pub struct Puller {
     pub batch: u32,
 }
 
-struct Clients {
+pub struct Clients {
     hub: ExchangeServiceClient<Channel>,
     intake: IntakeServiceClient<Channel>,
     /// The cursor the hub last confirmed over this connection (an acknowledgement that failed
@@ -83,23 +83,7 @@ impl Outcome {
 
 impl Puller {
     pub async fn run(self, stop: CancellationToken) {
-        let mut clients = None;
-        while !stop.is_cancelled() {
-            let pause = match self.pull(&mut clients).await {
-                Ok(true) => continue,
-                Ok(false) => self.interval,
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "exchange: pull failed");
-                    clients = None;
-                    note_error(&self.db, &format!("{err:#}")).await;
-                    self.interval.max(Duration::from_secs(1))
-                }
-            };
-            tokio::select! {
-                () = stop.cancelled() => break,
-                () = tokio::time::sleep(pause) => {}
-            }
-        }
+        rounds::repeat(&self, &self.db, self.interval, stop).await;
     }
 
     /// One batch: whether there was anything.
@@ -269,6 +253,15 @@ fn calendar(update: CalendarUpdate) -> Outcome {
             version: update.version,
             calendar_toml: update.calendar_toml,
         })),
+    }
+}
+
+impl Round for Puller {
+    type Connection = Clients;
+    const NAME: &'static str = "pull";
+
+    async fn round(&self, clients: &mut Option<Clients>) -> anyhow::Result<bool> {
+        self.pull(clients).await
     }
 }
 

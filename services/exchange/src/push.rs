@@ -4,6 +4,7 @@
 
 use crate::credential::Credential;
 use crate::entity::{link, up_record};
+use crate::rounds::{self, Round};
 use anyhow::Context;
 use prost::Message;
 use sea_orm::{
@@ -26,39 +27,17 @@ pub struct Pusher {
     pub batch: u64,
 }
 
-/// What one push did.
-enum Pushed {
-    Nothing,
-    Advanced,
-    /// The hub answered but acknowledged nothing new: wait before asking again.
-    Stalled,
-}
-
 impl Pusher {
     pub async fn run(self, stop: CancellationToken) {
-        let mut client = None;
-        while !stop.is_cancelled() {
-            let pause = match self.push(&mut client).await {
-                Ok(Pushed::Advanced) => continue,
-                Ok(Pushed::Nothing | Pushed::Stalled) => self.interval,
-                Err(err) => {
-                    tracing::warn!(error = %format!("{err:#}"), "exchange: push failed");
-                    client = None;
-                    note_error(&self.db, &format!("{err:#}")).await;
-                    self.interval.max(Duration::from_secs(1))
-                }
-            };
-            tokio::select! {
-                () = stop.cancelled() => break,
-                () = tokio::time::sleep(pause) => {}
-            }
-        }
+        rounds::repeat(&self, &self.db, self.interval, stop).await;
     }
 
+    /// One batch: whether the hub acknowledged more (a hub that answers without moving on is
+    /// asked again after the interval).
     async fn push(
         &self,
         client: &mut Option<ExchangeServiceClient<Channel>>,
-    ) -> anyhow::Result<Pushed> {
+    ) -> anyhow::Result<bool> {
         let acknowledged = link::Entity::find_by_id(1)
             .one(&self.db)
             .await?
@@ -71,7 +50,7 @@ impl Pusher {
             .all(&self.db)
             .await?;
         if rows.is_empty() {
-            return Ok(Pushed::Nothing);
+            return Ok(false);
         }
         let records = rows
             .iter()
@@ -89,11 +68,7 @@ impl Pusher {
         let answer = hub.push_batch(request).await?.into_inner();
         let advanced = answer.acknowledged_through as i64 > acknowledged;
         self.save(answer, acknowledged).await?;
-        Ok(if advanced {
-            Pushed::Advanced
-        } else {
-            Pushed::Stalled
-        })
+        Ok(advanced)
     }
 
     /// The hub's verdicts and acknowledgement, in one transaction.
@@ -114,6 +89,15 @@ impl Pusher {
         row.update(&txn).await?;
         txn.commit().await?;
         Ok(())
+    }
+}
+
+impl Round for Pusher {
+    type Connection = ExchangeServiceClient<Channel>;
+    const NAME: &'static str = "push";
+
+    async fn round(&self, client: &mut Option<Self::Connection>) -> anyhow::Result<bool> {
+        self.push(client).await
     }
 }
 
