@@ -387,6 +387,7 @@ async fn call(
         "AckPull" => go!(x.ack_pull(xp::AckPullRequest::default())),
         "AssignItem" => go!(x.assign_item(xp::AssignItemRequest::default())),
         "PublishCalendar" => go!(x.publish_calendar(xp::PublishCalendarRequest::default())),
+        "ListNodes" => go!(x.list_nodes(xp::ListNodesRequest::default())),
         "GetLinkStatus" => go!(xa.get_link_status(xp::GetLinkStatusRequest::default())),
         "ListUploadRecords" => {
             go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))

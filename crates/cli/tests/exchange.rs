@@ -1234,6 +1234,45 @@ async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region()
         .await;
         assert!(taken.is_some(), "each city pulled its own queue");
     }
+    // The province's summary of its nodes (全省汇总).
+    let summary = eventually(30, || {
+        let mut client = no_certificate.clone();
+        async move {
+            let nodes = client
+                .list_nodes(authed(
+                    ListNodesRequest {},
+                    &token_as("prov-xfj", &["leader"]),
+                ))
+                .await
+                .ok()?
+                .into_inner()
+                .nodes;
+            nodes.iter().all(|n| n.pulled_through == 1).then_some(nodes)
+        }
+    })
+    .await
+    .expect("both nodes took the calendar");
+    let figures: Vec<_> = summary
+        .iter()
+        .map(|n| {
+            (
+                n.node_region_code.as_str(),
+                n.name.as_str(),
+                n.items_accepted,
+                n.rejected,
+                n.acknowledged_through,
+                n.queued,
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        vec![
+            ("340100", "合肥市信访局", 3, 0, 3, 1),
+            ("340200", "芜湖市信访局", 2, 0, 2, 1),
+        ]
+    );
+    assert!(summary.iter().all(|n| n.last_received.is_some()));
 
     for city in [hefei, wuhu] {
         city.exchange.stop().await;

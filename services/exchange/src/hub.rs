@@ -6,7 +6,7 @@
 use crate::entity::{hub_down, hub_node, hub_record};
 use crate::queue::{self, Acknowledged, Assigned};
 use crate::records::province_code;
-use crate::tls;
+use crate::{summary, tls};
 use prost::Message;
 use rustls_pki_types::CertificateDer;
 use sea_orm::sea_query::OnConflict;
@@ -14,11 +14,11 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xinfang_domain::clock::Calendar;
-use xinfang_domain::reference::{ReferenceData, Source, UnitKind};
+use xinfang_domain::reference::{OrgUnit, ReferenceData, Source, UnitKind};
 use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
@@ -440,6 +440,25 @@ impl Hub {
     }
 }
 
+/// The city nodes below the caller's unit: their petition offices in the province's tree.
+fn nodes_below<'a>(
+    reference: &'a ReferenceData,
+    caller: &Caller,
+) -> Result<Vec<&'a OrgUnit>, Status> {
+    let Some(own) = reference.org.unit(&caller.org_unit) else {
+        return Err(refused(&Refusal::new(
+            Reason::UnknownUnit,
+            format!("{} is not a unit of the province", caller.org_unit),
+        )));
+    };
+    Ok(reference
+        .org
+        .units()
+        .filter(|u| u.kind == UnitKind::PetitionOffice && u.level() == RegionLevel::City)
+        .filter(|u| u.region != own.region && own.region.contains(&u.region))
+        .collect())
+}
+
 /// An assigned item's own fields, before it is queued.
 fn check_assignment(
     province: &ReferenceData,
@@ -569,6 +588,18 @@ impl ExchangeService for Hub {
         }
     }
 
+    async fn list_nodes(
+        &self,
+        request: Request<ListNodesRequest>,
+    ) -> Result<Response<ListNodesResponse>, Status> {
+        self.serving()?;
+        let caller = caller(&request)?;
+        let reference = self.reference.current();
+        let nodes = nodes_below(&reference, &caller)?;
+        let nodes = summary::nodes(&self.db, &nodes).await.map_err(storage)?;
+        Ok(Response::new(ListNodesResponse { nodes }))
+    }
+
     async fn publish_calendar(
         &self,
         request: Request<PublishCalendarRequest>,
@@ -590,18 +621,8 @@ impl ExchangeService for Hub {
         })
         .map_err(|e| refused(&Refusal::field("calendar_toml", e.to_string())))?;
         let reference = self.reference.current();
-        let Some(own) = reference.org.unit(&caller.org_unit) else {
-            return Err(refused(&Refusal::new(
-                Reason::UnknownUnit,
-                format!("{} is not a unit of the province", caller.org_unit),
-            )));
-        };
-        // The city nodes below the caller: their petition offices in the province's tree.
-        let nodes: std::collections::BTreeSet<String> = reference
-            .org
-            .units()
-            .filter(|u| u.kind == UnitKind::PetitionOffice && u.level() == RegionLevel::City)
-            .filter(|u| u.region != own.region && own.region.contains(&u.region))
+        let nodes: BTreeSet<String> = nodes_below(&reference, &caller)?
+            .iter()
             .map(|u| u.region.to_string())
             .collect();
         let update = CalendarUpdate {

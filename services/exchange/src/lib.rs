@@ -21,6 +21,7 @@ mod queue;
 mod records;
 mod rounds;
 pub mod run;
+mod summary;
 pub mod tls;
 
 /// The exchange service's name for its tables and topic.
