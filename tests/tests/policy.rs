@@ -388,6 +388,7 @@ async fn call(
         "AssignItem" => go!(x.assign_item(xp::AssignItemRequest::default())),
         "PublishCalendar" => go!(x.publish_calendar(xp::PublishCalendarRequest::default())),
         "ListNodes" => go!(x.list_nodes(xp::ListNodesRequest::default())),
+        "PublishCodeMapping" => go!(x.publish_code_mapping(xp::CodeMapping::default())),
         "GetLinkStatus" => go!(xa.get_link_status(xp::GetLinkStatusRequest::default())),
         "ListUploadRecords" => {
             go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))

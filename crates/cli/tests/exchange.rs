@@ -1281,3 +1281,204 @@ async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region()
     the_hub.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
+    let node_db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    broker.create_topic("xinfang.exchange.events", 1).await;
+    let intake = spawn_intake(settings_with(&node_db.url, Some(&broker.address()), &[])).await;
+    let scratch = scratch();
+    let Province {
+        db: hub_db,
+        hub: the_hub,
+        credential,
+    } = province(&scratch, &broker, &[]).await;
+    // The node's own mapping sends 来访 as 9300, a code the province does not have.
+    let reference = scratch.join("reference");
+    reference_with_visit_code(&reference, "9300");
+    let (hub_url, intake_url) = (the_hub.endpoint(), format!("http://{}", intake.addr));
+    let (credential, reference) = (
+        credential.display().to_string(),
+        reference.display().to_string(),
+    );
+    let node_settings = [
+        ("exchange.hub_url", hub_url.as_str()),
+        ("exchange.token_file", credential.as_str()),
+        ("exchange.intake_url", intake_url.as_str()),
+        ("exchange.node_token_file", credential.as_str()),
+        ("exchange.push_interval_ms", "100"),
+        ("reference.dir", reference.as_str()),
+    ];
+    let node = processes::serve(
+        binary(),
+        "exchange",
+        &node_db.url,
+        &broker.address(),
+        &node_settings,
+    )
+    .await;
+    let first = intake.register_wage_claim("table-1", 811).await.id;
+    let rejected = eventually(60, || async {
+        let s = link(&node).await;
+        (s.acknowledged_through == 1).then_some(())
+    })
+    .await;
+    assert!(rejected.is_some(), "the hub answered the first record");
+    assert_eq!(
+        hub_db
+            .count("exchange_hub_record WHERE NOT accepted AND reason LIKE '%9300%'")
+            .await,
+        1,
+        "rejected for the channel code"
+    );
+
+    // The province publishes its channel table; a version goes to each node once.
+    let mut province = ExchangeServiceClient::connect(the_hub.endpoint())
+        .await
+        .unwrap();
+    let clerk = token_as("prov-xfj", &["clerk"]);
+    let table = |name: &str| CodeMapping {
+        table: name.into(),
+        version: "2026.2".into(),
+        local_to_province: [("0300".to_owned(), "0300".to_owned())].into(),
+    };
+    let sent = province
+        .publish_code_mapping(authed(table("channel"), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sent.node_region_codes, vec!["340100", "340200"]);
+    let again = province
+        .publish_code_mapping(authed(table("channel"), &clerk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.node_region_codes.is_empty(), "once per version");
+    let unknown = province
+        .publish_code_mapping(authed(table("colour"), &clerk))
+        .await
+        .expect_err("not a table of the mapping");
+    assert_eq!(unknown.code(), Code::InvalidArgument);
+
+    // The node lays it over its own mapping, and the rejected record goes again under it.
+    let admin = ExchangeAdminServiceClient::connect(node.endpoint())
+        .await
+        .unwrap();
+    let channel_table = || {
+        let mut admin = admin.clone();
+        async move {
+            admin
+                .get_code_mapping(authed(
+                    GetCodeMappingRequest {
+                        table: "channel".into(),
+                    },
+                    &token("city-xfj"),
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let applied = eventually(60, || async {
+        let t = channel_table().await;
+        (t.version == "2026.2").then_some(t)
+    })
+    .await
+    .expect("the node took the province's channel table");
+    assert_eq!(applied.local_to_province["0300"], "0300");
+    assert_eq!(
+        applied.local_to_province["0100"], "0100",
+        "the rest as before"
+    );
+    let resent = admin
+        .clone()
+        .resend_record(authed(
+            ResendRecordRequest { sequence: 1 },
+            &token("city-xfj"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resent.sequence, 2);
+    let second = intake.register_wage_claim("table-2", 812).await.id;
+    let caught_up = eventually(60, || async {
+        let s = link(&node).await;
+        (s.acknowledged_through == 3).then_some(())
+    })
+    .await;
+    assert!(
+        caught_up.is_some(),
+        "the correction and the next item were answered"
+    );
+    for record in stored(&node_db, 2, 3).await {
+        let Some(up_record::Record::Item(item)) = record.record else {
+            panic!("an item record");
+        };
+        let channel = item.channel.unwrap();
+        assert_eq!(
+            (channel.province.as_str(), channel.mapping_version.as_str()),
+            ("0300", "2026.2")
+        );
+    }
+    for item in [&first, &second] {
+        assert_eq!(
+            hub_db
+                .count(&format!(
+                    "exchange_hub_record WHERE local_number = '{item}' AND kind = 'item' AND accepted"
+                ))
+                .await,
+            1,
+            "the province holds {item} once"
+        );
+    }
+
+    // Kept: a restarted node maps with it still.
+    let addr = node.addr;
+    node.stop().await;
+    let node = processes::serve_on(
+        binary(),
+        "exchange",
+        addr,
+        &node_db.url,
+        &broker.address(),
+        &node_settings,
+    )
+    .await;
+    let admin = ExchangeAdminServiceClient::connect(node.endpoint())
+        .await
+        .unwrap();
+    let kept = admin
+        .clone()
+        .get_code_mapping(authed(
+            GetCodeMappingRequest {
+                table: "channel".into(),
+            },
+            &token("city-xfj"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.version, "2026.2");
+    let down = admin
+        .clone()
+        .list_down_records(authed(
+            ListDownRecordsRequest::default(),
+            &token("city-xfj"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert_eq!(
+        down.iter()
+            .map(|r| (r.kind.as_str(), r.status.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("code_table", "applied")]
+    );
+
+    node.stop().await;
+    the_hub.stop().await;
+    intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}

@@ -40,6 +40,9 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
     node.wait().ok();
     std::fs::remove_dir_all(&data).ok();
     let text = lines.join("\n");
-    assert!(text.contains("INFO"), "the node logged while starting: {text}");
+    assert!(
+        text.contains("INFO"),
+        "the node logged while starting: {text}"
+    );
     assert!(!text.contains('\u{1b}'), "no escape sequences: {text:?}");
 }

@@ -5,6 +5,7 @@
 
 mod m20261129_000001_create_exchange;
 mod m20261204_000001_downward;
+mod m20261204_000002_code_mappings;
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_exchange::Migration),
             Box::new(m20261204_000001_downward::Migration),
+            Box::new(m20261204_000002_code_mappings::Migration),
         ]
     }
 

@@ -3,7 +3,8 @@
 
 use crate::entity::{down_record, link, up_record};
 use crate::follow::{next_sequence, pending};
-use crate::records::{ACTIONS, MAPPING_VERSION, remapped};
+use crate::mapping::{Mapping, SentTables, TABLES};
+use crate::records::remapped;
 use prost::Message;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -18,6 +19,7 @@ use xinfang_proto::xinfang::exchange::v1::*;
 pub struct Admin {
     pub db: DatabaseConnection,
     pub reference: ReferenceStore,
+    pub sent: SentTables,
 }
 
 use crate::storage;
@@ -141,32 +143,18 @@ impl ExchangeAdminService for Admin {
         request: Request<GetCodeMappingRequest>,
     ) -> Result<Response<CodeMapping>, Status> {
         let table = request.into_inner().table;
-        let local_to_province = match table.as_str() {
-            "channel" => self
-                .reference
-                .current()
-                .channels
-                .iter()
-                .map(|c| (c.code.clone(), c.province_code.clone()))
-                .collect(),
-            "action" => ACTIONS
-                .iter()
-                .map(|(l, p)| ((*l).to_owned(), (*p).to_owned()))
-                .collect(),
-            // The nation's region codes, and (until the province publishes its tables) the
-            // categories and organs, map to themselves.
-            "content_category" | "region" | "organ" => Default::default(),
-            other => {
-                return Err(Status::invalid_argument(format!(
-                    "table: {other:?} is not channel, content_category, region, organ or action"
-                )));
-            }
+        if !TABLES.contains(&table.as_str()) {
+            return Err(Status::invalid_argument(format!(
+                "table: {table:?} is not one of {}",
+                TABLES.join(", ")
+            )));
+        }
+        let (reference, sent) = (self.reference.current(), self.sent.current());
+        let mapping = Mapping {
+            reference: &reference,
+            sent: &sent,
         };
-        Ok(Response::new(CodeMapping {
-            table,
-            version: MAPPING_VERSION.to_owned(),
-            local_to_province,
-        }))
+        Ok(Response::new(mapping.table(&table)))
     }
 
     async fn resend_record(
@@ -197,7 +185,12 @@ impl Admin {
             .map_err(|e| storage(DbErr::Custom(format!("record {old} does not decode: {e}"))))?
             .record
             .ok_or_else(|| storage(DbErr::Custom(format!("record {old} is empty"))))?;
-        let record = remapped(record, &self.reference.current());
+        let (reference, sent) = (self.reference.current(), self.sent.current());
+        let mapping = Mapping {
+            reference: &reference,
+            sent: &sent,
+        };
+        let record = remapped(record, &mapping);
         let sequence = next_sequence(&txn).await.map_err(storage)?;
         let body = UpRecord {
             sequence: sequence as u64,

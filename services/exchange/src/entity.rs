@@ -144,3 +144,24 @@ pub mod down_record {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod code_mapping {
+    use sea_orm::entity::prelude::*;
+
+    /// A code of a table the province sent down, under its version.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exchange_code_mapping")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub table_name: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub local: String,
+        pub province: String,
+        pub version: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

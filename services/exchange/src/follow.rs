@@ -4,6 +4,7 @@
 //! to a gap, and a redelivered event numbers nothing.
 
 use crate::entity::up_record;
+use crate::mapping::{Mapping, SentTables};
 use crate::records;
 use prost::Message;
 use sea_orm::{
@@ -17,6 +18,7 @@ use xinfang_proto::xinfang::exchange::v1::UpRecord;
 
 pub struct Numbering {
     pub reference: ReferenceStore,
+    pub sent: SentTables,
 }
 
 /// The next number of the node's sequence; the link's row stays locked until the transaction
@@ -78,8 +80,12 @@ impl EventHandler for Numbering {
             Some(Payload::PetitionRegistered(e)) => e.case_number.clone(),
             _ => case_number(txn, &envelope.petition_id).await?,
         };
-        let reference = self.reference.current();
-        let Some(record) = records::record(envelope, &reference, &case_number) else {
+        let (reference, sent) = (self.reference.current(), self.sent.current());
+        let mapping = Mapping {
+            reference: &reference,
+            sent: &sent,
+        };
+        let Some(record) = records::record(envelope, &mapping, &case_number) else {
             return Ok(());
         };
         let sequence = next_sequence(txn).await?;

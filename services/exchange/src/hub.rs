@@ -4,6 +4,7 @@
 //! that node acknowledged. A node pushes only its own region's records.
 
 use crate::entity::{hub_down, hub_node, hub_record};
+use crate::mapping::TABLES;
 use crate::queue::{self, Acknowledged, Assigned};
 use crate::records::province_code;
 use crate::{summary, tls};
@@ -25,6 +26,7 @@ use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::error::refused;
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::exchange::v1::down_record::Record as Down;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_server::ExchangeService;
 use xinfang_proto::xinfang::exchange::v1::up_record::Record;
 use xinfang_proto::xinfang::exchange::v1::*;
@@ -603,42 +605,90 @@ impl ExchangeService for Hub {
     async fn publish_calendar(
         &self,
         request: Request<PublishCalendarRequest>,
-    ) -> Result<Response<PublishCalendarResponse>, Status> {
+    ) -> Result<Response<PublishResponse>, Status> {
         self.serving()?;
         let caller = caller(&request)?;
         let r = request.into_inner();
-        let version = r.version.trim();
-        if version.is_empty() || version.len() > 64 {
-            return Err(refused(&Refusal::field(
-                "version",
-                "required, at most 64 characters",
-            )));
-        }
+        let version = check_version(&r.version)?;
         // The province sends only what a node can load.
         Calendar::parse(Source {
             name: "calendar_toml",
             text: &r.calendar_toml,
         })
         .map_err(|e| refused(&Refusal::field("calendar_toml", e.to_string())))?;
+        let record = Down::CalendarUpdate(CalendarUpdate {
+            version: version.to_owned(),
+            calendar_toml: r.calendar_toml.clone(),
+        });
+        self.publish(&caller, &format!("calendar:{version}"), record)
+            .await
+    }
+
+    async fn publish_code_mapping(
+        &self,
+        request: Request<CodeMapping>,
+    ) -> Result<Response<PublishResponse>, Status> {
+        self.serving()?;
+        let caller = caller(&request)?;
+        let table = request.into_inner();
+        let version = check_version(&table.version)?.to_owned();
+        if !TABLES.contains(&table.table.as_str()) {
+            return Err(refused(&Refusal::field(
+                "table",
+                format!("{:?} is not one of {}", table.table, TABLES.join(", ")),
+            )));
+        }
+        if table.local_to_province.is_empty()
+            || table.local_to_province.iter().any(|(l, p)| {
+                l.trim().is_empty() || p.trim().is_empty() || l.len() > 64 || p.len() > 64
+            })
+        {
+            return Err(refused(&Refusal::field(
+                "local_to_province",
+                "codes of 1 to 64 characters, at least one",
+            )));
+        }
+        let key = format!("mapping:{}:{version}", table.table);
+        self.publish(&caller, &key, Down::CodeTableUpdate(table))
+            .await
+    }
+}
+
+/// A version of what the province publishes: 1 to 64 characters.
+fn check_version(version: &str) -> Result<&str, Status> {
+    let version = version.trim();
+    if version.is_empty() || version.len() > 64 {
+        return Err(refused(&Refusal::field(
+            "version",
+            "required, at most 64 characters",
+        )));
+    }
+    Ok(version)
+}
+
+impl Hub {
+    /// Queues `record` once under `key` for every city node below the caller.
+    async fn publish(
+        &self,
+        caller: &Caller,
+        key: &str,
+        record: Down,
+    ) -> Result<Response<PublishResponse>, Status> {
         let reference = self.reference.current();
-        let nodes: BTreeSet<String> = nodes_below(&reference, &caller)?
+        let nodes: BTreeSet<String> = nodes_below(&reference, caller)?
             .iter()
             .map(|u| u.region.to_string())
             .collect();
-        let update = CalendarUpdate {
-            version: version.to_owned(),
-            calendar_toml: r.calendar_toml.clone(),
-        };
         let mut queued = Vec::new();
         for node in nodes {
-            if queue::publish_calendar(&self.db, &self.vault, &node, &update)
+            if queue::publish(&self.db, &self.vault, &node, key, record.clone())
                 .await
                 .map_err(storage)?
             {
                 queued.push(node);
             }
         }
-        Ok(Response::new(PublishCalendarResponse {
+        Ok(Response::new(PublishResponse {
             node_region_codes: queued,
         }))
     }

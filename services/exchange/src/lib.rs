@@ -15,6 +15,7 @@ pub mod credential;
 mod entity;
 mod follow;
 mod hub;
+mod mapping;
 pub mod pull;
 pub mod push;
 mod queue;

@@ -12,6 +12,7 @@
 use crate::SERVICE;
 use crate::credential::Credential;
 use crate::entity::{down_record, link};
+use crate::mapping::{self, SentTables, TABLES};
 use crate::records::province_code;
 use crate::rounds::{self, Round};
 use anyhow::Context;
@@ -34,7 +35,7 @@ use xinfang_proto::xinfang::events::v1::CalendarPublished;
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::exchange::v1::{
-    AckPullRequest, CalendarUpdate, DownRecord, ExchangeItem, PullBatchRequest,
+    AckPullRequest, CalendarUpdate, CodeMapping, DownRecord, ExchangeItem, PullBatchRequest,
 };
 use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
@@ -44,6 +45,8 @@ pub struct Puller {
     pub hub: Credential,
     pub intake: Credential,
     pub reference: ReferenceStore,
+    /// The code tables the province sent down, reloaded when one more is kept.
+    pub sent: SentTables,
     pub node: String,
     pub interval: Duration,
     pub batch: u32,
@@ -66,6 +69,8 @@ struct Outcome {
     refused: Option<String>,
     /// The event that tells the node's services, kept with the record.
     announce: Option<Payload>,
+    /// A code table to lay over the node's mapping, kept with the record.
+    code_table: Option<CodeMapping>,
 }
 
 impl Outcome {
@@ -77,6 +82,7 @@ impl Outcome {
             case_number: String::new(),
             refused: Some(reason),
             announce: None,
+            code_table: None,
         }
     }
 }
@@ -140,7 +146,8 @@ impl Puller {
         let item = match record.record {
             Some(Record::Assignment(item)) => item,
             Some(Record::CalendarUpdate(update)) => return Ok(calendar(update)),
-            // Transfers and code tables are not taken yet (issue #12): kept as refused.
+            Some(Record::CodeTableUpdate(table)) => return Ok(code_table(table)),
+            // Transfers are not taken yet (issue #12): kept as refused.
             _ => {
                 return Ok(Outcome::refused(
                     "other",
@@ -172,6 +179,7 @@ impl Puller {
                     case_number: petition.case_number,
                     refused: None,
                     announce: None,
+                    code_table: None,
                 })
             }
             Err(status) if permanent(status.code()) => {
@@ -184,11 +192,15 @@ impl Puller {
     /// The record with its outcome and the cursor moved on, in one transaction.
     async fn keep(&self, cursor: i64, o: Outcome) -> anyhow::Result<()> {
         let txn = self.db.begin().await?;
-        let (status, reason) = match (o.refused, &o.announce) {
-            (Some(reason), _) => ("refused", reason),
-            (None, Some(_)) => ("published", String::new()),
-            (None, None) => ("registered", String::new()),
+        let (status, reason) = match (o.refused, &o.announce, &o.code_table) {
+            (Some(reason), _, _) => ("refused", reason),
+            (None, Some(_), _) => ("published", String::new()),
+            (None, None, Some(_)) => ("applied", String::new()),
+            (None, None, None) => ("registered", String::new()),
         };
+        if let Some(table) = &o.code_table {
+            mapping::keep(&txn, table).await?;
+        }
         if let Some(payload) = o.announce {
             outbox::append(
                 &txn,
@@ -231,7 +243,27 @@ impl Puller {
         row.update(&txn).await?;
         txn.commit().await?;
         outbox::committed(SERVICE);
+        if o.code_table.is_some() {
+            self.sent.reload(&self.db).await?;
+        }
         Ok(())
+    }
+}
+
+/// A code table sent down: laid over the node's mapping if it is one of the mapping's tables.
+fn code_table(table: CodeMapping) -> Outcome {
+    if !TABLES.contains(&table.table.as_str()) {
+        let reason = format!("{:?} is not a table of this node's mapping", table.table);
+        return Outcome::refused("code_table", "", reason);
+    }
+    Outcome {
+        kind: "code_table",
+        province_number: String::new(),
+        petition_id: String::new(),
+        case_number: String::new(),
+        refused: None,
+        announce: None,
+        code_table: Some(table),
     }
 }
 
@@ -253,6 +285,7 @@ fn calendar(update: CalendarUpdate) -> Outcome {
             version: update.version,
             calendar_toml: update.calendar_toml,
         })),
+        code_table: None,
     }
 }
 

@@ -1,5 +1,5 @@
 //! The hub's downward queue (hub role): per node, what the province sends down — an item it
-//! assigns (省交办), a holiday calendar — numbered by a per-node cursor without gaps, served after the node's cursor
+//! assigns (省交办), a holiday calendar, a code table — numbered by a per-node cursor without gaps, served after the node's cursor
 //! and never again once the node acknowledged it. The petitioners' identity and phone numbers
 //! are sealed while the record waits, and opened only to serve it over the link.
 
@@ -14,7 +14,7 @@ use sea_orm::{
 use xinfang_domain::region::RegionCode;
 use xinfang_platform::pii::{PiiError, PiiVault, place};
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
-use xinfang_proto::xinfang::exchange::v1::{CalendarUpdate, DownRecord, ExchangeItem, ItemNumbers};
+use xinfang_proto::xinfang::exchange::v1::{DownRecord, ExchangeItem, ItemNumbers};
 
 /// At most this many records per pull, whatever the node asks for.
 pub const MAX_PULL: u64 = 500;
@@ -117,6 +117,7 @@ async fn store(
             "assignment"
         }
         Some(Record::CalendarUpdate(_)) => "calendar",
+        Some(Record::CodeTableUpdate(_)) => "code_table",
         _ => "other",
     };
     hub_down::Model {
@@ -166,21 +167,23 @@ pub async fn assign(
     Ok(Assigned::New(record))
 }
 
-/// Queues a holiday calendar for `node`, once per version: whether it was queued now.
-pub async fn publish_calendar(
+/// Queues `record` (a calendar, a code table) for `node` once under `key`: whether it was
+/// queued now.
+pub async fn publish(
     db: &DatabaseConnection,
     vault: &PiiVault,
     node: &str,
-    update: &CalendarUpdate,
+    key: &str,
+    record: Record,
 ) -> Result<bool, DbErr> {
-    let key = format!("calendar:{}:{node}", update.version);
+    let key = format!("{key}:{node}");
     let txn = db.begin().await?;
     if queued(&txn, &key).await?.is_some() {
         return Ok(false);
     }
     let record = DownRecord {
         cursor: next_cursor(&txn, node).await? as u64,
-        record: Some(Record::CalendarUpdate(update.clone())),
+        record: Some(record),
     };
     store(&txn, vault, node, &key, "", &record).await?;
     txn.commit().await?;

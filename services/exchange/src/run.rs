@@ -7,6 +7,7 @@ use crate::admin::Admin;
 use crate::credential::Credential;
 use crate::follow::Numbering;
 use crate::hub::Hub;
+use crate::mapping::SentTables;
 use crate::pull::Puller;
 use crate::push::Pusher;
 use sea_orm::DatabaseConnection;
@@ -25,9 +26,16 @@ use xinfang_proto::xinfang::exchange::v1::exchange_service_server::ExchangeServi
 /// The services whose events a node sends to the province.
 pub const SOURCES: &[&str] = &["intake", "dispatch", "evaluation"];
 
-/// The node's handler of those events, as the service runs it (and `xinfang events replay`).
-pub fn follower(reference: ReferenceStore) -> Numbering {
-    Numbering { reference }
+/// The node's handler of those events, as the service runs it (and `xinfang events replay`),
+/// with the code tables the province sent down.
+pub async fn follower(
+    db: &DatabaseConnection,
+    reference: ReferenceStore,
+) -> anyhow::Result<Numbering> {
+    Ok(Numbering {
+        reference,
+        sent: SentTables::load(db).await?,
+    })
 }
 
 pub async fn run(
@@ -39,13 +47,15 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let x = &settings.exchange;
     let node = x.role == ExchangeRole::Node;
+    let numbering = follower(&db, reference.clone()).await?;
+    let sent = numbering.sent.clone();
     let events = if node {
         Some(EventTasks::start(
             &settings.events,
             &db,
             SERVICE,
             SOURCES,
-            follower(reference.clone()),
+            numbering,
             &shutdown,
         )?)
     } else {
@@ -86,6 +96,7 @@ pub async fn run(
                 tls: None,
             },
             reference: reference.clone(),
+            sent: sent.clone(),
             node: settings.node.region.clone(),
             interval: Duration::from_millis(x.push_interval_ms),
             batch: x.batch.max(1),
@@ -105,7 +116,11 @@ pub async fn run(
             serving: !node,
             mutual_tls: !node && tls,
         }))
-        .add_service(ExchangeAdminServiceServer::new(Admin { db, reference }))
+        .add_service(ExchangeAdminServiceServer::new(Admin {
+            db,
+            reference,
+            sent,
+        }))
         .serve(listener, shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();

@@ -134,7 +134,10 @@ async fn replay(node: &Node, service: &str, id: i64) -> anyhow::Result<Replay> {
             )
             .await
         }
-        "exchange" => apply(&node.db, service, &xinfang_exchange::run::follower(r), id).await,
+        "exchange" => {
+            let follower = xinfang_exchange::run::follower(&node.db, r).await?;
+            apply(&node.db, service, &follower, id).await
+        }
         _ => {
             apply(
                 &node.db,
