@@ -25,18 +25,44 @@ pub struct Admin {
 use crate::storage;
 
 /// A list's page: after which number it starts (its token), and how many rows it holds.
-fn page(token: &str, size: i32) -> Result<(i64, u64), Status> {
-    let after = match token.trim() {
-        "" => 0,
-        t => t
-            .parse()
-            .map_err(|_| Status::invalid_argument("page_token: not a token of this list"))?,
-    };
-    let size = match size {
-        n if n <= 0 => 100,
-        n => n.min(500),
-    };
-    Ok((after, size as u64))
+struct Page {
+    after: i64,
+    size: usize,
+}
+
+impl Page {
+    fn of(token: &str, size: i32) -> Result<Self, Status> {
+        let after = match token.trim() {
+            "" => 0,
+            t => t
+                .parse()
+                .map_err(|_| Status::invalid_argument("page_token: not a token of this list"))?,
+        };
+        let size = match size {
+            n if n <= 0 => 100,
+            n => n.min(500),
+        };
+        Ok(Self {
+            after,
+            size: size as usize,
+        })
+    }
+
+    /// Rows to read: one more than the page, to know whether another follows.
+    fn limit(&self) -> u64 {
+        self.size as u64 + 1
+    }
+
+    /// The page's rows, and the next page's token (empty at the end) by each row's `number`.
+    fn cut<T>(&self, mut rows: Vec<T>, number: impl Fn(&T) -> i64) -> (Vec<T>, String) {
+        let more = rows.len() > self.size;
+        rows.truncate(self.size);
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => number(last).to_string(),
+            _ => String::new(),
+        };
+        (rows, next)
+    }
 }
 
 #[tonic::async_trait]
@@ -64,27 +90,21 @@ impl ExchangeAdminService for Admin {
         request: Request<ListUploadRecordsRequest>,
     ) -> Result<Response<ListUploadRecordsResponse>, Status> {
         let r = request.into_inner();
-        let (after, size) = page(&r.page_token, r.page_size)?;
-        let mut query = up_record::Entity::find().filter(up_record::Column::Sequence.gt(after));
+        let page = Page::of(&r.page_token, r.page_size)?;
+        let mut query =
+            up_record::Entity::find().filter(up_record::Column::Sequence.gt(page.after));
         if r.rejected_only {
             query = query.filter(up_record::Column::Status.eq("rejected"));
         }
         let rows = query
             .order_by_asc(up_record::Column::Sequence)
-            .limit(size + 1)
+            .limit(page.limit())
             .all(&self.db)
             .await
             .map_err(storage)?;
-        let more = rows.len() as u64 > size;
-        let rows = &rows[..rows.len().min(size as usize)];
+        let (rows, next_page_token) = page.cut(rows, |r| r.sequence);
         Ok(Response::new(ListUploadRecordsResponse {
-            next_page_token: if more {
-                rows.last()
-                    .map(|r| r.sequence.to_string())
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            },
+            next_page_token,
             records: rows
                 .iter()
                 .map(|r| RecordResult {
@@ -107,21 +127,17 @@ impl ExchangeAdminService for Admin {
         request: Request<ListDownRecordsRequest>,
     ) -> Result<Response<ListDownRecordsResponse>, Status> {
         let r = request.into_inner();
-        let (after, size) = page(&r.page_token, r.page_size)?;
+        let page = Page::of(&r.page_token, r.page_size)?;
         let rows = down_record::Entity::find()
-            .filter(down_record::Column::Cursor.gt(after))
+            .filter(down_record::Column::Cursor.gt(page.after))
             .order_by_asc(down_record::Column::Cursor)
-            .limit(size + 1)
+            .limit(page.limit())
             .all(&self.db)
             .await
             .map_err(storage)?;
-        let more = rows.len() as u64 > size;
-        let rows = &rows[..rows.len().min(size as usize)];
+        let (rows, next_page_token) = page.cut(rows, |r| r.cursor);
         Ok(Response::new(ListDownRecordsResponse {
-            next_page_token: match (more, rows.last()) {
-                (true, Some(last)) => last.cursor.to_string(),
-                _ => String::new(),
-            },
+            next_page_token,
             records: rows
                 .iter()
                 .map(|r| DownResult {

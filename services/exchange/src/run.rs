@@ -62,6 +62,13 @@ pub async fn run(
         None
     };
     let tls = x.tls.enabled();
+    if !tls && (!node || !x.hub_url.is_empty()) {
+        // Assigned items cross the link with the petitioners' numbers in full.
+        tracing::warn!(
+            "exchange: the province link runs without mutual TLS (exchange.tls.*): use it \
+             wherever the link leaves a trusted network"
+        );
+    }
     let hub = Credential {
         url: x.hub_url.clone(),
         token_file: x.token_file.clone(),
