@@ -584,6 +584,16 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
         other => panic!("an assignment, not {other:?}"),
     };
     assert_eq!(number, "340100-SJ00000001");
+    let echoed = match &queued.record {
+        Some(down_record::Record::Assignment(item)) => item.petitioners[0].clone(),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        (echoed.id_number.len(), &echoed.phone[..]),
+        (resident_id(901).len(), "*******9000"),
+        "read back masked"
+    );
+    assert!(echoed.id_number.starts_with("**************"));
     // The city assigns nothing to itself through the hub; a region outside the node is refused.
     let own = province
         .assign_item(authed(

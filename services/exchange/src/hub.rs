@@ -19,6 +19,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xinfang_domain::clock::Calendar;
+use xinfang_domain::identity::mask_other_id;
 use xinfang_domain::reference::{OrgUnit, ReferenceData, Source, UnitKind};
 use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_domain::{Reason, Refusal};
@@ -582,7 +583,7 @@ impl ExchangeService for Hub {
             .await
             .map_err(storage)?
         {
-            Assigned::New(record) | Assigned::Again(record) => Ok(Response::new(record)),
+            Assigned::New(record) | Assigned::Again(record) => Ok(Response::new(masked(record))),
             Assigned::OtherNode(other) => Err(refused(&Refusal::new(
                 Reason::IdempotencyKeyReused,
                 format!("the idempotency key was used for node {other}"),
@@ -652,6 +653,18 @@ impl ExchangeService for Hub {
         self.publish(&caller, &key, Down::CodeTableUpdate(table))
             .await
     }
+}
+
+/// The record as its sender reads it back: the petitioners' numbers masked (they travel in full
+/// to the node only).
+fn masked(mut record: DownRecord) -> DownRecord {
+    if let Some(Down::Assignment(item)) = record.record.as_mut() {
+        for p in &mut item.petitioners {
+            p.id_number = mask_other_id(&p.id_number);
+            p.phone = mask_other_id(&p.phone);
+        }
+    }
+    record
 }
 
 /// A version of what the province publishes: 1 to 64 characters.
