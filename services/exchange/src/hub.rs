@@ -1,13 +1,13 @@
 //! The hub (the provincial side): a node's batch stored durably and once, each record accepted
 //! or rejected with a code and reason as provincial interfaces answer (format error, no
 //! permission, business error), and the highest sequence up to which it holds every record of
-//! that node acknowledged. A node pushes only its own region's records.
+//! that node acknowledged. A node pushes only its own region's records, and pulls only its own
+//! queue; the province's own calls are in `province`.
 
 use crate::entity::{hub_down, hub_node, hub_record};
-use crate::mapping::TABLES;
-use crate::queue::{self, Acknowledged, Assigned};
+use crate::queue::{self, Acknowledged};
 use crate::records::province_code;
-use crate::{summary, tls};
+use crate::tls;
 use prost::Message;
 use rustls_pki_types::CertificateDer;
 use sea_orm::sea_query::OnConflict;
@@ -15,19 +15,16 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
-use xinfang_domain::clock::Calendar;
-use xinfang_domain::identity::mask_other_id;
-use xinfang_domain::reference::{OrgUnit, ReferenceData, Source, UnitKind};
-use xinfang_domain::region::{RegionCode, RegionLevel};
+use xinfang_domain::reference::ReferenceData;
+use xinfang_domain::region::RegionCode;
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::error::refused;
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::xinfang::exchange::v1::down_record::Record as Down;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_server::ExchangeService;
 use xinfang_proto::xinfang::exchange::v1::up_record::Record;
 use xinfang_proto::xinfang::exchange::v1::*;
@@ -379,7 +376,7 @@ impl Hub {
 }
 
 impl Hub {
-    fn serving(&self) -> Result<(), Status> {
+    pub(crate) fn serving(&self) -> Result<(), Status> {
         if self.serving {
             Ok(())
         } else {
@@ -422,85 +419,6 @@ impl Hub {
         }
         Ok(node)
     }
-
-    /// A node below the caller's unit (the province assigns downward only).
-    fn node_below(&self, caller: &Caller, node: &str) -> Result<RegionCode, Status> {
-        let node =
-            RegionCode::parse(node).map_err(|e| refused(&Refusal::field("node_region_code", e)))?;
-        let below = self
-            .reference
-            .current()
-            .org
-            .unit(&caller.org_unit)
-            .is_some_and(|u| u.region != node && u.region.contains(&node));
-        if !below {
-            return Err(refused(&Refusal::new(
-                Reason::OutOfScope,
-                format!("node {node} is not below {}", caller.org_unit),
-            )));
-        }
-        Ok(node)
-    }
-}
-
-/// The city nodes below the caller's unit: their petition offices in the province's tree.
-fn nodes_below<'a>(
-    reference: &'a ReferenceData,
-    caller: &Caller,
-) -> Result<Vec<&'a OrgUnit>, Status> {
-    let Some(own) = reference.org.unit(&caller.org_unit) else {
-        return Err(refused(&Refusal::new(
-            Reason::UnknownUnit,
-            format!("{} is not a unit of the province", caller.org_unit),
-        )));
-    };
-    Ok(reference
-        .org
-        .units()
-        .filter(|u| u.kind == UnitKind::PetitionOffice && u.level() == RegionLevel::City)
-        .filter(|u| u.region != own.region && own.region.contains(&u.region))
-        .collect())
-}
-
-/// An assigned item's own fields, before it is queued.
-fn check_assignment(
-    province: &ReferenceData,
-    node: &RegionCode,
-    item: Option<&ExchangeItem>,
-) -> Result<ExchangeItem, Refusal> {
-    let Some(item) = item else {
-        return Err(Refusal::field("item", "required"));
-    };
-    let channel = province_code(&item.channel);
-    if !province.channels.iter().any(|c| c.province_code == channel) {
-        return Err(Refusal::field(
-            "item.channel.province",
-            format!("{channel:?} is not in the province's channel table"),
-        ));
-    }
-    match RegionCode::parse(province_code(&item.region)) {
-        Ok(r) if node.contains(&r) => {}
-        Ok(r) => {
-            return Err(Refusal::field(
-                "item.region.province",
-                format!("{r} is not within node {node}"),
-            ));
-        }
-        Err(e) => return Err(Refusal::field("item.region.province", e)),
-    }
-    if province_code(&item.content_category).is_empty() {
-        return Err(Refusal::field("item.content_category.province", "required"));
-    }
-    if item.content.trim().is_empty() {
-        return Err(Refusal::field("item.content", "required"));
-    }
-    if item.petitioners.is_empty() {
-        return Err(Refusal::field(
-            "item.petitioners",
-            "at least one petitioner",
-        ));
-    }
-    Ok(item.clone())
 }
 
 #[tonic::async_trait]
@@ -570,139 +488,27 @@ impl ExchangeService for Hub {
         &self,
         request: Request<AssignItemRequest>,
     ) -> Result<Response<DownRecord>, Status> {
-        self.serving()?;
-        let caller = caller(&request)?;
-        let r = request.into_inner();
-        let node = self.node_below(&caller, &r.node_region_code)?;
-        if r.idempotency_key.trim().is_empty() {
-            return Err(refused(&Refusal::field("idempotency_key", "required")));
-        }
-        let item = check_assignment(&self.reference.current(), &node, r.item.as_ref())
-            .map_err(|e| refused(&e))?;
-        match queue::assign(&self.db, &self.vault, &node, r.idempotency_key.trim(), item)
-            .await
-            .map_err(storage)?
-        {
-            Assigned::New(record) | Assigned::Again(record) => Ok(Response::new(masked(record))),
-            Assigned::OtherNode(other) => Err(refused(&Refusal::new(
-                Reason::IdempotencyKeyReused,
-                format!("the idempotency key was used for node {other}"),
-            ))),
-        }
+        self.assign(request).await
     }
 
     async fn list_nodes(
         &self,
         request: Request<ListNodesRequest>,
     ) -> Result<Response<ListNodesResponse>, Status> {
-        self.serving()?;
-        let caller = caller(&request)?;
-        let reference = self.reference.current();
-        let nodes = nodes_below(&reference, &caller)?;
-        let nodes = summary::nodes(&self.db, &nodes).await.map_err(storage)?;
-        Ok(Response::new(ListNodesResponse { nodes }))
+        self.nodes(request).await
     }
 
     async fn publish_calendar(
         &self,
         request: Request<PublishCalendarRequest>,
     ) -> Result<Response<PublishResponse>, Status> {
-        self.serving()?;
-        let caller = caller(&request)?;
-        let r = request.into_inner();
-        let version = check_version(&r.version)?;
-        // The province sends only what a node can load.
-        Calendar::parse(Source {
-            name: "calendar_toml",
-            text: &r.calendar_toml,
-        })
-        .map_err(|e| refused(&Refusal::field("calendar_toml", e.to_string())))?;
-        let record = Down::CalendarUpdate(CalendarUpdate {
-            version: version.to_owned(),
-            calendar_toml: r.calendar_toml.clone(),
-        });
-        self.publish(&caller, &format!("calendar:{version}"), record)
-            .await
+        self.calendar(request).await
     }
 
     async fn publish_code_mapping(
         &self,
         request: Request<CodeMapping>,
     ) -> Result<Response<PublishResponse>, Status> {
-        self.serving()?;
-        let caller = caller(&request)?;
-        let table = request.into_inner();
-        let version = check_version(&table.version)?.to_owned();
-        if !TABLES.contains(&table.table.as_str()) {
-            return Err(refused(&Refusal::field(
-                "table",
-                format!("{:?} is not one of {}", table.table, TABLES.join(", ")),
-            )));
-        }
-        if table.local_to_province.is_empty()
-            || table.local_to_province.iter().any(|(l, p)| {
-                l.trim().is_empty() || p.trim().is_empty() || l.len() > 64 || p.len() > 64
-            })
-        {
-            return Err(refused(&Refusal::field(
-                "local_to_province",
-                "codes of 1 to 64 characters, at least one",
-            )));
-        }
-        let key = format!("mapping:{}:{version}", table.table);
-        self.publish(&caller, &key, Down::CodeTableUpdate(table))
-            .await
-    }
-}
-
-/// The record as its sender reads it back: the petitioners' numbers masked (they travel in full
-/// to the node only).
-fn masked(mut record: DownRecord) -> DownRecord {
-    if let Some(Down::Assignment(item)) = record.record.as_mut() {
-        for p in &mut item.petitioners {
-            p.id_number = mask_other_id(&p.id_number);
-            p.phone = mask_other_id(&p.phone);
-        }
-    }
-    record
-}
-
-/// A version of what the province publishes: 1 to 64 characters.
-fn check_version(version: &str) -> Result<&str, Status> {
-    let version = version.trim();
-    if version.is_empty() || version.len() > 64 {
-        return Err(refused(&Refusal::field(
-            "version",
-            "required, at most 64 characters",
-        )));
-    }
-    Ok(version)
-}
-
-impl Hub {
-    /// Queues `record` once under `key` for every city node below the caller.
-    async fn publish(
-        &self,
-        caller: &Caller,
-        key: &str,
-        record: Down,
-    ) -> Result<Response<PublishResponse>, Status> {
-        let reference = self.reference.current();
-        let nodes: BTreeSet<String> = nodes_below(&reference, caller)?
-            .iter()
-            .map(|u| u.region.to_string())
-            .collect();
-        let mut queued = Vec::new();
-        for node in nodes {
-            if queue::publish(&self.db, &self.vault, &node, key, record.clone())
-                .await
-                .map_err(storage)?
-            {
-                queued.push(node);
-            }
-        }
-        Ok(Response::new(PublishResponse {
-            node_region_codes: queued,
-        }))
+        self.code_table(request).await
     }
 }

@@ -16,6 +16,7 @@ mod entity;
 mod follow;
 mod hub;
 mod mapping;
+mod province;
 pub mod pull;
 pub mod push;
 mod queue;
