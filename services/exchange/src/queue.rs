@@ -1,7 +1,8 @@
 //! The hub's downward queue (hub role): per node, what the province sends down — an item it
-//! assigns (省交办), a holiday calendar, a code table — numbered by a per-node cursor without gaps, served after the node's cursor
-//! and never again once the node acknowledged it. The petitioners' identity and phone numbers
-//! are sealed while the record waits, and opened only to serve it over the link.
+//! assigns (省交办), a holiday calendar, a code table — numbered by a per-node cursor without
+//! gaps, served after the node's cursor and never again once the node acknowledged it. The
+//! petitioners' identity and phone numbers are sealed while the record waits, and opened only
+//! to serve it over the link.
 
 use crate::entity::{hub_down, hub_node};
 use prost::Message;
