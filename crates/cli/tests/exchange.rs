@@ -45,6 +45,37 @@ async fn link(node: &ServiceProcess) -> LinkStatus {
         .into_inner()
 }
 
+/// What came down to the node, with what it made of each record.
+async fn down_records(node: &ServiceProcess) -> Vec<DownResult> {
+    ExchangeAdminServiceClient::connect(node.endpoint())
+        .await
+        .expect("connect to the node's exchange")
+        .list_down_records(authed(
+            ListDownRecordsRequest::default(),
+            &token("city-xfj"),
+        ))
+        .await
+        .expect("the down records")
+        .into_inner()
+        .records
+}
+
+/// The node's channel table, as its mapping uses it.
+async fn channel_table(node: &ServiceProcess) -> CodeMapping {
+    ExchangeAdminServiceClient::connect(node.endpoint())
+        .await
+        .expect("connect to the node's exchange")
+        .get_code_mapping(authed(
+            GetCodeMappingRequest {
+                table: "channel".into(),
+            },
+            &token("city-xfj"),
+        ))
+        .await
+        .expect("the channel table")
+        .into_inner()
+}
+
 /// The sequences the hub holds for node 340100, in order.
 async fn held(db: &TestDatabase) -> Vec<i64> {
     db.db
@@ -392,22 +423,9 @@ async fn a_record_rejected_for_a_bad_code_is_corrected_and_accepted_once() {
     // The mapping is corrected and reloaded; the record is sent again under the next number.
     reference_with_visit_code(&reference, "0300");
     node.reload();
-    let resent = eventually(30, || {
-        let mut admin = admin.clone();
-        async move {
-            let mapping = admin
-                .get_code_mapping(authed(
-                    GetCodeMappingRequest {
-                        table: "channel".into(),
-                    },
-                    &token("city-xfj"),
-                ))
-                .await
-                .ok()?
-                .into_inner();
-            (mapping.local_to_province.get("0300").map(String::as_str) == Some("0300"))
-                .then_some(())
-        }
+    let resent = eventually(30, || async {
+        let mapping = channel_table(&node).await;
+        (mapping.local_to_province.get("0300").map(String::as_str) == Some("0300")).then_some(())
     })
     .await;
     assert!(resent.is_some(), "the node reloaded its mapping");
@@ -631,28 +649,8 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
     assert!(!text.contains(&resident_id(901)) && !text.contains("13900139000"));
 
     // The node pulls it and its intake registers it for 长江街道, which triages it.
-    // Lazy: it reconnects when the node comes back on the same address.
-    let admin = ExchangeAdminServiceClient::new(
-        tonic::transport::Endpoint::from_shared(node.endpoint())
-            .unwrap()
-            .connect_lazy(),
-    );
-    let down = || {
-        let mut admin = admin.clone();
-        async move {
-            admin
-                .list_down_records(authed(
-                    ListDownRecordsRequest::default(),
-                    &token("city-xfj"),
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .records
-        }
-    };
     let applied = eventually(60, || async {
-        let records = down().await;
+        let records = down_records(&node).await;
         (!records.is_empty()).then_some(records)
     })
     .await
@@ -779,7 +777,7 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
     .await;
     let reapplied = eventually(60, || async {
         let s = link(&node).await;
-        let records = down().await;
+        let records = down_records(&node).await;
         (s.pull_cursor == 1 && !records.is_empty()).then_some(records)
     })
     .await
@@ -976,17 +974,7 @@ async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates()
         "{}",
         recounted.explanation
     );
-    let down = ExchangeAdminServiceClient::connect(node.endpoint())
-        .await
-        .unwrap()
-        .list_down_records(authed(
-            ListDownRecordsRequest::default(),
-            &token("city-xfj"),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .records;
+    let down = down_records(&node).await;
     assert_eq!(down.len(), 1);
     assert_eq!(
         (down[0].kind.as_str(), down[0].status.as_str()),
@@ -1375,23 +1363,8 @@ async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
     let admin = ExchangeAdminServiceClient::connect(node.endpoint())
         .await
         .unwrap();
-    let channel_table = || {
-        let mut admin = admin.clone();
-        async move {
-            admin
-                .get_code_mapping(authed(
-                    GetCodeMappingRequest {
-                        table: "channel".into(),
-                    },
-                    &token("city-xfj"),
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-        }
-    };
     let applied = eventually(60, || async {
-        let t = channel_table().await;
+        let t = channel_table(&node).await;
         (t.version == "2026.2").then_some(t)
     })
     .await
@@ -1455,31 +1428,8 @@ async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
         &node_settings,
     )
     .await;
-    let admin = ExchangeAdminServiceClient::connect(node.endpoint())
-        .await
-        .unwrap();
-    let kept = admin
-        .clone()
-        .get_code_mapping(authed(
-            GetCodeMappingRequest {
-                table: "channel".into(),
-            },
-            &token("city-xfj"),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(kept.version, "2026.2");
-    let down = admin
-        .clone()
-        .list_down_records(authed(
-            ListDownRecordsRequest::default(),
-            &token("city-xfj"),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .records;
+    assert_eq!(channel_table(&node).await.version, "2026.2");
+    let down = down_records(&node).await;
     assert_eq!(
         down.iter()
             .map(|r| (r.kind.as_str(), r.status.as_str()))

@@ -34,7 +34,7 @@ pub async fn restore(
     db: &DatabaseConnection,
     service: &str,
     reference: &ReferenceStore,
-) -> Result<usize, DbErr> {
+) -> anyhow::Result<usize> {
     let select = Query::select()
         .columns(["version", "calendar_toml"])
         .from(table(service))
@@ -47,7 +47,7 @@ pub async fn restore(
         let text: String = row.try_get("", "calendar_toml")?;
         reference
             .apply_calendar(&version, &text)
-            .map_err(|e| DbErr::Custom(format!("kept calendar {version}: {e}")))?;
+            .map_err(|e| anyhow::anyhow!("{service}_calendar_update {version}: {e}"))?;
     }
     Ok(rows.len())
 }

@@ -61,28 +61,72 @@ pub struct Clients {
 }
 
 /// What the node made of one record.
-struct Outcome {
-    kind: &'static str,
-    province_number: String,
-    petition_id: String,
-    case_number: String,
-    refused: Option<String>,
-    /// The event that tells the node's services, kept with the record.
-    announce: Option<Payload>,
-    /// A code table to lay over the node's mapping, kept with the record.
-    code_table: Option<CodeMapping>,
+enum Outcome {
+    /// 省交办: registered by the node's intake.
+    Registered {
+        province_number: String,
+        petition_id: String,
+        case_number: String,
+    },
+    /// A calendar: the event that tells the node's services, kept with the record.
+    Published(CalendarPublished),
+    /// A code table: laid over the node's mapping, kept with the record.
+    Applied(CodeMapping),
+    Refused {
+        kind: &'static str,
+        province_number: String,
+        reason: String,
+    },
 }
 
 impl Outcome {
     fn refused(kind: &'static str, province_number: &str, reason: String) -> Self {
-        Self {
+        Outcome::Refused {
             kind,
             province_number: province_number.to_owned(),
-            petition_id: String::new(),
-            case_number: String::new(),
-            refused: Some(reason),
-            announce: None,
-            code_table: None,
+            reason,
+        }
+    }
+
+    /// The record as the operators list it.
+    fn row(&self, cursor: i64) -> down_record::Model {
+        let (kind, status, number, petition, case, reason) = match self {
+            Outcome::Registered {
+                province_number,
+                petition_id,
+                case_number,
+            } => (
+                "assignment",
+                "registered",
+                province_number.as_str(),
+                petition_id.as_str(),
+                case_number.as_str(),
+                "",
+            ),
+            Outcome::Published(_) => ("calendar", "published", "", "", "", ""),
+            Outcome::Applied(_) => ("code_table", "applied", "", "", "", ""),
+            Outcome::Refused {
+                kind,
+                province_number,
+                reason,
+            } => (
+                *kind,
+                "refused",
+                province_number.as_str(),
+                "",
+                "",
+                reason.as_str(),
+            ),
+        };
+        down_record::Model {
+            cursor,
+            kind: kind.into(),
+            province_number: number.into(),
+            petition_id: petition.into(),
+            case_number: case.into(),
+            status: status.into(),
+            reason: reason.into(),
+            received_at: chrono::Utc::now(),
         }
     }
 }
@@ -172,14 +216,10 @@ impl Puller {
         {
             Ok(answer) => {
                 let petition = answer.into_inner().petition.unwrap_or_default();
-                Ok(Outcome {
-                    kind: "assignment",
+                Ok(Outcome::Registered {
                     province_number: province_number.clone(),
                     petition_id: petition.id,
                     case_number: petition.case_number,
-                    refused: None,
-                    announce: None,
-                    code_table: None,
                 })
             }
             Err(status) if permanent(status.code()) => {
@@ -192,48 +232,35 @@ impl Puller {
     /// The record with its outcome and the cursor moved on, in one transaction.
     async fn keep(&self, cursor: i64, o: Outcome) -> anyhow::Result<()> {
         let txn = self.db.begin().await?;
-        let (status, reason) = match (o.refused, &o.announce, &o.code_table) {
-            (Some(reason), _, _) => ("refused", reason),
-            (None, Some(_), _) => ("published", String::new()),
-            (None, None, Some(_)) => ("applied", String::new()),
-            (None, None, None) => ("registered", String::new()),
-        };
-        if let Some(table) = &o.code_table {
-            mapping::keep(&txn, table).await?;
-        }
-        if let Some(payload) = o.announce {
-            outbox::append(
-                &txn,
-                SERVICE,
-                &self.node,
-                Position {
-                    stream: format!("calendar/{cursor}"),
-                    sequence: 1,
-                },
-                EventDraft::new("calendar", payload, chrono::Utc::now()),
-            )
-            .await?;
-        }
-        down_record::Entity::insert(
-            down_record::Model {
-                cursor,
-                kind: o.kind.into(),
-                province_number: o.province_number,
-                petition_id: o.petition_id,
-                case_number: o.case_number,
-                status: status.into(),
-                reason,
-                received_at: chrono::Utc::now(),
+        match &o {
+            Outcome::Applied(table) => mapping::keep(&txn, table).await?,
+            Outcome::Published(calendar) => {
+                outbox::append(
+                    &txn,
+                    SERVICE,
+                    &self.node,
+                    Position {
+                        stream: format!("calendar/{cursor}"),
+                        sequence: 1,
+                    },
+                    EventDraft::new(
+                        "calendar",
+                        Payload::CalendarPublished(calendar.clone()),
+                        chrono::Utc::now(),
+                    ),
+                )
+                .await?;
             }
-            .into_active_model(),
-        )
-        .on_conflict(
-            OnConflict::column(down_record::Column::Cursor)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
+            Outcome::Registered { .. } | Outcome::Refused { .. } => {}
+        }
+        down_record::Entity::insert(o.row(cursor).into_active_model())
+            .on_conflict(
+                OnConflict::column(down_record::Column::Cursor)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
         let mut row = link::Entity::find_by_id(1)
             .one(&txn)
             .await?
@@ -243,7 +270,7 @@ impl Puller {
         row.update(&txn).await?;
         txn.commit().await?;
         outbox::committed(SERVICE);
-        if o.code_table.is_some() {
+        if matches!(o, Outcome::Applied(_)) {
             self.sent.reload(&self.db).await?;
         }
         Ok(())
@@ -256,15 +283,7 @@ fn code_table(table: CodeMapping) -> Outcome {
         let reason = format!("{:?} is not a table of this node's mapping", table.table);
         return Outcome::refused("code_table", "", reason);
     }
-    Outcome {
-        kind: "code_table",
-        province_number: String::new(),
-        petition_id: String::new(),
-        case_number: String::new(),
-        refused: None,
-        announce: None,
-        code_table: Some(table),
-    }
+    Outcome::Applied(table)
 }
 
 /// A holiday calendar sent down: announced to the node's services if it parses.
@@ -275,18 +294,10 @@ fn calendar(update: CalendarUpdate) -> Outcome {
     }) {
         return Outcome::refused("calendar", "", e.to_string());
     }
-    Outcome {
-        kind: "calendar",
-        province_number: String::new(),
-        petition_id: String::new(),
-        case_number: String::new(),
-        refused: None,
-        announce: Some(Payload::CalendarPublished(CalendarPublished {
-            version: update.version,
-            calendar_toml: update.calendar_toml,
-        })),
-        code_table: None,
-    }
+    Outcome::Published(CalendarPublished {
+        version: update.version,
+        calendar_toml: update.calendar_toml,
+    })
 }
 
 impl Round for Puller {
