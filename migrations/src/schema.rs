@@ -42,3 +42,30 @@ pub fn version() -> ColumnDef {
         .default(0)
         .to_owned()
 }
+
+/// `<service>_calendar_update`: the holiday calendars the province sent down (节假日安排更新),
+/// kept by a service that counts days so that a restart counts with them.
+pub async fn create_calendar_updates(
+    manager: &SchemaManager<'_>,
+    service: &str,
+) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(Alias::new(format!("{service}_calendar_update")))
+                .col(
+                    ColumnDef::new("version")
+                        .string_len(64)
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new("calendar_toml").text().not_null())
+                .col(
+                    ColumnDef::new("received_at")
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await
+}

@@ -125,6 +125,9 @@ async fn call(
         "TrackByQueryCode" => go!(i.track_by_query_code(ip::TrackByQueryCodeRequest {
             query_code: "NOSUCHCODE22".into()
         })),
+        "HandOver" => go!(i.hand_over(ip::HandOverRequest {
+            petition_id: petition.into()
+        })),
         "ListCases" => go!(d.list_cases(dp::ListCasesRequest::default())),
         "GetCase" => go!(d.get_case(dp::GetCaseRequest {
             petition_id: petition.into()

@@ -5,6 +5,8 @@
 //! them in batches; the hub is killed and started again in the middle of the node's work, and
 //! in the end holds every record exactly once; a batch sent twice is stored once; a node pushing
 //! for another region is refused, and a record of a region outside the node is rejected.
+//! Downward: the province's assignments, calendars and code tables; and an item one city
+//! transfers to another (转有权处理地), handled there, with its steps back at the first.
 
 use prost::Message;
 use sea_orm::{ConnectionTrait, Statement};
@@ -1041,6 +1043,76 @@ async fn hub_over_tls(
     ExchangeServiceClient::new(channel)
 }
 
+/// A city node linked to the hub: its database, broker, intake and dispatch, and its exchange
+/// as a process of its own. Its link speaks for the city's petition office in the province's
+/// tree; to its own intake, as its own `city-xfj`.
+struct City {
+    db: TestDatabase,
+    _broker: Broker,
+    intake: xinfang_testkit::services::RunningService,
+    dispatch: xinfang_testkit::services::RunningService,
+    exchange: ServiceProcess,
+}
+
+impl City {
+    /// City `region` (`reference`: its reference data folder, else the demo's) linked to the hub
+    /// at `hub_url`, with `more` settings for its exchange (its TLS, say).
+    async fn start(
+        scratch: &std::path::Path,
+        region: &str,
+        reference: Option<&std::path::Path>,
+        hub_url: &str,
+        more: &[(&str, String)],
+    ) -> City {
+        let db = TestDatabase::create().await;
+        let broker = Broker::with_service_topics().await;
+        broker.create_topic("xinfang.exchange.events", 1).await;
+        let mut own = vec![
+            ("node.region", region.to_owned()),
+            ("exchange.hub_url", hub_url.to_owned()),
+        ];
+        if let Some(dir) = reference {
+            own.push(("reference.dir", dir.display().to_string()));
+        }
+        let settings = || {
+            let own: Vec<(&str, &str)> = own.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            settings_with(&db.url, Some(&broker.address()), &own)
+        };
+        let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
+        let link_unit = match region {
+            "340100" => "city-xfj",
+            _ => "wuhu-xfj",
+        };
+        let credential = scratch.join(format!("{region}.jwt"));
+        std::fs::write(&credential, token_as(link_unit, &["exchange"])).unwrap();
+        let to_intake = scratch.join(format!("{region}-intake.jwt"));
+        std::fs::write(&to_intake, token_as("city-xfj", &["exchange"])).unwrap();
+        own.extend([
+            ("exchange.token_file", credential.display().to_string()),
+            ("exchange.intake_url", format!("http://{}", intake.addr)),
+            ("exchange.node_token_file", to_intake.display().to_string()),
+            ("exchange.push_interval_ms", "100".to_owned()),
+        ]);
+        own.extend(more.iter().cloned());
+        let own: Vec<(&str, &str)> = own.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let exchange =
+            processes::serve(binary(), "exchange", &db.url, &broker.address(), &own).await;
+        City {
+            db,
+            _broker: broker,
+            intake,
+            dispatch,
+            exchange,
+        }
+    }
+
+    async fn stop(self) {
+        self.exchange.stop().await;
+        self.dispatch.stop().await;
+        self.intake.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region() {
     let scratch = scratch();
@@ -1072,55 +1144,20 @@ async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region()
     let hub_url = the_hub.endpoint().replace("http://", "https://");
 
     // Two city nodes, each with its database, broker, intake and exchange process.
-    struct City {
-        db: TestDatabase,
-        _broker: Broker,
-        intake: xinfang_testkit::services::RunningService,
-        exchange: ServiceProcess,
-    }
-    let city = async |region: &str, link_unit: &str, reference: Option<&std::path::Path>| {
-        let db = TestDatabase::create().await;
-        let broker = Broker::with_service_topics().await;
-        broker.create_topic("xinfang.exchange.events", 1).await;
-        let reference = reference.map(|r| r.display().to_string());
-        let mut own = vec![("node.region", region.to_owned())];
-        if let Some(dir) = &reference {
-            own.push(("reference.dir", dir.clone()));
-        }
-        let own: Vec<(&str, &str)> = own.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let intake = spawn_intake(settings_with(&db.url, Some(&broker.address()), &own)).await;
-        let credential = scratch.join(format!("{region}.jwt"));
-        std::fs::write(&credential, token_as(link_unit, &["exchange"])).unwrap();
-        let credential = credential.display().to_string();
-        let intake_url = format!("http://{}", intake.addr);
-        let (cert, key) = (
-            pem(&format!("node-{region}.pem")),
-            pem(&format!("node-{region}-key.pem")),
-        );
-        let mut settings = own.clone();
-        settings.extend([
-            ("exchange.hub_url", hub_url.as_str()),
-            ("exchange.token_file", credential.as_str()),
-            ("exchange.intake_url", intake_url.as_str()),
-            ("exchange.node_token_file", credential.as_str()),
-            ("exchange.push_interval_ms", "100"),
-            ("exchange.tls.ca_file", ca.as_str()),
-            ("exchange.tls.cert_file", cert.as_str()),
-            ("exchange.tls.key_file", key.as_str()),
-        ]);
-        let exchange =
-            processes::serve(binary(), "exchange", &db.url, &broker.address(), &settings).await;
-        City {
-            db,
-            _broker: broker,
-            intake,
-            exchange,
-        }
+    let tls = |region: &str| {
+        [
+            ("exchange.tls.ca_file", ca.clone()),
+            ("exchange.tls.cert_file", pem(&format!("node-{region}.pem"))),
+            (
+                "exchange.tls.key_file",
+                pem(&format!("node-{region}-key.pem")),
+            ),
+        ]
     };
     let wuhu = scratch.join("wuhu");
     second_city_reference(&wuhu);
-    let hefei = city("340100", "city-xfj", None).await;
-    let wuhu = city("340200", "wuhu-xfj", Some(&wuhu)).await;
+    let hefei = City::start(&scratch, "340100", None, &hub_url, &tls("340100")).await;
+    let wuhu = City::start(&scratch, "340200", Some(&wuhu), &hub_url, &tls("340200")).await;
     for n in 0..3 {
         hefei
             .intake
@@ -1273,8 +1310,7 @@ async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region()
     assert!(summary.iter().all(|n| n.last_received.is_some()));
 
     for city in [hefei, wuhu] {
-        city.exchange.stop().await;
-        city.intake.stop().await;
+        city.stop().await;
     }
     the_hub.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
@@ -1440,5 +1476,249 @@ async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
     node.stop().await;
     the_hub.stop().await;
     intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}
+
+/// The titles of what a petitioner sees with the query code `code` at `intake`, with the organ.
+async fn tracked(intake: &xinfang_testkit::services::RunningService, code: &str) -> Vec<String> {
+    intake
+        .intake_client()
+        .await
+        .track_by_query_code(tonic::Request::new(
+            xinfang_proto::xinfang::intake::v1::TrackByQueryCodeRequest {
+                query_code: code.into(),
+            },
+        ))
+        .await
+        .expect("the petitioner tracks the item")
+        .into_inner()
+        .steps
+        .iter()
+        .map(|s| format!("{} {}", s.title, s.organ_name))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_transferred_to_another_city_is_handled_there_and_the_first_city_sees_how() {
+    let scratch = scratch();
+    let hub_broker = Broker::start().await;
+    let Province {
+        db: hub_db,
+        hub: the_hub,
+        ..
+    } = province(&scratch, &hub_broker, &[]).await;
+    let wuhu = scratch.join("wuhu");
+    second_city_reference(&wuhu);
+    let hub_url = the_hub.endpoint();
+    let hefei = City::start(&scratch, "340100", None, &hub_url, &[]).await;
+    let wuhu = City::start(&scratch, "340200", Some(&wuhu), &hub_url, &[]).await;
+
+    // 长江街道 registers a visit whose matter lies in 芜湖, and transfers it there (转有权处理地).
+    let township = token("east-t1");
+    let registered = hefei
+        .intake
+        .intake_client()
+        .await
+        .register_petition(authed(wage_claim("tr-1", &resident_id(990)), &township))
+        .await
+        .expect("the registration")
+        .into_inner();
+    let (code, hefei_id) = (
+        registered.query_code.clone(),
+        registered.petition.unwrap().id,
+    );
+    let mut hefei_cases = hefei.dispatch.dispatch_client().await;
+    let mark = || {
+        authed(
+            dp::MarkForeignRequest {
+                petition_id: hefei_id.clone(),
+                node_region_code: "340200".into(),
+                reason: "被反映企业位于芜湖市弋江区".into(),
+            },
+            &township,
+        )
+    };
+    let marked = eventually(60, || {
+        let (mut c, r) = (hefei_cases.clone(), mark());
+        async move { c.mark_foreign(r).await.ok() }
+    })
+    .await;
+    assert!(marked.is_some(), "the township transfers its case out");
+    assert_eq!(
+        hefei_cases.mark_foreign(mark()).await.unwrap_err().code(),
+        Code::FailedPrecondition,
+        "an item leaves once"
+    );
+
+    // 芜湖 registers it for its petition office, under the item's provincial number.
+    let arrived = eventually(90, || async {
+        let records = down_records(&wuhu.exchange).await;
+        records.into_iter().find(|r| r.kind == "transfer")
+    })
+    .await
+    .expect("the transfer reached 芜湖");
+    assert_eq!(arrived.status, "registered", "{arrived:?}");
+    let number = arrived.province_number.clone();
+    assert!(number.starts_with("340100-"), "{number}");
+    let office = token("city-xfj");
+    let there = wuhu
+        .intake
+        .intake_client()
+        .await
+        .get_petition(authed(
+            xinfang_proto::xinfang::intake::v1::GetPetitionRequest {
+                id: arrived.petition_id.clone(),
+            },
+            &office,
+        ))
+        .await
+        .expect("芜湖's office sees the item")
+        .into_inner();
+    assert_eq!(
+        (
+            there.registering_unit.as_str(),
+            there.region_code.as_str(),
+            there.province_number.as_str(),
+            there.content.as_str(),
+        ),
+        (
+            "city-xfj",
+            "340200",
+            number.as_str(),
+            "某建筑公司拖欠农民工工资三个月未发"
+        )
+    );
+    let id = resident_id(990);
+    assert_eq!(
+        there.petitioners[0].id_number,
+        format!("{}**********{}", &id[..4], &id[14..])
+    );
+    // What 合肥 told the petitioner comes first there.
+    let history: Vec<String> = wuhu
+        .db
+        .db
+        .query_all_raw(Statement::from_string(
+            wuhu.db.db.get_database_backend(),
+            format!(
+                "SELECT title FROM intake_public_step WHERE petition_id = '{}' ORDER BY id",
+                arrived.petition_id
+            ),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("", "title").unwrap())
+        .collect();
+    assert_eq!(history, ["已登记", "转有权处理地"]);
+    // The province keeps the transfer with the numbers masked; the queue kept them sealed.
+    for table in ["exchange_hub_record", "exchange_hub_down"] {
+        let bodies: Vec<Vec<u8>> = hub_db
+            .db
+            .query_all_raw(Statement::from_string(
+                hub_db.db.get_database_backend(),
+                format!("SELECT body FROM {table} WHERE kind = 'transfer'"),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get("", "body").unwrap())
+            .collect();
+        assert_eq!(bodies.len(), 1, "one transfer in {table}");
+        let text = String::from_utf8_lossy(&bodies[0]);
+        assert!(text.contains("某建筑公司"), "{table} keeps the content");
+        assert!(
+            !text.contains(&id) && !text.contains("13800138000"),
+            "{table} keeps no number in clear"
+        );
+    }
+
+    // 芜湖 handles it: its office forwards it to 市人社局, which accepts and answers.
+    let mut wuhu_cases = wuhu.dispatch.dispatch_client().await;
+    let petition_id = arrived.petition_id.clone();
+    let forwarded = eventually(60, || {
+        let mut c = wuhu_cases.clone();
+        let r = authed(
+            dp::ForwardRequest {
+                petition_id: petition_id.clone(),
+                organ_code: "city-rsj".into(),
+                note: String::new(),
+            },
+            &office,
+        );
+        async move { c.forward(r).await.ok() }
+    })
+    .await;
+    assert!(forwarded.is_some(), "芜湖's office triages the item");
+    let department = token("city-rsj");
+    wuhu_cases
+        .accept(authed(
+            dp::AcceptRequest {
+                petition_id: petition_id.clone(),
+                notice_text: "已受理，60日内答复".into(),
+            },
+            &department,
+        ))
+        .await
+        .expect("the department accepts");
+    wuhu_cases
+        .answer(authed(
+            dp::AnswerRequest {
+                petition_id: petition_id.clone(),
+                opinion: xinfang_proto::xinfang::petition::v1::HandlingOpinion::Support as i32,
+                text: "责令该企业十日内足额支付".into(),
+            },
+            &department,
+        ))
+        .await
+        .expect("the department answers");
+
+    // The petitioner, with 合肥's query code, sees each of 芜湖's steps once, under its name.
+    let expected = [
+        "已登记 东城区长江街道",
+        "转有权处理地 ",
+        "已转送 芜湖市信访局",
+        "受理告知 芜湖市信访局",
+        "处理意见 芜湖市信访局",
+    ];
+    let steps = eventually(90, || async {
+        let steps = tracked(&hefei.intake, &code).await;
+        (steps.len() >= expected.len()).then_some(steps)
+    })
+    .await
+    .expect("芜湖's answer reached 合肥");
+    assert_eq!(steps, expected);
+    let left = hefei
+        .intake
+        .intake_client()
+        .await
+        .get_petition(authed(
+            xinfang_proto::xinfang::intake::v1::GetPetitionRequest {
+                id: hefei_id.clone(),
+            },
+            &township,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        left.state,
+        xinfang_proto::xinfang::petition::v1::PetitionState::TransferredOut as i32,
+        "the item stays transferred out of 合肥"
+    );
+    let down: Vec<(String, String)> = down_records(&hefei.exchange)
+        .await
+        .into_iter()
+        .map(|r| (r.kind, r.status))
+        .collect();
+    // Each of 芜湖's three steps came down once.
+    assert_eq!(
+        down,
+        vec![("transferred_step".to_owned(), "published".to_owned()); 3]
+    );
+
+    for city in [hefei, wuhu] {
+        city.stop().await;
+    }
+    the_hub.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
 }

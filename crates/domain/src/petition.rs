@@ -91,8 +91,12 @@ pub struct Registration {
     pub threat: bool,
     pub petitioned_elsewhere_before: bool,
     pub matter_key: String,
-    /// The provincial number of an item the province assigned (省交办); empty otherwise.
+    /// The provincial number of an item the province assigned (省交办) or another city
+    /// transferred here (转有权处理地); empty otherwise.
     pub province_number: String,
+    /// What the petitioner was told of a transferred item in the city it came from; kept as
+    /// the item's first public steps.
+    pub history: Vec<PublicStep>,
 }
 
 /// What registration keeps beside the item: the request it came from and the query code.
@@ -185,6 +189,8 @@ impl Aggregate for Petition {
                     at,
                 },
             ) => {
+                let mut registration = registration;
+                let history = std::mem::take(&mut registration.history);
                 let screening = screening::screen(
                     &Candidate {
                         petitioner_keys: ctx.petitioner_keys,
@@ -202,13 +208,16 @@ impl Aggregate for Petition {
                     ctx.priors,
                     ctx.policy,
                 );
-                Ok(vec![PetitionEvent::Registered {
+                let registered = PetitionEvent::Registered {
                     case_number,
                     registration,
                     receipt,
                     screening,
                     at,
-                }])
+                };
+                Ok(std::iter::once(registered)
+                    .chain(history.into_iter().map(PetitionEvent::CaseFollowed))
+                    .collect())
             }
             (Some(_), PetitionCommand::Register { .. }) => Err(Refusal::new(
                 Reason::AlreadyRegistered,
@@ -309,10 +318,18 @@ mod tests {
             petitioned_elsewhere_before: false,
             matter_key: "020100:340102001".into(),
             province_number: String::new(),
+            history: Vec::new(),
         }
     }
 
     fn register(priors: &[PriorItem]) -> Result<Vec<PetitionEvent>, Refusal> {
+        register_with(priors, registration("11010519491231002X"))
+    }
+
+    fn register_with(
+        priors: &[PriorItem],
+        registration: Registration,
+    ) -> Result<Vec<PetitionEvent>, Refusal> {
         let keys = ["k1".to_owned()];
         let ctx = PetitionContext {
             petitioner_keys: &keys,
@@ -324,7 +341,7 @@ mod tests {
             None,
             PetitionCommand::Register {
                 case_number: "340100-2026-000001".into(),
-                registration: Box::new(registration("11010519491231002X")),
+                registration: Box::new(registration),
                 receipt: Receipt {
                     idempotency_key: "k".into(),
                     request_digest: "d".into(),
@@ -354,6 +371,39 @@ mod tests {
         let events = register(&[prior]).unwrap();
         let petition = Petition::evolve_all(None, &events).unwrap();
         assert_eq!(petition.state, State::Linked);
+    }
+
+    #[test]
+    fn a_transferred_items_history_becomes_its_first_steps_without_moving_it() {
+        let told = |kind: &str, title: &str, state| PublicStep {
+            kind: kind.into(),
+            title: title.into(),
+            organ_name: "合肥市东城区长江街道".into(),
+            text: String::new(),
+            occurred_at: Utc.with_ymd_and_hms(2026, 1, 20, 1, 0, 0).unwrap(),
+            state,
+            holder: None,
+        };
+        let mut transferred = registration("11010519491231002X");
+        transferred.province_number = "340100-000000007".into();
+        transferred.history = vec![
+            told("registered", "已登记", None),
+            told("transferred_out", "转有权处理地", None),
+        ];
+        let events = register_with(&[], transferred).unwrap();
+        let steps: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                PetitionEvent::CaseFollowed(s) => Some(s.title.as_str()),
+                PetitionEvent::Registered { registration, .. } => {
+                    assert!(registration.history.is_empty(), "kept once, as steps");
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(steps, ["已登记", "转有权处理地"]);
+        let petition = Petition::evolve_all(None, &events).unwrap();
+        assert_eq!(petition.state, State::Registered, "here it starts anew");
     }
 
     #[test]

@@ -112,5 +112,6 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::ProvincialAssignmentReceived(_) => "ProvincialAssignmentReceived",
         Payload::UpRecordAcknowledged(_) => "UpRecordAcknowledged",
         Payload::CalendarPublished(_) => "CalendarPublished",
+        Payload::TransferredStepReceived(_) => "TransferredStepReceived",
     }
 }

@@ -95,6 +95,11 @@ pub const RULES: &[Rule] = &[
     rule("/xinfang.intake.v1.IntakeService/GetPetition", READ),
     rule("/xinfang.intake.v1.IntakeService/ListPetitions", READ),
     public("/xinfang.intake.v1.IntakeService/TrackByQueryCode", READ),
+    // An item transferred to another city leaves in full through the exchange only.
+    rule(
+        "/xinfang.intake.v1.IntakeService/HandOver",
+        &[Role::Exchange],
+    ),
     // 转送交办, 受理, 办理
     rule("/xinfang.dispatch.v1.DispatchService/ListCases", READ),
     rule("/xinfang.dispatch.v1.DispatchService/GetCase", READ),

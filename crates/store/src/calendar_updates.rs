@@ -5,15 +5,32 @@
 
 use sea_orm::sea_query::{Alias, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use xinfang_events::consumer::HandlerError;
 use xinfang_platform::reference::ReferenceStore;
+use xinfang_proto::xinfang::events::v1::CalendarPublished;
 
 fn table(service: &str) -> Alias {
     Alias::new(format!("{service}_calendar_update"))
 }
 
+/// A calendar the exchange announced: laid over the reference data and kept, in the
+/// transaction of the event's inbox row. One that does not load is parked.
+pub async fn follow(
+    txn: &impl ConnectionTrait,
+    service: &str,
+    reference: &ReferenceStore,
+    c: &CalendarPublished,
+) -> Result<(), HandlerError> {
+    reference
+        .apply_calendar(&c.version, &c.calendar_toml)
+        .map_err(|e| HandlerError::Permanent(format!("calendar {}: {e}", c.version)))?;
+    keep(txn, service, &c.version, &c.calendar_toml).await?;
+    Ok(())
+}
+
 /// Keeps the calendar `version` (once), in the caller's transaction; the caller has laid it
 /// over the reference data (`ReferenceStore::apply_calendar`), which refuses an invalid text.
-pub async fn keep(
+async fn keep(
     txn: &impl ConnectionTrait,
     service: &str,
     version: &str,

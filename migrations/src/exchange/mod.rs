@@ -1,11 +1,12 @@
 //! The exchange service's tables (数据交换): a node's numbered upward records and its link to the
 //! hub; the hub's stored records and acknowledgements per node; the downward queue (the hub's
-//! per node, the node's record of what it applied); the event plumbing. One schema
-//! serves both roles (a deployment runs one of them).
+//! per node, the node's record of what it applied); the hub's record of cross-city transfers;
+//! the event plumbing. One schema serves both roles (a deployment runs one of them).
 
 mod m20261129_000001_create_exchange;
 mod m20261204_000001_downward;
 mod m20261204_000002_code_mappings;
+mod m20261206_000001_transfers;
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_exchange::Migration),
             Box::new(m20261204_000001_downward::Migration),
             Box::new(m20261204_000002_code_mappings::Migration),
+            Box::new(m20261206_000001_transfers::Migration),
         ]
     }
 

@@ -14,7 +14,6 @@ use xinfang_domain::case::{Case, CaseCommand, Opening};
 use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::convert::{flag_from_wire, kind_from_wire};
-use xinfang_proto::xinfang::events::v1::CalendarPublished;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_store::{Meta, calendar_updates};
 
@@ -27,21 +26,6 @@ fn time(ts: &Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
         .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
 }
 
-impl IntakeEvents {
-    async fn calendar(
-        &self,
-        txn: &DatabaseTransaction,
-        c: &CalendarPublished,
-    ) -> Result<(), HandlerError> {
-        self.cases
-            .reference
-            .apply_calendar(&c.version, &c.calendar_toml)
-            .map_err(|e| HandlerError::Permanent(format!("calendar {}: {e}", c.version)))?;
-        calendar_updates::keep(txn, SERVICE, &c.version, &c.calendar_toml).await?;
-        Ok(())
-    }
-}
-
 impl EventHandler for IntakeEvents {
     async fn apply(
         &self,
@@ -50,7 +34,9 @@ impl EventHandler for IntakeEvents {
     ) -> Result<(), HandlerError> {
         let event = match &envelope.payload {
             Some(Payload::PetitionRegistered(event)) => event,
-            Some(Payload::CalendarPublished(c)) => return self.calendar(txn, c).await,
+            Some(Payload::CalendarPublished(c)) => {
+                return calendar_updates::follow(txn, SERVICE, &self.cases.reference, c).await;
+            }
             _ => return Ok(()),
         };
         // Repeat items follow their original; terminated matters are not accepted again.

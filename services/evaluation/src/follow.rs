@@ -1,7 +1,10 @@
 //! Following intake and dispatch: a registration tells the item's region, units, category, query
 //! code (as its hash) and matter; an answer opens the petitioner's evaluation and windows, with
-//! the SMS of its one-time token — all in the transaction of the event's inbox row.
+//! the SMS of its one-time token — all in the transaction of the event's inbox row. On a node
+//! linked to the province, a holiday calendar the exchange announces is laid over the reference
+//! data and kept, so windows and review deadlines count with the province's 调休.
 
+use crate::SERVICE;
 use crate::desk::{Change, Desk};
 use crate::tokens;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,7 +14,7 @@ use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::convert::{opinion_from_wire, route_from_wire};
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::Meta;
+use xinfang_store::{Meta, calendar_updates};
 
 pub struct Follower {
     pub desk: Desk,
@@ -71,6 +74,9 @@ impl EventHandler for Follower {
                     },
                     None,
                 )
+            }
+            Some(Payload::CalendarPublished(c)) => {
+                return calendar_updates::follow(txn, SERVICE, &self.desk.reference, c).await;
             }
             _ => return Ok(()),
         };

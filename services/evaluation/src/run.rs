@@ -1,5 +1,5 @@
 //! Running the evaluation service: its gRPC API, its subscription to intake's and dispatch's
-//! events, the watcher that closes items whose window passed, and (on Kafka) its outbox relay.
+//! events (and on a node linked to the province, the exchange's), the watcher that closes items whose window passed, and (on Kafka) its outbox relay.
 //! All stop when `shutdown` is cancelled.
 
 use crate::SERVICE;
@@ -20,7 +20,7 @@ use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_server::EvaluationServiceServer;
-use xinfang_store::{Audited, UnitOfWork};
+use xinfang_store::{Audited, UnitOfWork, calendar_updates};
 
 /// The aggregate evaluation keeps, whose versions its audit log must reach.
 pub const AUDITED: &[Audited] = &[Audited {
@@ -31,6 +31,15 @@ pub const AUDITED: &[Audited] = &[Audited {
 
 /// The services whose events evaluation follows.
 pub const SOURCES: &[&str] = &["intake", "dispatch"];
+
+/// A node linked to the province also follows its exchange (the calendars it sends down).
+pub fn sources(settings: &Settings) -> &'static [&'static str] {
+    if settings.exchange.hub_url.is_empty() {
+        SOURCES
+    } else {
+        &["intake", "dispatch", "exchange"]
+    }
+}
 
 /// Evaluation's handler of intake's and dispatch's events, as the service runs it (and
 /// `xinfang events replay`).
@@ -56,6 +65,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // What the province sent down before, before any window is counted.
+    calendar_updates::restore(&db, SERVICE, &reference).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let desk = handler.desk.clone();
     let api = EvaluationApi {
@@ -63,7 +74,8 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
-    let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let sources = sources(settings);
+    let events = EventTasks::start(&settings.events, &db, SERVICE, sources, handler, &shutdown)?;
     let watching = {
         let watcher = Watcher {
             desk: desk.clone(),

@@ -121,6 +121,28 @@ pub mod hub_down {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod hub_transfer {
+    use sea_orm::entity::prelude::*;
+
+    /// An item one node transferred to another (转有权处理地), under its provincial number.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exchange_hub_transfer")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub province_number: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub to_node: String,
+        pub from_node: String,
+        pub from_local: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod down_record {
     use sea_orm::entity::prelude::*;
 

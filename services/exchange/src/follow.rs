@@ -14,7 +14,8 @@ use sea_orm::{
 use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::xinfang::exchange::v1::UpRecord;
+use xinfang_proto::xinfang::exchange::v1::up_record::Record;
+use xinfang_proto::xinfang::exchange::v1::{ExchangeItem, UpRecord};
 
 pub struct Numbering {
     pub reference: ReferenceStore,
@@ -46,6 +47,31 @@ async fn case_number(txn: &DatabaseTransaction, petition: &str) -> Result<String
         .one(txn)
         .await?
         .unwrap_or_default())
+}
+
+/// The item as its registration's record holds it (codes mapped, petitioners masked): what a
+/// transfer sends, before the pusher adds what only intake keeps.
+async fn item(txn: &DatabaseTransaction, petition: &str) -> Result<ExchangeItem, HandlerError> {
+    let body = up_record::Entity::find()
+        .select_only()
+        .column(up_record::Column::Body)
+        .filter(up_record::Column::PetitionId.eq(petition))
+        .filter(up_record::Column::Kind.eq("item"))
+        .into_tuple::<Vec<u8>>()
+        .one(txn)
+        .await?
+        .ok_or_else(|| {
+            HandlerError::Permanent(format!(
+                "petition {petition} is transferred, but its item was never numbered for the \
+                 province"
+            ))
+        })?;
+    match UpRecord::decode(body.as_slice()).map(|u| u.record) {
+        Ok(Some(Record::Item(item))) => Ok(item),
+        _ => Err(HandlerError::Permanent(format!(
+            "the item record of petition {petition} does not decode"
+        ))),
+    }
 }
 
 /// A record numbered `sequence`, waiting for the hub.
@@ -85,9 +111,12 @@ impl EventHandler for Numbering {
             reference: &reference,
             sent: &sent,
         };
-        let Some(record) = records::record(envelope, &mapping, &case_number) else {
+        let Some(mut record) = records::record(envelope, &mapping, &case_number) else {
             return Ok(());
         };
+        if let Record::Transfer(transfer) = &mut record {
+            transfer.item = Some(item(txn, &envelope.petition_id).await?);
+        }
         let sequence = next_sequence(txn).await?;
         let kind = records::kind(&record);
         let body = UpRecord {

@@ -8,6 +8,7 @@ use crate::entity::{hub_down, hub_node, hub_record};
 use crate::queue::{self, Acknowledged};
 use crate::records::province_code;
 use crate::tls;
+use crate::transfers::{self, Onward};
 use prost::Message;
 use rustls_pki_types::CertificateDer;
 use sea_orm::sea_query::OnConflict;
@@ -61,13 +62,7 @@ fn reject(code: RejectCode, reason: String) -> Verdict {
 }
 
 fn local_number(record: &Record) -> String {
-    let numbers = match record {
-        Record::Item(i) => &i.numbers,
-        Record::Step(s) => &s.numbers,
-        Record::Evaluation(e) => &e.numbers,
-    };
-    numbers
-        .as_ref()
+    crate::records::item_numbers(record)
         .map(|n| n.local.clone())
         .unwrap_or_default()
 }
@@ -189,11 +184,16 @@ fn judge(
                 ),
             }
         }
-        Record::Step(_) | Record::Evaluation(_) => {
+        Record::Step(_) | Record::Evaluation(_) | Record::Transfer(_) => {
             if let Record::Step(step) = record
                 && let Some(v) = unmapped("action", &step.action)
             {
                 return v;
+            }
+            if let Record::Transfer(transfer) = record
+                && let Some(reason) = transfers::refusal(province, node, transfer)
+            {
+                return reject(RejectCode::Business, reason);
             }
             match items.get(&local) {
                 Some(number) => Verdict {
@@ -208,6 +208,24 @@ fn judge(
                 ),
             }
         }
+    }
+}
+
+/// What an accepted record owes other nodes: a transfer goes on, a step may go back.
+fn onward_of(sequence: i64, province_number: &str, record: Option<Record>) -> Option<Onward> {
+    let province_number = province_number.to_owned();
+    match record? {
+        Record::Transfer(transfer) => Some(Onward::Transfer {
+            sequence,
+            province_number,
+            transfer,
+        }),
+        Record::Step(step) => Some(Onward::Step {
+            sequence,
+            province_number,
+            step,
+        }),
+        Record::Item(_) | Record::Evaluation(_) => None,
     }
 }
 
@@ -269,7 +287,7 @@ impl Hub {
             .iter()
             .filter(|u| !held.contains_key(&(u.sequence as i64)))
             .filter_map(|u| match &u.record {
-                Some(record @ (Record::Step(_) | Record::Evaluation(_))) => {
+                Some(record @ (Record::Step(_) | Record::Evaluation(_) | Record::Transfer(_))) => {
                     Some(local_number(record))
                 }
                 _ => None,
@@ -290,8 +308,9 @@ impl Hub {
             .collect();
         let assigned = assigned_numbers(&txn, name, claimed).await?;
         let mut fresh = Vec::new();
+        let mut onward = Vec::new();
         let mut results = Vec::with_capacity(r.records.len());
-        for up in &r.records {
+        for up in r.records {
             let sequence = up.sequence as i64;
             let row = match held.get(&sequence) {
                 // Sent before: stored once, answered as it was.
@@ -310,12 +329,23 @@ impl Hub {
                     if v.accepted && kind == "item" {
                         items.insert(local.clone(), v.province_number.clone());
                     }
+                    // The province keeps a transfer's petitioners masked; in full they only
+                    // wait, sealed, in the receiving node's queue.
+                    let mut kept = up.clone();
+                    if let Some(Record::Transfer(t)) = kept.record.as_mut()
+                        && let Some(item) = t.item.as_mut()
+                    {
+                        queue::mask(item);
+                    }
+                    if v.accepted {
+                        onward.extend(onward_of(sequence, &v.province_number, up.record));
+                    }
                     let row = hub_record::Model {
                         node: name.to_owned(),
                         sequence,
                         local_number: local,
                         kind: kind.to_owned(),
-                        body: up.encode_to_vec(),
+                        body: kept.encode_to_vec(),
                         accepted: v.accepted,
                         reject_code: v.code as i32,
                         reason: v.reason,
@@ -350,6 +380,7 @@ impl Hub {
             .exec_without_returning(&txn)
             .await?;
         }
+        transfers::send_on(&txn, &self.vault, &province, node, onward).await?;
         let from = hub_node::Entity::find_by_id(name.to_owned())
             .one(&txn)
             .await?

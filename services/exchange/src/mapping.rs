@@ -19,22 +19,31 @@ pub const NODE_VERSION: &str = "2026.1";
 /// The tables a mapping has.
 pub const TABLES: [&str; 5] = ["channel", "content_category", "region", "organ", "action"];
 
-/// The provincial action codes of the handling steps (办理环节).
-pub const ACTIONS: &[(&str, &str)] = &[
-    ("forward", "02"),             // 转送
-    ("assign", "03"),              // 交办
-    ("redirect", "04"),            // 告知向有权机关提出
-    ("not_accept", "05"),          // 不予受理
-    ("escalate", "06"),            // 报上级
-    ("accept", "07"),              // 受理
-    ("extend", "08"),              // 延期
-    ("answer", "09"),              // 出具处理意见
-    ("transfer", "10"),            // 转办
-    ("review", "11"),              // 复查意见
-    ("re_examination", "12"),      // 复核意见
-    ("terminate", "13"),           // 终结
-    ("province_evaluation", "14"), // 报省评议
+/// The handling steps (办理环节): the node's name, the provincial action code, and the title
+/// the petitioner reads of such a step.
+pub const ACTIONS: &[(&str, &str, &str)] = &[
+    ("forward", "02", "已转送"),
+    ("assign", "03", "已交办"),
+    ("redirect", "04", "请通过法定途径解决"), // 告知向有权机关提出
+    ("not_accept", "05", "不予受理"),
+    ("escalate", "06", "已上报"),
+    ("accept", "07", "受理告知"),
+    ("extend", "08", "延期告知"),
+    ("answer", "09", "处理意见"),
+    ("transfer", "10", "转办"),
+    ("review", "11", "复查意见"),
+    ("re_examination", "12", "复核意见"),
+    ("terminate", "13", "终结"),
+    ("province_evaluation", "14", "报省评议"),
 ];
+
+/// What the petitioner reads of a step of the node's `action`.
+pub fn public_title(action: &str) -> &'static str {
+    ACTIONS
+        .iter()
+        .find(|(local, ..)| *local == action)
+        .map_or("", |(.., title)| *title)
+}
 
 /// The tables the province sent down: per table, its version and codes.
 #[derive(Debug, Clone, Default)]
@@ -109,8 +118,8 @@ impl Mapping<'_> {
                 .map_or(String::new(), |c| c.province_code.clone()),
             "action" => ACTIONS
                 .iter()
-                .find(|(l, _)| *l == local)
-                .map_or(String::new(), |(_, p)| (*p).to_owned()),
+                .find(|(l, ..)| *l == local)
+                .map_or(String::new(), |(_, p, _)| (*p).to_owned()),
             _ => local.to_owned(),
         }
     }
@@ -136,6 +145,15 @@ impl Mapping<'_> {
         })
     }
 
+    /// The node's action that the province's code `province` stands for, under the mapping
+    /// in use.
+    pub fn local_action(&self, province: &str) -> Option<&'static str> {
+        ACTIONS.iter().map(|(local, ..)| *local).find(|local| {
+            self.code("action", local)
+                .is_some_and(|c| c.province == province)
+        })
+    }
+
     /// The whole of `table` as it is in use (codes mapped to themselves are not listed), under
     /// the version of the table sent down if there is one.
     pub fn table(&self, table: &str) -> CodeMapping {
@@ -148,7 +166,7 @@ impl Mapping<'_> {
                 .collect(),
             "action" => ACTIONS
                 .iter()
-                .map(|(l, p)| ((*l).to_owned(), (*p).to_owned()))
+                .map(|(l, p, _)| ((*l).to_owned(), (*p).to_owned()))
                 .collect(),
             _ => BTreeMap::new(),
         };

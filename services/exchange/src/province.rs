@@ -10,7 +10,6 @@ use crate::{storage, summary};
 use std::collections::BTreeSet;
 use tonic::{Request, Response, Status};
 use xinfang_domain::clock::Calendar;
-use xinfang_domain::identity::mask_other_id;
 use xinfang_domain::reference::{OrgUnit, ReferenceData, Source, UnitKind};
 use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_domain::{Reason, Refusal};
@@ -128,6 +127,19 @@ impl Hub {
     }
 }
 
+/// The petition office of city node `region` in the province's tree, if there is one.
+pub(crate) fn node_office<'a>(reference: &'a ReferenceData, region: &str) -> Option<&'a OrgUnit> {
+    city_offices(reference).find(|u| u.region.as_str() == region)
+}
+
+/// Every city node's petition office in the province's tree.
+fn city_offices(reference: &ReferenceData) -> impl Iterator<Item = &OrgUnit> {
+    reference
+        .org
+        .units()
+        .filter(|u| u.kind == UnitKind::PetitionOffice && u.level() == RegionLevel::City)
+}
+
 /// The city nodes below the caller's unit: their petition offices in the province's tree.
 fn nodes_below<'a>(
     reference: &'a ReferenceData,
@@ -139,10 +151,7 @@ fn nodes_below<'a>(
             format!("{} is not a unit of the province", caller.org_unit),
         )));
     };
-    Ok(reference
-        .org
-        .units()
-        .filter(|u| u.kind == UnitKind::PetitionOffice && u.level() == RegionLevel::City)
+    Ok(city_offices(reference)
         .filter(|u| u.region != own.region && own.region.contains(&u.region))
         .collect())
 }
@@ -192,10 +201,7 @@ fn check_assignment(
 /// to the node only).
 fn masked(mut record: DownRecord) -> DownRecord {
     if let Some(Down::Assignment(item)) = record.record.as_mut() {
-        for p in &mut item.petitioners {
-            p.id_number = mask_other_id(&p.id_number);
-            p.phone = mask_other_id(&p.phone);
-        }
+        queue::mask(item);
     }
     record
 }

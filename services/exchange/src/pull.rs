@@ -3,7 +3,10 @@
 //! the cursor: a record the node applied but did not acknowledge comes again and is applied
 //! once (intake answers the same idempotency key with the same petition). An item the province
 //! assigns (省交办) is registered by the node's intake for the unit that triages its region — the
-//! township's — under its provincial number. A holiday calendar (节假日安排) is announced to the
+//! township's — under its provincial number; so is an item another city transferred here
+//! (转有权处理地), for the node's petition office, with what that city told the petitioner as its
+//! first steps. A step of an item this node transferred, as the other city reported it, is
+//! announced (`TransferredStepReceived`) for intake to show the petitioner. A holiday calendar (节假日安排) is announced to the
 //! node's services (`CalendarPublished`) in the transaction that keeps it; they recount their
 //! provisional deadlines with it. A record the node cannot take (a code it does not know, a
 //! region outside it, a calendar that does not parse) is kept as refused with the reason, and
@@ -31,14 +34,16 @@ use xinfang_events::Payload;
 use xinfang_events::envelope::EventDraft;
 use xinfang_events::outbox::{self, Position};
 use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::xinfang::events::v1::CalendarPublished;
+use xinfang_proto::xinfang::events::v1::{CalendarPublished, TransferredStepReceived};
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::exchange::v1::{
     AckPullRequest, CalendarUpdate, CodeMapping, DownRecord, ExchangeItem, PullBatchRequest,
+    TransferredStep,
 };
 use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
+use xinfang_proto::xinfang::petition::v1::PublicStep;
 
 pub struct Puller {
     pub db: DatabaseConnection,
@@ -62,11 +67,20 @@ pub struct Clients {
 
 /// What the node made of one record.
 enum Outcome {
-    /// 省交办: registered by the node's intake.
+    /// 省交办 or 转有权处理地: registered by the node's intake.
     Registered {
+        kind: &'static str,
         province_number: String,
         petition_id: String,
         case_number: String,
+    },
+    /// A step of an item this node transferred: the event that tells intake, kept with the
+    /// record.
+    Followed {
+        province_number: String,
+        petition_id: String,
+        step: TransferredStepReceived,
+        occurred_at: chrono::DateTime<chrono::Utc>,
     },
     /// A calendar: the event that tells the node's services, kept with the record.
     Published(CalendarPublished),
@@ -92,15 +106,28 @@ impl Outcome {
     fn row(&self, cursor: i64) -> down_record::Model {
         let (kind, status, number, petition, case, reason) = match self {
             Outcome::Registered {
+                kind,
                 province_number,
                 petition_id,
                 case_number,
             } => (
-                "assignment",
+                *kind,
                 "registered",
                 province_number.as_str(),
                 petition_id.as_str(),
                 case_number.as_str(),
+                "",
+            ),
+            Outcome::Followed {
+                province_number,
+                petition_id,
+                ..
+            } => (
+                "transferred_step",
+                "published",
+                province_number.as_str(),
+                petition_id.as_str(),
+                "",
                 "",
             ),
             Outcome::Published(_) => ("calendar", "published", "", "", "", ""),
@@ -187,26 +214,28 @@ impl Puller {
         intake: &mut IntakeServiceClient<Channel>,
         record: DownRecord,
     ) -> anyhow::Result<Outcome> {
-        let item = match record.record {
-            Some(Record::Assignment(item)) => item,
+        let (kind, item, history, key) = match record.record {
+            Some(Record::Assignment(item)) => {
+                let key = format!("province:{}", number(&item));
+                ("assignment", item, Vec::new(), key)
+            }
+            Some(Record::TransferIn(transfer)) => {
+                let item = transfer.item.unwrap_or_default();
+                let key = format!(
+                    "transfer:{}:{}",
+                    transfer.from_node_region_code,
+                    number(&item)
+                );
+                ("transfer", item, transfer.history, key)
+            }
+            Some(Record::TransferredStep(step)) => return Ok(self.followed(step)),
             Some(Record::CalendarUpdate(update)) => return Ok(calendar(update)),
             Some(Record::CodeTableUpdate(table)) => return Ok(code_table(table)),
-            // Transfers are not taken yet (issue #12): kept as refused.
-            _ => {
-                return Ok(Outcome::refused(
-                    "other",
-                    "",
-                    "this node does not take this kind of record yet".into(),
-                ));
-            }
+            None => return Ok(Outcome::refused("other", "", "an empty record".into())),
         };
-        let province_number = item
-            .numbers
-            .as_ref()
-            .map(|n| n.province.clone())
-            .unwrap_or_default();
-        let refused = |reason| Outcome::refused("assignment", &province_number, reason);
-        let request = match registration(&self.reference.current(), &item) {
+        let province_number = number(&item);
+        let refused = |reason| Outcome::refused(kind, &province_number, reason);
+        let request = match registration(&self.reference.current(), &item, key, history) {
             Ok(r) => r,
             Err(reason) => return Ok(refused(reason)),
         };
@@ -217,6 +246,7 @@ impl Puller {
             Ok(answer) => {
                 let petition = answer.into_inner().petition.unwrap_or_default();
                 Ok(Outcome::Registered {
+                    kind,
                     province_number: province_number.clone(),
                     petition_id: petition.id,
                     case_number: petition.case_number,
@@ -225,7 +255,43 @@ impl Puller {
             Err(status) if permanent(status.code()) => {
                 Ok(refused(status.message().chars().take(500).collect()))
             }
-            Err(status) => Err(status).context("registering an assigned item with intake"),
+            Err(status) => Err(status).context("registering an item from the province with intake"),
+        }
+    }
+
+    /// A step of an item this node transferred, as the city handling it now reported it.
+    fn followed(&self, reported: TransferredStep) -> Outcome {
+        let step = reported.step.unwrap_or_default();
+        let numbers = step.numbers.clone().unwrap_or_default();
+        let (reference, sent) = (self.reference.current(), self.sent.current());
+        let mapping = mapping::Mapping {
+            reference: &reference,
+            sent: &sent,
+        };
+        let action = mapping.local_action(province_code(&step.action));
+        let Some(action) = action else {
+            let reason = format!(
+                "no action of this node maps to the province's {:?}",
+                province_code(&step.action)
+            );
+            return Outcome::refused("transferred_step", &numbers.province, reason);
+        };
+        let occurred_at = step
+            .occurred_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .unwrap_or_else(chrono::Utc::now);
+        Outcome::Followed {
+            occurred_at,
+            province_number: numbers.province.clone(),
+            petition_id: numbers.local,
+            step: TransferredStepReceived {
+                node_region_code: reported.node_region_code,
+                node_name: reported.node_name,
+                province_number: numbers.province,
+                kind: action.to_owned(),
+                title: mapping::public_title(action).to_owned(),
+                text: step.reply_text,
+            },
         }
     }
 
@@ -247,6 +313,28 @@ impl Puller {
                         "calendar",
                         Payload::CalendarPublished(calendar.clone()),
                         chrono::Utc::now(),
+                    ),
+                )
+                .await?;
+            }
+            Outcome::Followed {
+                petition_id,
+                step,
+                occurred_at,
+                ..
+            } => {
+                outbox::append(
+                    &txn,
+                    SERVICE,
+                    &self.node,
+                    Position {
+                        stream: format!("down/{cursor}"),
+                        sequence: 1,
+                    },
+                    EventDraft::new(
+                        petition_id.clone(),
+                        Payload::TransferredStepReceived(step.clone()),
+                        *occurred_at,
                     ),
                 )
                 .await?;
@@ -317,19 +405,25 @@ fn permanent(code: Code) -> bool {
     )
 }
 
-/// The registration of an assigned item at this node: the province's codes mapped to the
-/// node's, for the unit that triages the item's region, idempotent on its provincial number.
+/// An item's provincial number ("" when it has none).
+fn number(item: &ExchangeItem) -> String {
+    item.numbers
+        .as_ref()
+        .map(|n| n.province.clone())
+        .unwrap_or_default()
+}
+
+/// The registration of an item from the province at this node: the province's codes mapped to
+/// the node's, for the unit that triages the item's region, idempotent on `key`.
 fn registration(
     reference: &ReferenceData,
     item: &ExchangeItem,
+    key: String,
+    history: Vec<PublicStep>,
 ) -> Result<RegisterPetitionRequest, String> {
-    let province_number = item
-        .numbers
-        .as_ref()
-        .map(|n| n.province.clone())
-        .unwrap_or_default();
+    let province_number = number(item);
     if province_number.is_empty() {
-        return Err("the assignment carries no provincial number".into());
+        return Err("the item carries no provincial number".into());
     }
     let channel = province_code(&item.channel);
     let local_channel = reference
@@ -344,7 +438,7 @@ fn registration(
         .most_local(&region, &[UnitKind::PetitionOffice, UnitKind::Government])
         .ok_or_else(|| format!("no unit of this node triages items of {region}"))?;
     Ok(RegisterPetitionRequest {
-        idempotency_key: format!("province:{province_number}"),
+        idempotency_key: key,
         channel_code: local_channel.code.clone(),
         registering_unit: unit.code.clone(),
         region_code: region.to_string(),
@@ -355,6 +449,7 @@ fn registration(
         petitioners: item.petitioners.clone(),
         petitioned_at: item.petitioned_at,
         province_number,
+        history,
         ..Default::default()
     })
 }

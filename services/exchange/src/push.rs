@@ -1,6 +1,9 @@
 //! Pushing (node role): the records after the hub's last acknowledgement, in batches, with the
 //! hub's verdict on each saved as it comes. After a cut the node simply starts again from the
-//! acknowledgement: what the hub stored already it stores once and answers the same way.
+//! acknowledgement: what the hub stored already it stores once and answers the same way. A
+//! transfer (转有权处理地) is completed as it leaves: its content, petitioners in full and the
+//! petitioner's steps so far come from intake's HandOver, so the exchange keeps no identity
+//! number at rest.
 
 use crate::credential::Credential;
 use crate::entity::{link, up_record};
@@ -15,16 +18,27 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
+use xinfang_proto::xinfang::exchange::v1::up_record::Record;
 use xinfang_proto::xinfang::exchange::v1::{
-    PushBatchRequest, PushBatchResponse, RecordResult, UpRecord,
+    ExchangeTransfer, PushBatchRequest, PushBatchResponse, RecordResult, UpRecord,
 };
+use xinfang_proto::xinfang::intake::v1::HandOverRequest;
+use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 
 pub struct Pusher {
     pub db: DatabaseConnection,
     pub hub: Credential,
+    /// The node's intake, which hands over a transferred item (none: transfers wait).
+    pub intake: Option<Credential>,
     pub node: String,
     pub interval: Duration,
     pub batch: u64,
+}
+
+#[derive(Default)]
+pub struct Clients {
+    hub: Option<ExchangeServiceClient<Channel>>,
+    intake: Option<IntakeServiceClient<Channel>>,
 }
 
 impl Pusher {
@@ -34,10 +48,7 @@ impl Pusher {
 
     /// One batch: whether the hub acknowledged more (a hub that answers without moving on is
     /// asked again after the interval).
-    async fn push(
-        &self,
-        client: &mut Option<ExchangeServiceClient<Channel>>,
-    ) -> anyhow::Result<bool> {
+    async fn push(&self, clients: &mut Clients) -> anyhow::Result<bool> {
         let acknowledged = link::Entity::find_by_id(1)
             .one(&self.db)
             .await?
@@ -52,23 +63,62 @@ impl Pusher {
         if rows.is_empty() {
             return Ok(false);
         }
-        let records = rows
+        let mut records = rows
             .iter()
             .map(|r| UpRecord::decode(r.body.as_slice()))
             .collect::<Result<Vec<_>, _>>()
             .context("a stored record does not decode")?;
+        for record in &mut records {
+            if let Some(Record::Transfer(transfer)) = record.record.as_mut() {
+                self.hand_over(&mut clients.intake, transfer).await?;
+            }
+        }
         let request = self.hub.request(PushBatchRequest {
             node_region_code: self.node.clone(),
             records,
         })?;
-        let hub = match client {
+        let hub = match &mut clients.hub {
             Some(hub) => hub,
-            None => client.insert(ExchangeServiceClient::new(self.hub.connect().await?)),
+            None => clients
+                .hub
+                .insert(ExchangeServiceClient::new(self.hub.connect().await?)),
         };
         let answer = hub.push_batch(request).await?.into_inner();
         let advanced = answer.acknowledged_through as i64 > acknowledged;
         self.save(answer, acknowledged).await?;
         Ok(advanced)
+    }
+
+    /// Completes a transfer with what intake keeps of the item: its content, its petitioners in
+    /// full, the steps the petitioner was told of here.
+    async fn hand_over(
+        &self,
+        client: &mut Option<IntakeServiceClient<Channel>>,
+        transfer: &mut ExchangeTransfer,
+    ) -> anyhow::Result<()> {
+        let intake = self.intake.as_ref().context(
+            "a transfer to another city waits: exchange.intake_url is not set, and only intake \
+             hands over the item",
+        )?;
+        let item = transfer.item.get_or_insert_default();
+        let petition = item.numbers.as_ref().map_or("", |n| n.local.as_str());
+        let client = match client {
+            Some(c) => c,
+            None => client.insert(IntakeServiceClient::new(intake.connect().await?)),
+        };
+        // Before intake has followed the transfer it refuses (the item has not left yet): the
+        // round fails and is tried again.
+        let whole = client
+            .hand_over(intake.request(HandOverRequest {
+                petition_id: petition.to_owned(),
+            })?)
+            .await
+            .with_context(|| format!("intake's hand-over of petition {petition}"))?
+            .into_inner();
+        item.content = whole.content;
+        item.petitioners = whole.petitioners;
+        transfer.history = whole.steps;
+        Ok(())
     }
 
     /// The hub's verdicts and acknowledgement, in one transaction.
@@ -93,11 +143,11 @@ impl Pusher {
 }
 
 impl Round for Pusher {
-    type Connection = ExchangeServiceClient<Channel>;
+    type Connection = Clients;
     const NAME: &'static str = "push";
 
-    async fn round(&self, client: &mut Option<Self::Connection>) -> anyhow::Result<bool> {
-        self.push(client).await
+    async fn round(&self, clients: &mut Option<Self::Connection>) -> anyhow::Result<bool> {
+        self.push(clients.get_or_insert_default()).await
     }
 }
 

@@ -1,8 +1,9 @@
 //! The hub's downward queue (hub role): per node, what the province sends down — an item it
-//! assigns (省交办), a holiday calendar, a code table — numbered by a per-node cursor without
-//! gaps, served after the node's cursor and never again once the node acknowledged it. The
-//! petitioners' identity and phone numbers are sealed while the record waits, and opened only
-//! to serve it over the link.
+//! assigns (省交办), another city's item that belongs to the node (转有权处理地) and the steps of
+//! one the node transferred, a holiday calendar, a code table — numbered by a per-node cursor
+//! without gaps, served after the node's cursor and never again once the node acknowledged it.
+//! The petitioners' identity and phone numbers are sealed while the record waits, and opened
+//! only to serve it over the link.
 
 use crate::entity::{hub_down, hub_node};
 use prost::Message;
@@ -12,6 +13,7 @@ use sea_orm::{
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
     TransactionTrait, Value,
 };
+use xinfang_domain::identity::mask_other_id;
 use xinfang_domain::region::RegionCode;
 use xinfang_platform::pii::{PiiError, PiiVault, place};
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
@@ -27,6 +29,24 @@ fn sealed_at(node: &str, cursor: i64, position: usize, column: &str) -> String {
         column,
         &format!("{node}/{cursor}/{position}"),
     )
+}
+
+/// Every petitioner's identity and phone number of `item` masked, as the hub shows and keeps
+/// them outside the queue.
+pub fn mask(item: &mut ExchangeItem) {
+    for p in &mut item.petitioners {
+        p.id_number = mask_other_id(&p.id_number);
+        p.phone = mask_other_id(&p.phone);
+    }
+}
+
+/// The item of a record that carries petitioners in full.
+fn item_of(record: &mut DownRecord) -> Option<&mut ExchangeItem> {
+    match record.record.as_mut()? {
+        Record::Assignment(item) => Some(item),
+        Record::TransferIn(transfer) => transfer.item.as_mut(),
+        _ => None,
+    }
 }
 
 /// Seals (or opens) every petitioner's identity and phone number of `item` in place.
@@ -111,15 +131,17 @@ async fn store(
 ) -> Result<(), DbErr> {
     let cursor = record.cursor as i64;
     let mut sealed = record.clone();
-    let kind = match sealed.record.as_mut() {
-        Some(Record::Assignment(item)) => {
-            each_number(item, node, cursor, |plain, at| Ok(vault.seal(plain, at)))
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
-            "assignment"
-        }
+    if let Some(item) = item_of(&mut sealed) {
+        each_number(item, node, cursor, |plain, at| Ok(vault.seal(plain, at)))
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+    }
+    let kind = match sealed.record {
+        Some(Record::Assignment(_)) => "assignment",
+        Some(Record::TransferIn(_)) => "transfer",
+        Some(Record::TransferredStep(_)) => "transferred_step",
         Some(Record::CalendarUpdate(_)) => "calendar",
         Some(Record::CodeTableUpdate(_)) => "code_table",
-        _ => "other",
+        None => "other",
     };
     hub_down::Model {
         node: node.to_owned(),
@@ -177,17 +199,30 @@ pub async fn publish(
     key: &str,
     record: Record,
 ) -> Result<bool, DbErr> {
-    let key = format!("{key}:{node}");
     let txn = db.begin().await?;
-    if queued(&txn, &key).await?.is_some() {
+    let queued = enqueue(&txn, vault, node, &format!("{key}:{node}"), "", record).await?;
+    txn.commit().await?;
+    Ok(queued)
+}
+
+/// Queues `record` for `node` once under `key`, in the caller's transaction: whether it was
+/// queued now.
+pub async fn enqueue(
+    txn: &DatabaseTransaction,
+    vault: &PiiVault,
+    node: &str,
+    key: &str,
+    province_number: &str,
+    record: Record,
+) -> Result<bool, DbErr> {
+    if queued(txn, key).await?.is_some() {
         return Ok(false);
     }
     let record = DownRecord {
-        cursor: next_cursor(&txn, node).await? as u64,
+        cursor: next_cursor(txn, node).await? as u64,
         record: Some(record),
     };
-    store(&txn, vault, node, &key, "", &record).await?;
-    txn.commit().await?;
+    store(txn, vault, node, key, province_number, &record).await?;
     Ok(true)
 }
 
@@ -195,7 +230,7 @@ pub async fn publish(
 fn served(vault: &PiiVault, row: hub_down::Model) -> Result<DownRecord, DbErr> {
     let mut record =
         DownRecord::decode(row.body.as_slice()).map_err(|e| DbErr::Custom(e.to_string()))?;
-    if let Some(Record::Assignment(item) | Record::TransferIn(item)) = record.record.as_mut() {
+    if let Some(item) = item_of(&mut record) {
         each_number(item, &row.node, row.cursor, |sealed, at| {
             vault.open(sealed, at)
         })

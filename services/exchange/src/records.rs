@@ -28,6 +28,17 @@ pub fn kind(record: &Record) -> &'static str {
         Record::Item(_) => "item",
         Record::Step(_) => "step",
         Record::Evaluation(_) => "evaluation",
+        Record::Transfer(_) => "transfer",
+    }
+}
+
+/// The numbers of the item a record is about.
+pub fn item_numbers(record: &Record) -> Option<&ex::ItemNumbers> {
+    match record {
+        Record::Item(i) => i.numbers.as_ref(),
+        Record::Step(s) => s.numbers.as_ref(),
+        Record::Evaluation(e) => e.numbers.as_ref(),
+        Record::Transfer(t) => t.item.as_ref()?.numbers.as_ref(),
     }
 }
 
@@ -95,6 +106,15 @@ pub fn record(envelope: &Envelope, mapping: &Mapping<'_>, case_number: &str) -> 
         Payload::CaseAccepted(e) => at("accept", &e.organ_code, "", &e.notice_text, ""),
         Payload::ExtensionDecided(e) if e.approved => at("extend", "", "", &e.reason, ""),
         Payload::CaseAnswered(e) => at("answer", &e.organ_code, "", &e.text, ""),
+        // 转有权处理地: the item itself goes to the other city; `Numbering` lays the item's
+        // record in, the pusher its content and petitioners from intake.
+        Payload::CaseTransferred(e) if !e.to_node_region_code.is_empty() => {
+            Some(Record::Transfer(ex::ExchangeTransfer {
+                to_node_region_code: e.to_node_region_code.clone(),
+                reason: e.reason.clone(),
+                ..Default::default()
+            }))
+        }
         Payload::CaseTransferred(e) => at(
             "transfer",
             &e.from_organ_code,
@@ -129,11 +149,17 @@ pub fn remapped(mut record: Record, mapping: &Mapping<'_>) -> Record {
             *code = mapping.code(table, &c.local);
         }
     };
+    let item_again = |item: &mut ex::ExchangeItem| {
+        again("channel", &mut item.channel);
+        again("content_category", &mut item.content_category);
+        again("region", &mut item.region);
+    };
     match &mut record {
-        Record::Item(item) => {
-            again("channel", &mut item.channel);
-            again("content_category", &mut item.content_category);
-            again("region", &mut item.region);
+        Record::Item(item) => item_again(item),
+        Record::Transfer(t) => {
+            if let Some(item) = t.item.as_mut() {
+                item_again(item);
+            }
         }
         Record::Step(step) => {
             again("action", &mut step.action);

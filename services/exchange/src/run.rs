@@ -78,30 +78,35 @@ pub async fn run(
             .transpose()?,
     };
     let linked = node && !x.hub_url.is_empty();
+    // The node's intake registers what comes down and hands over what goes to another city.
+    let intake = (!x.intake_url.is_empty()).then(|| Credential {
+        url: x.intake_url.clone(),
+        token_file: x.node_token_file.clone(),
+        setting: "exchange.node_token_file",
+        tls: None,
+    });
     let pushing = linked.then(|| {
         let pusher = Pusher {
             db: db.clone(),
             hub: hub.clone(),
+            intake: intake.clone(),
             node: settings.node.region.clone(),
             interval: Duration::from_millis(x.push_interval_ms),
             batch: u64::from(x.batch.max(1)),
         };
         tokio::spawn(pusher.run(shutdown.clone()))
     });
-    // The downward queue needs the node's intake to register what the province assigns.
     if linked && x.intake_url.is_empty() {
-        tracing::warn!("exchange.intake_url is not set: the node does not pull its queue");
+        tracing::warn!(
+            "exchange.intake_url is not set: the node does not pull its queue, and transfers to \
+             other cities wait"
+        );
     }
-    let pulling = (linked && !x.intake_url.is_empty()).then(|| {
+    let pulling = intake.filter(|_| linked).map(|intake| {
         let puller = Puller {
             db: db.clone(),
             hub,
-            intake: Credential {
-                url: x.intake_url.clone(),
-                token_file: x.node_token_file.clone(),
-                setting: "exchange.node_token_file",
-                tls: None,
-            },
+            intake,
             reference: reference.clone(),
             sent: sent.clone(),
             node: settings.node.region.clone(),

@@ -184,6 +184,73 @@ impl IntakeService for IntakeApi {
             &later,
         )))
     }
+
+    async fn hand_over(
+        &self,
+        request: Request<HandOverRequest>,
+    ) -> Result<Response<HandOverResponse>, Status> {
+        let caller = caller(&request)?;
+        let id = request.into_inner().petition_id;
+        let petition = self
+            .store
+            .by_id(&id)
+            .await
+            .map_err(IntakeError::from)?
+            .filter(|p| {
+                scope::of(&self.reference.current(), &caller).is_ok_and(|s| scope::covers(&s, p))
+            })
+            .ok_or_else(|| {
+                IntakeError::from(Refusal::new(
+                    Reason::NotFound,
+                    format!("no petition {id} in your scope"),
+                ))
+            })?;
+        // Identity leaves the node only with an item that left it.
+        if State::parse(&petition.state) != Some(State::TransferredOut) {
+            return Err(IntakeError::from(Refusal::new(
+                Reason::IllegalTransition,
+                format!("petition {id} is not transferred to another city"),
+            ))
+            .into());
+        }
+        let petitioners = self
+            .store
+            .petitioners(&petition.id)
+            .await
+            .map_err(IntakeError::from)?;
+        let later = self
+            .store
+            .public_steps(&petition.id)
+            .await
+            .map_err(IntakeError::from)?;
+        let in_full = petitioners
+            .iter()
+            .map(|p| {
+                let open = |sealed: &Option<String>, at: String| match sealed {
+                    Some(s) => self.vault.open(s, &at),
+                    None => Ok(String::new()),
+                };
+                Ok(pb::Petitioner {
+                    id_number: open(
+                        &p.id_number_sealed,
+                        sealed_at::id_number(&p.petition_id, p.position),
+                    )?,
+                    phone: open(
+                        &p.phone_sealed,
+                        sealed_at::phone(&p.petition_id, p.position),
+                    )?,
+                    ..wire::petitioner_to_wire(p)
+                })
+            })
+            .collect::<Result<Vec<_>, xinfang_platform::pii::PiiError>>()
+            .map_err(|e| xinfang_platform::error::internal("intake sealed data", e))?;
+        Ok(Response::new(HandOverResponse {
+            content: petition.content.clone(),
+            steps: self.public_view(&petition, &petitioners, &later).steps,
+            petitioners: in_full,
+            petition: Some(wire::petition_to_wire(&petition, &petitioners)),
+        }))
+    }
 }
 
 impl IntakeApi {
@@ -476,6 +543,8 @@ impl IntakeApi {
             occurred_at: Some(wire::timestamp(s.occurred_at)),
             text: s.text.clone(),
         }));
+        // What another city told the petitioner before the item came here comes first.
+        steps.sort_by_key(|s| s.occurred_at.map(|t| (t.seconds, t.nanos)));
         TrackByQueryCodeResponse {
             case_number: p.case_number.clone(),
             title: p.title.clone(),

@@ -1,6 +1,8 @@
 //! Following dispatch and evaluation: each public step of an item (转送, 交办, 受理告知, 延期告知,
 //! 处理意见, 复查, 听证, 复核, 终结, ...) is kept for the petitioner's query-code view, and the
-//! petition's state follows its case — a terminated (终结) matter is then not accepted again.
+//! petition's state follows its case — a terminated (终结) matter is then not accepted again. On
+//! a node linked to the province, the exchange too: each step another city reports of an item
+//! transferred there (转有权处理地) is shown under that city's name; the item stays transferred out.
 
 use crate::repository::PetitionRepository;
 use chrono::{DateTime, Utc};
@@ -28,6 +30,7 @@ pub struct FollowedSteps {
 struct Told {
     kind: &'static str,
     title: String,
+    /// A unit of this node, by code; another city's, by name.
     organ: String,
     text: String,
     state: Option<State>,
@@ -260,6 +263,14 @@ fn told(payload: &Payload) -> Option<Told> {
             state: Some(State::Terminated),
             holder: None,
         },
+        Payload::TransferredStepReceived(e) => Told {
+            kind: "transferred_step",
+            title: e.title.clone(),
+            organ: e.node_name.clone(),
+            text: e.text.clone(),
+            state: None,
+            holder: None,
+        },
         Payload::PetitionClosed(e) => Told {
             kind: "closed",
             title: "办结".into(),
@@ -292,8 +303,7 @@ impl EventHandler for FollowedSteps {
             .current()
             .org
             .unit(&told.organ)
-            .map(|u| u.name.clone())
-            .unwrap_or_default();
+            .map_or(told.organ, |u| u.name.clone());
         let step = PublicStep {
             kind: told.kind.into(),
             title: told.title,

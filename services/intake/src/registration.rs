@@ -5,7 +5,9 @@
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use xinfang_domain::FieldError;
 use xinfang_domain::identity::{PhoneNumber, ResidentId};
-use xinfang_domain::petition::{Agent, Attachment, Identity, NewPetitioner, Registration};
+use xinfang_domain::petition::{
+    Agent, Attachment, Identity, NewPetitioner, PublicStep, Registration,
+};
 use xinfang_domain::reference::{OrgUnit, ReferenceData, UnitKind};
 use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_platform::auth::Caller;
@@ -221,6 +223,38 @@ pub fn parse(
         ));
     }
 
+    // A transferred item's earlier steps (转有权处理地) come with it from the exchange only.
+    let exchange = caller.is_some_and(|c| c.has_role("exchange"));
+    let mut history = Vec::with_capacity(request.history.len());
+    for (i, step) in request.history.iter().enumerate() {
+        let field = format!("history[{i}]");
+        if !exchange {
+            errors.push(FieldError::new(
+                &field,
+                "only the exchange brings a transferred item's history",
+            ));
+            break;
+        }
+        match step.occurred_at.as_ref().and_then(|t| {
+            DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.clamp(0, 999_999_999) as u32)
+        }) {
+            Some(at) if at <= now + Duration::minutes(5) => history.push(PublicStep {
+                kind: step.kind.clone(),
+                title: step.title.clone(),
+                organ_name: step.organ_name.clone(),
+                text: step.text.clone(),
+                occurred_at: at,
+                // Here the item starts anew: the steps elsewhere move nothing.
+                state: None,
+                holder: None,
+            }),
+            _ => errors.push(FieldError::new(
+                format!("{field}.occurred_at"),
+                "a time not in the future",
+            )),
+        }
+    }
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -252,6 +286,7 @@ pub fn parse(
         petitioned_elsewhere_before: request.petitioned_elsewhere_before,
         matter_key,
         province_number,
+        history,
     })
 }
 

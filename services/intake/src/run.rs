@@ -1,5 +1,6 @@
 //! Running the intake service: its gRPC API, its subscription to dispatch's and evaluation's
-//! events (public steps, 终结), and, when events go to Kafka, its outbox relay. All stop when `shutdown` is cancelled.
+//! events (public steps, 终结) and, on a node linked to the province, the exchange's; and, when
+//! events go to Kafka, its outbox relay. All stop when `shutdown` is cancelled.
 
 use crate::api::IntakeApi;
 use crate::case_numbers::CaseNumbers;
@@ -29,6 +30,15 @@ pub const AUDITED: &[Audited] = &[Audited {
 
 /// The services whose events intake follows: each public step of the item, and 终结.
 pub const SOURCES: &[&str] = &["dispatch", "evaluation"];
+
+/// A node linked to the province also follows its exchange (the steps of items it transferred).
+pub fn sources(settings: &Settings) -> &'static [&'static str] {
+    if settings.exchange.hub_url.is_empty() {
+        SOURCES
+    } else {
+        &["dispatch", "evaluation", "exchange"]
+    }
+}
 
 /// Intake's handler of dispatch's and evaluation's events, as the service runs it (and `xinfang events replay`).
 pub fn follower(
@@ -62,7 +72,8 @@ pub async fn run(
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
         case_numbers: Arc::new(CaseNumbers::new(db.clone())),
     };
-    let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let sources = sources(settings);
+    let events = EventTasks::start(&settings.events, &db, SERVICE, sources, handler, &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

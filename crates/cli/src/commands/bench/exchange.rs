@@ -191,6 +191,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             setting: "the bench's token file",
             tls: None,
         },
+        // The bench's records are items: nothing to hand over.
+        intake: None,
         node: settings.node.region.clone(),
         interval: Duration::from_millis(50),
         batch: u64::from(args.batch),
