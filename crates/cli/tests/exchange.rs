@@ -18,7 +18,7 @@ use xinfang_proto::xinfang::exchange::v1::*;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::processes::{self, ServiceProcess};
-use xinfang_testkit::services::{settings_with, spawn_dispatch, spawn_intake};
+use xinfang_testkit::services::{settings_with, spawn_dispatch, spawn_evaluation, spawn_intake};
 use xinfang_testkit::{authed, eventually, resident_id, token, token_as, wage_claim};
 
 fn binary() -> &'static std::path::Path {
@@ -841,7 +841,11 @@ async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates()
             ],
         )
     };
-    let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
+    let (intake, dispatch, evaluation) = tokio::join!(
+        spawn_intake(settings()),
+        spawn_dispatch(settings()),
+        spawn_evaluation(settings())
+    );
     let intake_url = format!("http://{}", intake.addr);
     let node = processes::serve(
         binary(),
@@ -982,6 +986,16 @@ async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates()
         (down[0].kind.as_str(), down[0].status.as_str()),
         ("calendar", "published")
     );
+    // Evaluation, which counts the petitioner's windows, keeps it too.
+    let kept = eventually(60, || async {
+        (node_db.count("evaluation_calendar_update").await == 1).then_some(())
+    })
+    .await;
+    assert!(
+        kept.is_some(),
+        "evaluation follows the province's calendars"
+    );
+    evaluation.stop().await;
 
     // A restarted dispatch counts with what the province sent.
     dispatch.stop().await;

@@ -36,6 +36,17 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// 转有权处理地: the item belongs to another city (its node's region code), and goes there
+    /// through the province.
+    TransferOut {
+        #[command(flatten)]
+        conn: Connection,
+        id: String,
+        #[arg(long)]
+        to_node: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// 受理, with the notice to the petitioner.
     Accept {
         #[command(flatten)]
@@ -149,6 +160,24 @@ impl Command {
                     note: String::new(),
                 };
                 step(&conn, message, |mut c, r| async move { c.forward(r).await }).await
+            }
+            Command::TransferOut {
+                conn,
+                id,
+                to_node,
+                reason,
+            } => {
+                let message = MarkForeignRequest {
+                    petition_id: id,
+                    node_region_code: to_node,
+                    reason,
+                };
+                step(
+                    &conn,
+                    message,
+                    |mut c, r| async move { c.mark_foreign(r).await },
+                )
+                .await
             }
             Command::Accept { conn, id, notice } => {
                 let message = AcceptRequest {
