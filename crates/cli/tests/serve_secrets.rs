@@ -63,3 +63,51 @@ fn serve_refuses_the_built_in_keys_naming_each() {
     assert!(!ok);
     assert!(err.contains("audit.chain_keys"), "{err}");
 }
+
+#[test]
+fn the_keys_xinfang_keys_generate_writes_are_taken() {
+    let out = std::env::temp_dir().join(format!("xinfang-keys-env-{}", std::process::id()));
+    let made = Command::new(env!("CARGO_BIN_EXE_xinfang"))
+        .args(["keys", "generate", "--out"])
+        .arg(&out)
+        .output()
+        .expect("xinfang keys generate runs");
+    assert!(made.status.success(), "{made:?}");
+    // keys.env, as docker compose's env_file reads it; the Secret holds the same names.
+    let env = std::fs::read_to_string(out.join("keys.env")).unwrap();
+    let secret = std::fs::read_to_string(out.join("secret.yaml")).unwrap();
+    let mut settings: Vec<(String, String)> = env
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').expect("NAME=value");
+            assert!(
+                secret.contains(&format!("{k}: \"{v}\"")),
+                "{k} in secret.yaml"
+            );
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    assert_eq!(settings.len(), 3);
+    settings.push((
+        "XINFANG__AUTH__JWKS".into(),
+        out.join("jwks.json").display().to_string(),
+    ));
+    // Nothing listens on port 1: past the keys, serve stops at the database.
+    settings.push((
+        "XINFANG__DATABASE__URL".into(),
+        "postgres://postgres@127.0.0.1:1/postgres".into(),
+    ));
+    let run = Command::new(env!("CARGO_BIN_EXE_xinfang"))
+        .args(["serve", "intake"])
+        .env("XINFANG__EVENTS__BACKEND", "kafka")
+        .env("XINFANG__LISTEN__INTAKE", "127.0.0.1:0")
+        .env("XINFANG__TELEMETRY__LOG_FILTER", "error")
+        .envs(settings)
+        .output()
+        .expect("xinfang runs");
+    std::fs::remove_dir_all(&out).ok();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(!err.contains("refusing to start"), "{err}");
+    assert!(err.contains("database"), "{err}");
+}

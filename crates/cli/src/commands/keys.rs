@@ -36,14 +36,14 @@ impl Command {
         let chain = keyring::generate(&format!("a{day}"));
         write_private(&out.join("idp-signing-key.pem"), &signing.to_pem())?;
         std::fs::write(out.join("jwks.json"), &jwks)?;
-        write_private(
-            &out.join("secret.yaml"),
-            &manifest(&secret, &[&seal, &hash, &chain], &jwks),
-        )?;
+        let keys = [&*seal, &*hash, &*chain];
+        write_private(&out.join("secret.yaml"), &manifest(&secret, &keys, &jwks))?;
+        write_private(&out.join("keys.env"), &environment(&keys))?;
         println!(
             "{dir}/idp-signing-key.pem  signs tokens (key id {kid}); keep it with the identity \
              provider only\n{dir}/jwks.json            its public key: auth.jwks\n{dir}/secret.yaml  \
-             \x20        Secret {secret}: pii and audit keys, jwks.json\n\nA first deployment uses the \
+             \x20        Secret {secret}: pii and audit keys, jwks.json\n{dir}/keys.env     \
+             \x20        the same keys as an env file (docker/compose.yaml)\n\nA first deployment uses the \
              keys as they are. To rotate, put the new key first and keep the old after it until \
              `xinfang pii rotate` is done:\n  XINFANG__PII__SEAL_KEYS={seal_id},<old>\n  \
              XINFANG__PII__HASH_KEYS={hash_id},<old>",
@@ -65,6 +65,14 @@ pub(super) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(())
+}
+
+/// The key lists as the services' environment (`docker compose`'s env_file).
+fn environment([seal, hash, chain]: &[&str; 3]) -> String {
+    format!(
+        "XINFANG__PII__SEAL_KEYS={seal}\nXINFANG__PII__HASH_KEYS={hash}\n\
+         XINFANG__AUDIT__CHAIN_KEYS={chain}\n"
+    )
 }
 
 /// The Secret: the key lists as the services' environment, and the JWKS as a file to mount.
