@@ -11,6 +11,7 @@
 
 use crate::group_consumer::GroupConsumer;
 use crate::inbox;
+use crate::lag::LagContext;
 use crate::parked::{self, Delivery};
 use crate::progress::Progress;
 use prost::Message as _;
@@ -174,7 +175,19 @@ impl<H: EventHandler> Applier<'_, H> {
         delivery: &Delivery<'_>,
         advance: Advance<'_>,
     ) -> Result<Outcome, HandlerError> {
-        let span = tracing::info_span!("consume", group = %self.group, event = %envelope.event_type, petition = %envelope.petition_id);
+        // Semantic conventions for messaging: a consumer span named "process <topic>".
+        let span = tracing::info_span!(
+            "consume",
+            otel.name = %format!("process {}", delivery.topic),
+            otel.kind = "consumer",
+            messaging.system = "kafka",
+            messaging.operation.type = "process",
+            messaging.destination.name = %delivery.topic,
+            messaging.consumer.group.name = %self.group,
+            messaging.message.id = %envelope.event_id,
+            event = %envelope.event_type,
+            petition = %envelope.petition_id,
+        );
         let trace = [
             ("traceparent".to_owned(), envelope.traceparent.clone()),
             ("tracestate".to_owned(), envelope.tracestate.clone()),
@@ -273,9 +286,9 @@ impl<H: EventHandler> EventConsumer<H> {
         topics: &[&str],
         handler: H,
     ) -> anyhow::Result<Self> {
-        let consumer: StreamConsumer =
+        let consumer: StreamConsumer<LagContext> =
             crate::kafka::consumer_config(&settings.brokers, group, settings.fetch_wait_ms)
-                .create()?;
+                .create_with_context(LagContext::new(group))?;
         consumer.subscribe(topics)?;
         Ok(Self {
             db,

@@ -4,14 +4,17 @@
 //! shutting down. The close therefore runs on a thread of its own; an orderly stop waits for it
 //! a bounded time, a dropped consumer not at all.
 
+use crate::lag::LagContext;
 use rdkafka::consumer::StreamConsumer;
+
+type Inner = StreamConsumer<LagContext>;
 use std::ops::Deref;
 use std::time::Duration;
 
-pub struct GroupConsumer(Option<StreamConsumer>);
+pub struct GroupConsumer(Option<Inner>);
 
 impl GroupConsumer {
-    pub fn new(consumer: StreamConsumer) -> Self {
+    pub fn new(consumer: Inner) -> Self {
         Self(Some(consumer))
     }
 
@@ -48,9 +51,9 @@ impl GroupConsumer {
 }
 
 impl Deref for GroupConsumer {
-    type Target = StreamConsumer;
+    type Target = Inner;
 
-    fn deref(&self) -> &StreamConsumer {
+    fn deref(&self) -> &Inner {
         self.0.as_ref().expect("a consumer until it is closed")
     }
 }

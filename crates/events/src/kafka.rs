@@ -34,6 +34,11 @@ pub fn consumer_config(brokers: &str, group: &str, fetch_wait_ms: u64) -> Client
         // How long the broker may hold a fetch while it has nothing new
         // (`events.fetch_wait_ms`).
         .set("fetch.wait.max.ms", fetch_wait_ms.to_string())
-        .set("isolation.level", "read_committed");
+        .set("isolation.level", "read_committed")
+        // Each partition's lag, for `xinfang.consumer.lag`.
+        .set(
+            "statistics.interval.ms",
+            crate::lag::STATISTICS_MS.to_string(),
+        );
     config
 }

@@ -12,9 +12,11 @@
 
 pub mod consumer;
 pub mod envelope;
+mod gauges;
 pub mod group_consumer;
 pub mod inbox;
 pub mod kafka;
+mod lag;
 pub mod outbox;
 pub mod parked;
 mod progress;

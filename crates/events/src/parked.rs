@@ -7,7 +7,7 @@
 use crate::consumer::{EventHandler, HandlerError};
 use chrono::{DateTime, Utc};
 use prost::Message as _;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use xinfang_proto::xinfang::events::v1::Envelope;
 
@@ -106,6 +106,20 @@ const COLUMNS: [&str; 10] = [
     "parked_at",
     "replayed_at",
 ];
+
+/// How many events `service`'s consumers parked and nobody replayed yet.
+pub async fn waiting(db: &impl ConnectionTrait, service: &str) -> Result<i64, DbErr> {
+    let select = Query::select()
+        .expr_as(Func::count(Expr::col("id")), Alias::new("n"))
+        .from(table(service))
+        .and_where(Expr::col("replayed_at").is_null())
+        .to_owned();
+    let row = db
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| DbErr::Custom("no count row".into()))?;
+    row.try_get("", "n")
+}
 
 /// The parked events of `service`'s consumers, oldest first; replayed ones only if asked.
 pub async fn list(

@@ -9,11 +9,11 @@
 
 use crate::envelope::topic_of;
 use crate::outbox;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use prost::Message;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use std::future::Future;
 use std::time::Duration as StdDuration;
@@ -407,6 +407,25 @@ pub async fn unpublishable(
             })
         })
         .collect()
+}
+
+/// How many rows of `service`'s outbox wait for the broker (not sent, not parked), and when the
+/// oldest of them was written.
+pub async fn backlog(
+    db: &impl ConnectionTrait,
+    service: &str,
+) -> Result<(i64, Option<DateTime<Utc>>), DbErr> {
+    let select = Query::select()
+        .expr_as(Func::count(Expr::col("id")), Alias::new("n"))
+        .expr_as(Func::min(Expr::col("created_at")), Alias::new("oldest"))
+        .from(crate::outbox::table(service))
+        .cond_where(unsent())
+        .to_owned();
+    let row = db
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| DbErr::Custom("no count row".into()))?;
+    Ok((row.try_get("", "n")?, row.try_get("", "oldest")?))
 }
 
 /// Outbox rows still owed to the log: not sent, not parked.

@@ -1,31 +1,34 @@
 //! A service's event plumbing beside its API: its outbox relay (when the node runs Kafka), its
-//! subscription to other services' events and the retention of its event rows, started together
-//! and joined together at shutdown.
+//! subscription to other services' events, the retention of its event rows and the sampling of
+//! their gauges, started together and joined together at shutdown.
 
 use crate::consumer::EventHandler;
 use sea_orm::DatabaseConnection;
+use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use xinfang_platform::config::EventSettings;
+use xinfang_platform::config::{EventBackend, Settings};
 
 pub struct EventTasks {
     relay: Option<JoinHandle<()>>,
     consumer: JoinHandle<anyhow::Result<()>>,
     retention: JoinHandle<()>,
+    gauges: JoinHandle<()>,
 }
 
 impl EventTasks {
     /// Starts `service`'s relay, its subscription to `sources` (its consumer group and inbox
-    /// carry the service's name) and its retention sweep; all three stop when `shutdown` is
-    /// cancelled.
+    /// carry the service's name), its retention sweep and its gauges; all stop when `shutdown`
+    /// is cancelled.
     pub fn start<H: EventHandler + 'static>(
-        settings: &EventSettings,
+        node: &Settings,
         db: &DatabaseConnection,
         service: &'static str,
         sources: &'static [&'static str],
         handler: H,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<Self> {
+        let settings = &node.events;
         let relay = crate::relay::spawn(
             settings,
             db.clone(),
@@ -47,17 +50,26 @@ impl EventTasks {
             settings.retention_days,
             shutdown.clone().cancelled_owned(),
         ));
+        let gauges = tokio::spawn(crate::gauges::run(
+            db.clone(),
+            service,
+            settings.backend == EventBackend::Kafka,
+            Duration::from_secs(node.telemetry.metrics_interval_secs.max(1)),
+            shutdown.clone().cancelled_owned(),
+        ));
         Ok(Self {
             relay,
             consumer,
             retention,
+            gauges,
         })
     }
 
-    /// Waits for all three to finish (after shutdown).
+    /// Waits for all of them to finish (after shutdown).
     pub async fn join(self) -> anyhow::Result<()> {
         self.consumer.await??;
         self.retention.await?;
+        self.gauges.await?;
         if let Some(relay) = self.relay {
             relay.await?;
         }

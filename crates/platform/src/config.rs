@@ -383,9 +383,11 @@ pub struct TelemetrySettings {
     pub log_format: LogFormat,
     /// `RUST_LOG`-style filter.
     pub log_filter: String,
-    /// OTLP/gRPC endpoint; traces are exported only when set.
+    /// OTLP/gRPC endpoint; traces and metrics are exported only when set.
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
+    /// How often metrics are exported, and the gauges read from the database are sampled.
+    pub metrics_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -462,6 +464,7 @@ impl Default for Settings {
                 log_filter: "info".into(),
                 otlp_endpoint: None,
                 service_name: "xinfang".into(),
+                metrics_interval_secs: 30,
             },
             reference: ReferenceSettings { dir: None },
             screening: ScreeningSettings {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod keyring;
+pub mod metrics;
 pub mod pii;
 pub mod policy;
 pub mod public_calls;

@@ -134,6 +134,7 @@ impl GrpcServer {
             .initial_stream_window_size(Some(WINDOW))
             .initial_connection_window_size(Some(2 * WINDOW))
             .trace_fn(crate::telemetry::grpc_request_span)
+            .layer(crate::metrics::RpcMetrics::new())
             .layer(Gate::new(self.auth))
             .layer(Bounds::new(&self.input))
             .add_routes(self.routes.routes())

@@ -76,7 +76,7 @@ pub async fn run(
     let handler = follower(settings, db.clone(), reference)?;
     let cases = handler.cases.clone();
     let sources = sources(settings);
-    let events = EventTasks::start(&settings.events, &db, SERVICE, sources, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, sources, handler, &shutdown)?;
     let calendar = tokio::spawn(
         cases
             .clone()

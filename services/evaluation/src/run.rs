@@ -75,7 +75,7 @@ pub async fn run(
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
     let sources = sources(settings);
-    let events = EventTasks::start(&settings.events, &db, SERVICE, sources, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, sources, handler, &shutdown)?;
     let watching = {
         let watcher = Watcher {
             desk: desk.clone(),

@@ -211,6 +211,23 @@ fn judge(
     }
 }
 
+/// A record as the hub keeps it: a transfer's petitioners masked (in full they only wait,
+/// sealed, in the receiving node's queue), anything else as it came.
+fn kept(up: &UpRecord) -> Vec<u8> {
+    match &up.record {
+        Some(Record::Transfer(t)) if t.item.is_some() => {
+            let mut masked = up.clone();
+            if let Some(Record::Transfer(t)) = masked.record.as_mut()
+                && let Some(item) = t.item.as_mut()
+            {
+                queue::mask(item);
+            }
+            masked.encode_to_vec()
+        }
+        _ => up.encode_to_vec(),
+    }
+}
+
 /// What an accepted record owes other nodes: a transfer goes on, a step may go back.
 fn onward_of(sequence: i64, province_number: &str, record: Option<Record>) -> Option<Onward> {
     let province_number = province_number.to_owned();
@@ -329,14 +346,7 @@ impl Hub {
                     if v.accepted && kind == "item" {
                         items.insert(local.clone(), v.province_number.clone());
                     }
-                    // The province keeps a transfer's petitioners masked; in full they only
-                    // wait, sealed, in the receiving node's queue.
-                    let mut kept = up.clone();
-                    if let Some(Record::Transfer(t)) = kept.record.as_mut()
-                        && let Some(item) = t.item.as_mut()
-                    {
-                        queue::mask(item);
-                    }
+                    let body = kept(&up);
                     if v.accepted {
                         onward.extend(onward_of(sequence, &v.province_number, up.record));
                     }
@@ -345,7 +355,7 @@ impl Hub {
                         sequence,
                         local_number: local,
                         kind: kind.to_owned(),
-                        body: kept.encode_to_vec(),
+                        body,
                         accepted: v.accepted,
                         reject_code: v.code as i32,
                         reason: v.reason,

@@ -51,12 +51,7 @@ pub async fn run(
     let sent = numbering.sent.clone();
     let events = if node {
         Some(EventTasks::start(
-            &settings.events,
-            &db,
-            SERVICE,
-            SOURCES,
-            numbering,
-            &shutdown,
+            settings, &db, SERVICE, SOURCES, numbering, &shutdown,
         )?)
     } else {
         None

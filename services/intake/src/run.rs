@@ -73,7 +73,7 @@ pub async fn run(
         case_numbers: Arc::new(CaseNumbers::new(db.clone())),
     };
     let sources = sources(settings);
-    let events = EventTasks::start(&settings.events, &db, SERVICE, sources, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, sources, handler, &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

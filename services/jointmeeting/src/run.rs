@@ -59,14 +59,7 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
-    let events = EventTasks::start(
-        &settings.events,
-        &db,
-        SERVICE,
-        SOURCES,
-        follower(),
-        &shutdown,
-    )?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, follower(), &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

@@ -16,6 +16,7 @@ pub mod facts;
 mod figures;
 pub mod metrics;
 mod orders;
+mod overdue_gauge;
 pub mod oversight;
 mod repository;
 pub mod run;

@@ -7,6 +7,7 @@ use crate::facts::Facts;
 use crate::oversight::Oversight;
 use crate::watch::Watcher;
 use sea_orm::DatabaseConnection;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use xinfang_events::tasks::EventTasks;
@@ -68,7 +69,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let handler = follower(settings, db.clone(), reference)?;
     let oversight = handler.oversight.clone();
-    let events = EventTasks::start(&settings.events, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let watching = {
         let watcher = Watcher {
             oversight: oversight.clone(),
@@ -76,6 +77,12 @@ pub async fn run(
         let stop = shutdown.clone();
         tokio::spawn(async move { watcher.run(stop.cancelled_owned()).await })
     };
+    let overdue = tokio::spawn(crate::overdue_gauge::run(
+        db.clone(),
+        oversight.clock,
+        Duration::from_secs(settings.telemetry.metrics_interval_secs.max(1)),
+        shutdown.clone().cancelled_owned(),
+    ));
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&oversight.reference, oversight.clock)
@@ -85,5 +92,6 @@ pub async fn run(
     shutdown.cancel();
     events.join().await?;
     watching.await?;
+    overdue.await?;
     Ok(served?)
 }

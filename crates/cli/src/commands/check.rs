@@ -3,8 +3,6 @@
 //! Exits with failure when something needs them.
 
 use crate::node::Node;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use xinfang_events::parked;
 use xinfang_platform::clock::NodeClock;
 use xinfang_supervision::watch::Watcher;
@@ -16,25 +14,6 @@ const SERVICES: [&str; 5] = [
     "evaluation",
     "jointmeeting",
 ];
-
-/// The unsent rows of a service's outbox (not parked) and the oldest one's time.
-async fn unsent(
-    db: &DatabaseConnection,
-    service: &str,
-) -> Result<(i64, Option<chrono::DateTime<chrono::Utc>>), DbErr> {
-    let select = Query::select()
-        .expr_as(Func::count(Expr::col("id")), Alias::new("n"))
-        .expr_as(Func::min(Expr::col("created_at")), Alias::new("oldest"))
-        .from(xinfang_events::outbox::table(service))
-        .and_where(Expr::col("sent_at").is_null())
-        .and_where(Expr::col("parked_reason").is_null())
-        .to_owned();
-    let row = db
-        .query_one(&select)
-        .await?
-        .ok_or_else(|| DbErr::Custom("no count row".into()))?;
-    Ok((row.try_get("", "n")?, row.try_get("", "oldest")?))
-}
 
 pub async fn run() -> anyhow::Result<()> {
     let node = Node::start(&[]).await?;
@@ -67,7 +46,7 @@ pub async fn run() -> anyhow::Result<()> {
         let unpublishable = xinfang_events::relay::unpublishable(&node.db, service)
             .await?
             .len();
-        let (count, oldest) = unsent(&node.db, service).await?;
+        let (count, oldest) = xinfang_events::relay::backlog(&node.db, service).await?;
         let oldest = oldest.map(|t| format!(", oldest {}", clock.show(t)));
         say(
             unpublishable > 0,

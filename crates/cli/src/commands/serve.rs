@@ -21,8 +21,22 @@ enum Service {
     Exchange,
 }
 
+impl Service {
+    /// The name its traces and metrics carry (`service.name`).
+    fn telemetry_name(self) -> &'static str {
+        match self {
+            Service::Intake => "xinfang-intake",
+            Service::Dispatch => "xinfang-dispatch",
+            Service::Supervision => "xinfang-supervision",
+            Service::Evaluation => "xinfang-evaluation",
+            Service::Jointmeeting => "xinfang-jointmeeting",
+            Service::Exchange => "xinfang-exchange",
+        }
+    }
+}
+
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let node = Node::start(&[]).await?;
+    let node = Node::start(&[("telemetry.service_name", args.service.telemetry_name())]).await?;
     node.settings
         .refuse_built_in_secrets()
         .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
