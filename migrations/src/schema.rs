@@ -49,17 +49,41 @@ pub async fn create_calendar_updates(
     manager: &SchemaManager<'_>,
     service: &str,
 ) -> Result<(), DbErr> {
+    create_updates(
+        manager,
+        &format!("{service}_calendar_update"),
+        "calendar_toml",
+    )
+    .await
+}
+
+/// `<service>_organisation_update`: the organisation the province sent down (组织机构), kept by
+/// a service that reads the organisation so that a restart works with it.
+pub async fn create_organisation_updates(
+    manager: &SchemaManager<'_>,
+    service: &str,
+) -> Result<(), DbErr> {
+    create_updates(
+        manager,
+        &format!("{service}_organisation_update"),
+        "org_toml",
+    )
+    .await
+}
+
+/// A table of what the province sent, by version: the text and when it came.
+async fn create_updates(manager: &SchemaManager<'_>, table: &str, text: &str) -> Result<(), DbErr> {
     manager
         .create_table(
             Table::create()
-                .table(Alias::new(format!("{service}_calendar_update")))
+                .table(Alias::new(table))
                 .col(
                     ColumnDef::new("version")
                         .string_len(64)
                         .not_null()
                         .primary_key(),
                 )
-                .col(ColumnDef::new("calendar_toml").text().not_null())
+                .col(ColumnDef::new(Alias::new(text)).text().not_null())
                 .col(
                     ColumnDef::new("received_at")
                         .timestamp_with_time_zone()

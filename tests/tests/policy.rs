@@ -392,6 +392,9 @@ async fn call(
         "PublishCalendar" => go!(x.publish_calendar(xp::PublishCalendarRequest::default())),
         "ListNodes" => go!(x.list_nodes(xp::ListNodesRequest::default())),
         "PublishCodeMapping" => go!(x.publish_code_mapping(xp::CodeMapping::default())),
+        "PublishOrganisation" => {
+            go!(x.publish_organisation(xp::PublishOrganisationRequest::default()))
+        }
         "GetLinkStatus" => go!(xa.get_link_status(xp::GetLinkStatusRequest::default())),
         "ListUploadRecords" => {
             go!(xa.list_upload_records(xp::ListUploadRecordsRequest::default()))

@@ -1736,3 +1736,163 @@ async fn an_item_transferred_to_another_city_is_handled_there_and_the_first_city
     the_hub.stop().await;
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+/// 淮北路街道, a township the city's organisation gains (区划调整).
+const NEW_TOWNSHIP: &str = r#"
+[[unit]]
+code = "east-t3"
+name = "东城区淮北路街道"
+kind = "government"
+region = "340102003"
+parent = "east-xfj"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_from_the_province_adds_a_township_the_node_works_with() {
+    let node_db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    broker.create_topic("xinfang.exchange.events", 1).await;
+    let scratch = scratch();
+    let Province {
+        db: _hub_db,
+        hub: the_hub,
+        credential,
+    } = province(&scratch, &broker, &[]).await;
+    let hub_url = the_hub.endpoint();
+    let settings = || {
+        settings_with(
+            &node_db.url,
+            Some(&broker.address()),
+            &[("exchange.hub_url", &hub_url)],
+        )
+    };
+    let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
+    let intake_url = format!("http://{}", intake.addr);
+    let credential = credential.display().to_string();
+    let node = processes::serve(
+        binary(),
+        "exchange",
+        &node_db.url,
+        &broker.address(),
+        &[
+            ("exchange.hub_url", hub_url.as_str()),
+            ("exchange.token_file", &credential),
+            ("exchange.intake_url", &intake_url),
+            ("exchange.node_token_file", &credential),
+            ("exchange.push_interval_ms", "100"),
+        ],
+    )
+    .await;
+
+    // Before: 340102003 is no region of the node.
+    let claim = |key: &str, person: u32| {
+        let mut claim = wage_claim(key, &resident_id(person));
+        claim.region_code = "340102003".into();
+        claim
+    };
+    let refused = intake
+        .intake_client()
+        .await
+        .register_petition(authed(claim("org-0", 940), &token("east-xfj")))
+        .await
+        .expect_err("an unknown region");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(refused.message().contains("region_code"), "{refused:?}");
+
+    // The province sends the city its organisation with the new township, once per version.
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/reference/org.toml"
+    ))
+    .unwrap();
+    let publish = |node: &str, version: &str, text: String| {
+        authed(
+            PublishOrganisationRequest {
+                node_region_code: node.into(),
+                version: version.into(),
+                org_toml: text,
+            },
+            &token_as("prov-xfj", &["clerk"]),
+        )
+    };
+    let mut province = ExchangeServiceClient::connect(the_hub.endpoint())
+        .await
+        .unwrap();
+    let organisation = format!("{demo}{NEW_TOWNSHIP}");
+    let sent = province
+        .publish_organisation(publish("340100", "2027.1", organisation.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sent.node_region_codes, vec!["340100"]);
+    let again = province
+        .publish_organisation(publish("340100", "2027.1", organisation))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.node_region_codes.is_empty(), "a version is sent once");
+    let wuhu = demo.replace("\"3401", "\"3402");
+    let other = province
+        .publish_organisation(publish("340100", "2027.2", wuhu))
+        .await
+        .expect_err("another node's organisation is not sent");
+    assert_eq!(other.code(), Code::InvalidArgument);
+    assert!(other.message().contains("org_toml"), "{other:?}");
+
+    // The node takes it: the new township registers and triages its own items.
+    let register = async |intake: &xinfang_testkit::services::RunningService, key: &str, n| {
+        let client = intake.intake_client().await;
+        eventually(60, || {
+            let (mut c, r) = (client.clone(), authed(claim(key, n), &token("east-t3")));
+            async move { c.register_petition(r).await.ok() }
+        })
+        .await
+        .map(|r| r.into_inner().petition.unwrap())
+    };
+    let petition = register(&intake, "org-1", 941)
+        .await
+        .expect("淮北路街道 registers once the organisation arrived");
+    assert_eq!(petition.registering_unit, "east-t3");
+    let cases = dispatch.dispatch_client().await;
+    let case = eventually(60, || {
+        let (mut c, r) = (
+            cases.clone(),
+            authed(
+                dp::GetCaseRequest {
+                    petition_id: petition.id.clone(),
+                },
+                &token("east-t3"),
+            ),
+        );
+        async move { c.get_case(r).await.ok() }
+    })
+    .await
+    .expect("dispatch opened the case for the new township")
+    .into_inner();
+    assert_eq!(case.first_handler_unit, "east-t3");
+    let down = down_records(&node).await;
+    assert_eq!(
+        down.iter()
+            .map(|r| (r.kind.as_str(), r.status.as_str()))
+            .collect::<Vec<_>>(),
+        [("organisation", "published")]
+    );
+
+    // A restarted intake works with what the province sent.
+    intake.stop().await;
+    let intake = spawn_intake(settings()).await;
+    let later = intake
+        .intake_client()
+        .await
+        .register_petition(authed(claim("org-2", 942), &token("east-t3")))
+        .await
+        .expect("still known after a restart")
+        .into_inner();
+    assert_eq!(later.petition.unwrap().region_code, "340102003");
+
+    node.stop().await;
+    the_hub.stop().await;
+    dispatch.stop().await;
+    intake.stop().await;
+    std::fs::remove_dir_all(&scratch).ok();
+}

@@ -113,5 +113,6 @@ pub fn event_type(payload: &Payload) -> &'static str {
         Payload::UpRecordAcknowledged(_) => "UpRecordAcknowledged",
         Payload::CalendarPublished(_) => "CalendarPublished",
         Payload::TransferredStepReceived(_) => "TransferredStepReceived",
+        Payload::OrganisationPublished(_) => "OrganisationPublished",
     }
 }

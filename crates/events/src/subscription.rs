@@ -45,12 +45,12 @@ pub fn spawn<H: EventHandler + 'static>(
     db: DatabaseConnection,
     service: &'static str,
     group: &'static str,
-    sources: &'static [&'static str],
+    sources: Vec<&'static str>,
     handler: H,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     let settings = settings.clone();
     tokio::spawn(async move {
-        subscribe(&settings, db, service, group, sources, handler, shutdown).await
+        subscribe(&settings, db, service, group, &sources, handler, shutdown).await
     })
 }

@@ -16,6 +16,17 @@ pub struct EventTasks {
     gauges: JoinHandle<()>,
 }
 
+/// The services whose events `service` follows: its own `sources`, and on a node linked to the
+/// province the exchange too (what the province sends down: calendars, the organisation, the
+/// steps of transferred items).
+pub fn following(node: &Settings, service: &str, sources: &[&'static str]) -> Vec<&'static str> {
+    let mut all = sources.to_vec();
+    if !node.exchange.hub_url.is_empty() && service != "exchange" && !all.contains(&"exchange") {
+        all.push("exchange");
+    }
+    all
+}
+
 impl EventTasks {
     /// Starts `service`'s relay, its subscription to `sources` (its consumer group and inbox
     /// carry the service's name), its retention sweep and its gauges; all stop when `shutdown`
@@ -24,7 +35,7 @@ impl EventTasks {
         node: &Settings,
         db: &DatabaseConnection,
         service: &'static str,
-        sources: &'static [&'static str],
+        sources: &[&'static str],
         handler: H,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<Self> {
@@ -40,7 +51,7 @@ impl EventTasks {
             db.clone(),
             service,
             service,
-            sources,
+            following(node, service, sources),
             handler,
             shutdown.clone().cancelled_owned(),
         );

@@ -299,6 +299,8 @@ impl Default for InputSettings {
             ("corrections", 5_000),
             // A year's holiday arrangement (节假日安排) is a few hundred characters.
             ("calendar_toml", 20_000),
+            // A city's organisation (组织机构): some 600 units within the message limit below.
+            ("org_toml", 80_000),
             ("note", 2_000),
             ("reason", 2_000),
             ("title", 200),
@@ -333,6 +335,7 @@ impl Default for InputSettings {
             "findings",
             "corrections",
             "calendar_toml",
+            "org_toml",
             "note",
             "reason",
         ];

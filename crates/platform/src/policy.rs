@@ -326,6 +326,10 @@ pub const RULES: &[Rule] = &[
         "/xinfang.exchange.v1.ExchangeService/PublishCodeMapping",
         TRIAGE,
     ),
+    rule(
+        "/xinfang.exchange.v1.ExchangeService/PublishOrganisation",
+        TRIAGE,
+    ),
     rule("/xinfang.exchange.v1.ExchangeService/ListNodes", READ),
     rule(
         "/xinfang.exchange.v1.ExchangeAdminService/GetLinkStatus",

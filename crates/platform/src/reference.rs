@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
 use xinfang_domain::clock::Calendar;
-use xinfang_domain::reference::{ReferenceData, ReferenceError, Source, Sources};
+use xinfang_domain::reference::{OrgTree, ReferenceData, ReferenceError, Source, Sources};
 
 /// How far ahead the end of the loaded holiday arrangements is reported.
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
@@ -72,7 +72,8 @@ fn load_demo_or(dir: Option<&Path>, org: &str) -> Result<ReferenceData, Referenc
 
 /// The reference data in use, swapped whole on reload; each reload counts a new generation that
 /// services can wait for (to count provisional deadlines again, say). Holiday calendars the
-/// province sent down are laid over the files' calendar, on every reload too.
+/// province sent down are laid over the files' calendar, and the organisation it sent last takes
+/// the place of the files' one, on every reload too.
 #[derive(Clone)]
 pub struct ReferenceStore {
     dir: Option<std::path::PathBuf>,
@@ -82,6 +83,8 @@ pub struct ReferenceStore {
     generation: Arc<watch::Sender<u64>>,
     /// The calendar updates, by version, in the order they came.
     calendar_updates: Arc<Mutex<Vec<(String, Calendar)>>>,
+    /// The organisation the province sent last, with its version.
+    organisation: Arc<Mutex<Option<(String, OrgTree)>>>,
 }
 
 impl ReferenceStore {
@@ -101,6 +104,7 @@ impl ReferenceStore {
             current: Arc::new(ArcSwap::from_pointee(load_demo_or(dir, demo_org)?)),
             generation: Arc::new(watch::Sender::new(0)),
             calendar_updates: Arc::default(),
+            organisation: Arc::default(),
         })
     }
 
@@ -136,8 +140,51 @@ impl ReferenceStore {
         Ok(())
     }
 
-    /// Puts `data`, with the calendar updates laid over it, in use, and counts a generation.
+    /// Puts the organisation `text` (org.toml's form), sent down as `version`, in the place of
+    /// the files' one, now and after every reload: a later version replaces an earlier one, the
+    /// same version again changes nothing. An invalid text, or one of another node, is refused.
+    pub fn apply_organisation(&self, version: &str, text: &str) -> Result<(), ReferenceError> {
+        let tree = OrgTree::parse(Source {
+            name: version,
+            text,
+        })?;
+        let own = self.current().org.node_region().cloned();
+        if tree.node_region() != own.as_ref() {
+            return Err(ReferenceError {
+                file: version.to_owned(),
+                line: 0,
+                message: format!(
+                    "the organisation of node {}, not of this node {}",
+                    tree.node_region().map_or("?".into(), |r| r.to_string()),
+                    own.map_or("?".into(), |r| r.to_string())
+                ),
+            });
+        }
+        {
+            let mut organisation = self
+                .organisation
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if organisation.as_ref().is_some_and(|(v, _)| v == version) {
+                return Ok(());
+            }
+            *organisation = Some((version.to_owned(), tree));
+        }
+        self.install(ReferenceData::clone(&self.current()));
+        Ok(())
+    }
+
+    /// Puts `data`, with the updates the province sent laid over it, in use, and counts a
+    /// generation.
     fn install(&self, mut data: ReferenceData) {
+        if let Some((_, tree)) = self
+            .organisation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            data.org = tree.clone();
+        }
         for (_, update) in self
             .calendar_updates
             .lock()
@@ -209,5 +256,25 @@ mod tests {
         );
         let bad = store.apply_calendar("2027.2", "[[year]]\nyear = 2027\nholidays = [\"x\"]\n");
         assert!(bad.unwrap_err().file.contains("2027.2"));
+    }
+
+    #[test]
+    fn an_organisation_update_takes_the_files_place_for_its_own_node_only() {
+        let store = ReferenceStore::open(None).unwrap();
+        assert!(store.current().org.unit("east-t3").is_none());
+        let township = "\n[[unit]]\ncode = \"east-t3\"\nname = \"东城区淮北路街道\"\n\
+                        kind = \"government\"\nregion = \"340102003\"\nparent = \"east-xfj\"\n";
+        let text = format!("{}{township}", DEMO[2]);
+        store.apply_organisation("2027.1", &text).unwrap();
+        assert!(store.current().org.unit("east-t3").is_some());
+        store.reload().unwrap();
+        assert!(
+            store.current().org.unit("east-t3").is_some(),
+            "laid over again"
+        );
+        let other = DEMO[2].replace("\"3401", "\"3402");
+        let refused = store.apply_organisation("2027.2", &other).unwrap_err();
+        assert!(refused.message.contains("340200"), "{refused}");
+        assert!(store.current().org.unit("east-t3").is_some(), "kept");
     }
 }

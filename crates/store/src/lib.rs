@@ -13,8 +13,8 @@
 //! which the consumer retries with the event.
 
 pub mod audit;
-pub mod calendar_updates;
 mod error;
+pub mod reference_updates;
 mod repository;
 pub mod rows;
 mod unit_of_work;

@@ -6,6 +6,7 @@ mod m20261128_000001_write_path;
 mod m20261129_000001_audit_chain;
 mod m20261129_000002_audit_heads;
 mod m20261204_000001_calendar_updates;
+mod m20261207_000001_reference_updates;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_audit_chain::Migration),
             Box::new(m20261129_000002_audit_heads::Migration),
             Box::new(m20261204_000001_calendar_updates::Migration),
+            Box::new(m20261207_000001_reference_updates::Migration),
         ]
     }
 

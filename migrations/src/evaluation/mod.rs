@@ -1,6 +1,6 @@
 //! Evaluation's tables (满意度评价, 回访, 复查, 复核, 听证, 终结): the item after its answer, the
-//! one-time evaluation tokens, the SMS waiting to be sent, the holiday calendars the province
-//! sent down, and the event plumbing.
+//! one-time evaluation tokens, the SMS waiting to be sent, the holiday calendars and the
+//! organisation the province sent down, and the event plumbing.
 
 mod m20261129_000001_create_evaluation;
 mod m20261206_000001_calendar_updates;

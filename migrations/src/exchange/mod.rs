@@ -7,6 +7,7 @@ mod m20261129_000001_create_exchange;
 mod m20261204_000001_downward;
 mod m20261204_000002_code_mappings;
 mod m20261206_000001_transfers;
+mod m20261207_000001_reference_updates;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_downward::Migration),
             Box::new(m20261204_000002_code_mappings::Migration),
             Box::new(m20261206_000001_transfers::Migration),
+            Box::new(m20261207_000001_reference_updates::Migration),
         ]
     }
 

@@ -7,6 +7,7 @@ mod m20261129_000001_pii_key_ids;
 mod m20261129_000002_audit_chain;
 mod m20261129_000003_audit_heads;
 mod m20261204_000001_province_number;
+mod m20261207_000001_reference_updates;
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_audit_chain::Migration),
             Box::new(m20261129_000003_audit_heads::Migration),
             Box::new(m20261204_000001_province_number::Migration),
+            Box::new(m20261207_000001_reference_updates::Migration),
         ]
     }
 

@@ -4,6 +4,7 @@
 mod m20261129_000001_create_jointmeeting;
 mod m20261129_000002_roster;
 mod m20261129_000003_reception;
+mod m20261207_000001_reference_updates;
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_jointmeeting::Migration),
             Box::new(m20261129_000002_roster::Migration),
             Box::new(m20261129_000003_reception::Migration),
+            Box::new(m20261207_000001_reference_updates::Migration),
         ]
     }
 

@@ -7,6 +7,7 @@ mod m20261129_000001_audit_chain;
 mod m20261129_000002_audit_heads;
 mod m20261129_000003_screening;
 mod m20261129_000004_tally;
+mod m20261207_000001_reference_updates;
 
 use sea_orm_migration::prelude::*;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_audit_heads::Migration),
             Box::new(m20261129_000003_screening::Migration),
             Box::new(m20261129_000004_tally::Migration),
+            Box::new(m20261207_000001_reference_updates::Migration),
         ]
     }
 

@@ -1,8 +1,8 @@
 //! Following intake: every registered item that is a new case enters the triage queue of the
 //! unit that registered it, with its triage deadline (分流, 15 days from receipt). On a node
-//! linked to the province, following its exchange too: a holiday calendar the province sent
-//! down is kept and laid over the reference data, and the provisional deadlines are counted
-//! again with it (`Cases::follow_the_calendar`).
+//! linked to the province, following its exchange too: a holiday calendar or the organisation
+//! the province sent down is kept and laid over the reference data, and the provisional
+//! deadlines are counted again with a calendar (`Cases::follow_the_calendar`).
 
 use crate::cases::Cases;
 use crate::queues::SERVICE;
@@ -15,7 +15,7 @@ use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::convert::{flag_from_wire, kind_from_wire};
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::{Meta, calendar_updates};
+use xinfang_store::{Meta, reference_updates};
 
 pub struct IntakeEvents {
     pub cases: Cases,
@@ -32,12 +32,12 @@ impl EventHandler for IntakeEvents {
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
-        let event = match &envelope.payload {
-            Some(Payload::PetitionRegistered(event)) => event,
-            Some(Payload::CalendarPublished(c)) => {
-                return calendar_updates::follow(txn, SERVICE, &self.cases.reference, c).await;
-            }
-            _ => return Ok(()),
+        let reference = &self.cases.reference;
+        if reference_updates::follow(txn, SERVICE, reference, envelope.payload.as_ref()).await? {
+            return Ok(());
+        }
+        let Some(Payload::PetitionRegistered(event)) = &envelope.payload else {
+            return Ok(());
         };
         // Repeat items follow their original; terminated matters are not accepted again.
         if event.state != pb::PetitionState::Registered as i32 {

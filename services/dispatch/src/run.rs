@@ -16,7 +16,8 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_server::DispatchServiceServer;
-use xinfang_store::{Audited, UnitOfWork, calendar_updates};
+use xinfang_store::reference_updates::{self, Update};
+use xinfang_store::{Audited, UnitOfWork};
 
 /// The aggregates dispatch keeps, whose versions its audit log must reach.
 pub const AUDITED: &[Audited] = &[Audited {
@@ -27,15 +28,6 @@ pub const AUDITED: &[Audited] = &[Audited {
 
 /// The services whose events dispatch follows.
 pub const SOURCES: &[&str] = &["intake"];
-
-/// A node linked to the province also follows its exchange (the calendars it sends down).
-pub fn sources(settings: &Settings) -> &'static [&'static str] {
-    if settings.exchange.hub_url.is_empty() {
-        SOURCES
-    } else {
-        &["intake", "exchange"]
-    }
-}
 
 /// What every decision on a case is made with, from the node's settings.
 pub fn cases(
@@ -72,11 +64,10 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     // What the province sent down before, before any deadline is counted.
-    calendar_updates::restore(&db, SERVICE, &reference).await?;
+    reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let cases = handler.cases.clone();
-    let sources = sources(settings);
-    let events = EventTasks::start(settings, &db, SERVICE, sources, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let calendar = tokio::spawn(
         cases
             .clone()

@@ -1,8 +1,9 @@
 //! Following intake and dispatch: a registration tells the item's region, units, category, query
 //! code (as its hash) and matter; an answer opens the petitioner's evaluation and windows, with
 //! the SMS of its one-time token — all in the transaction of the event's inbox row. On a node
-//! linked to the province, a holiday calendar the exchange announces is laid over the reference
-//! data and kept, so windows and review deadlines count with the province's 调休.
+//! linked to the province, a holiday calendar or the organisation the exchange announces is laid
+//! over the reference data and kept, so windows and review deadlines count with the province's
+//! 调休.
 
 use crate::SERVICE;
 use crate::desk::{Change, Desk};
@@ -14,7 +15,7 @@ use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::convert::{opinion_from_wire, route_from_wire};
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::{Meta, calendar_updates};
+use xinfang_store::{Meta, reference_updates};
 
 pub struct Follower {
     pub desk: Desk,
@@ -30,6 +31,10 @@ impl EventHandler for Follower {
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
+        let reference = &self.desk.reference;
+        if reference_updates::follow(txn, SERVICE, reference, envelope.payload.as_ref()).await? {
+            return Ok(());
+        }
         let (command, token) = match &envelope.payload {
             Some(Payload::PetitionRegistered(e)) => (
                 ItemCommand::Register(Registration {
@@ -74,9 +79,6 @@ impl EventHandler for Follower {
                     },
                     None,
                 )
-            }
-            Some(Payload::CalendarPublished(c)) => {
-                return calendar_updates::follow(txn, SERVICE, &self.desk.reference, c).await;
             }
             _ => return Ok(()),
         };

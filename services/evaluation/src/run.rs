@@ -20,7 +20,8 @@ use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_server::EvaluationServiceServer;
-use xinfang_store::{Audited, UnitOfWork, calendar_updates};
+use xinfang_store::reference_updates::{self, Update};
+use xinfang_store::{Audited, UnitOfWork};
 
 /// The aggregate evaluation keeps, whose versions its audit log must reach.
 pub const AUDITED: &[Audited] = &[Audited {
@@ -31,15 +32,6 @@ pub const AUDITED: &[Audited] = &[Audited {
 
 /// The services whose events evaluation follows.
 pub const SOURCES: &[&str] = &["intake", "dispatch"];
-
-/// A node linked to the province also follows its exchange (the calendars it sends down).
-pub fn sources(settings: &Settings) -> &'static [&'static str] {
-    if settings.exchange.hub_url.is_empty() {
-        SOURCES
-    } else {
-        &["intake", "dispatch", "exchange"]
-    }
-}
 
 /// Evaluation's handler of intake's and dispatch's events, as the service runs it (and
 /// `xinfang events replay`).
@@ -66,7 +58,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     // What the province sent down before, before any window is counted.
-    calendar_updates::restore(&db, SERVICE, &reference).await?;
+    reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let desk = handler.desk.clone();
     let api = EvaluationApi {
@@ -74,8 +66,7 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
-    let sources = sources(settings);
-    let events = EventTasks::start(settings, &db, SERVICE, sources, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let watching = {
         let watcher = Watcher {
             desk: desk.clone(),

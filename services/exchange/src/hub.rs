@@ -546,6 +546,13 @@ impl ExchangeService for Hub {
         self.calendar(request).await
     }
 
+    async fn publish_organisation(
+        &self,
+        request: Request<PublishOrganisationRequest>,
+    ) -> Result<Response<PublishResponse>, Status> {
+        self.organisation(request).await
+    }
+
     async fn publish_code_mapping(
         &self,
         request: Request<CodeMapping>,

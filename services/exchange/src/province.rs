@@ -1,6 +1,6 @@
 //! The province's own calls at the hub (hub role): its clerks assign an item to a node (省交办),
-//! send a holiday calendar or a code table down to the city nodes below them, and read the
-//! summary of those nodes (全省汇总). What they send waits in each node's queue (`queue`).
+//! send a holiday calendar or a code table down to the city nodes below them, a node its
+//! organisation, and read the summary of those nodes (全省汇总). What they send waits in each node's queue (`queue`).
 
 use crate::hub::Hub;
 use crate::mapping::TABLES;
@@ -10,7 +10,7 @@ use crate::{storage, summary};
 use std::collections::BTreeSet;
 use tonic::{Request, Response, Status};
 use xinfang_domain::clock::Calendar;
-use xinfang_domain::reference::{OrgUnit, ReferenceData, Source, UnitKind};
+use xinfang_domain::reference::{OrgTree, OrgUnit, ReferenceData, Source, UnitKind};
 use xinfang_domain::region::{RegionCode, RegionLevel};
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
@@ -95,6 +95,44 @@ impl Hub {
         });
         self.publish(&caller, &format!("calendar:{version}"), record)
             .await
+    }
+
+    pub(crate) async fn organisation(
+        &self,
+        request: Request<PublishOrganisationRequest>,
+    ) -> Result<Response<PublishResponse>, Status> {
+        self.serving()?;
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let node = self.node_below(&caller, &r.node_region_code)?;
+        let version = check_version(&r.version)?.to_owned();
+        // The province sends only what the node can load: its own organisation, whole.
+        let tree = OrgTree::parse(Source {
+            name: "org_toml",
+            text: &r.org_toml,
+        })
+        .map_err(|e| refused(&Refusal::field("org_toml", e.to_string())))?;
+        if tree.node_region() != Some(&node) {
+            return Err(refused(&Refusal::field(
+                "org_toml",
+                format!("its [node] region is not {node}"),
+            )));
+        }
+        let key = format!("organisation:{version}");
+        let record = Down::OrganisationUpdate(OrganisationUpdate {
+            version,
+            org_toml: r.org_toml,
+        });
+        let queued = queue::publish(&self.db, &self.vault, node.as_str(), &key, record)
+            .await
+            .map_err(storage)?;
+        Ok(Response::new(PublishResponse {
+            node_region_codes: if queued {
+                vec![node.to_string()]
+            } else {
+                Vec::new()
+            },
+        }))
     }
 
     pub(crate) async fn code_table(

@@ -6,11 +6,13 @@
 //! township's — under its provincial number; so is an item another city transferred here
 //! (转有权处理地), for the node's petition office, with what that city told the petitioner as its
 //! first steps. A step of an item this node transferred, as the other city reported it, is
-//! announced (`TransferredStepReceived`) for intake to show the petitioner. A holiday calendar (节假日安排) is announced to the
-//! node's services (`CalendarPublished`) in the transaction that keeps it; they recount their
-//! provisional deadlines with it. A record the node cannot take (a code it does not know, a
-//! region outside it, a calendar that does not parse) is kept as refused with the reason, and
-//! the queue goes on.
+//! announced (`TransferredStepReceived`) for intake to show the petitioner. A holiday calendar
+//! (节假日安排) or the node's organisation (组织机构) is announced to the node's services
+//! (`CalendarPublished`, `OrganisationPublished`) in the transaction that keeps it; they lay it
+//! over their reference data (and recount provisional deadlines with a calendar); the exchange
+//! keeps the organisation too, for the units it registers for. A record the node cannot take (a
+//! code it does not know, a region outside it, a text that does not parse, another node's
+//! organisation) is kept as refused with the reason, and the queue goes on.
 
 use crate::SERVICE;
 use crate::credential::Credential;
@@ -28,22 +30,25 @@ use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::Channel;
 use xinfang_domain::clock::Calendar;
-use xinfang_domain::reference::{ReferenceData, Source, UnitKind};
+use xinfang_domain::reference::{OrgTree, ReferenceData, Source, UnitKind};
 use xinfang_domain::region::RegionCode;
 use xinfang_events::Payload;
 use xinfang_events::envelope::EventDraft;
 use xinfang_events::outbox::{self, Position};
 use xinfang_platform::reference::ReferenceStore;
-use xinfang_proto::xinfang::events::v1::{CalendarPublished, TransferredStepReceived};
+use xinfang_proto::xinfang::events::v1::{
+    CalendarPublished, OrganisationPublished, TransferredStepReceived,
+};
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::exchange::v1::{
-    AckPullRequest, CalendarUpdate, CodeMapping, DownRecord, ExchangeItem, PullBatchRequest,
-    TransferredStep,
+    AckPullRequest, CalendarUpdate, CodeMapping, DownRecord, ExchangeItem, OrganisationUpdate,
+    PullBatchRequest, TransferredStep,
 };
 use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
 use xinfang_proto::xinfang::petition::v1::PublicStep;
+use xinfang_store::reference_updates::{self, Update};
 
 pub struct Puller {
     pub db: DatabaseConnection,
@@ -82,8 +87,9 @@ enum Outcome {
         step: TransferredStepReceived,
         occurred_at: chrono::DateTime<chrono::Utc>,
     },
-    /// A calendar: the event that tells the node's services, kept with the record.
-    Published(CalendarPublished),
+    /// A calendar or the organisation: the event that tells the node's services (of `kind`),
+    /// kept with the record.
+    Published(&'static str, Box<Payload>),
     /// A code table: laid over the node's mapping, kept with the record.
     Applied(CodeMapping),
     Refused {
@@ -130,7 +136,7 @@ impl Outcome {
                 "",
                 "",
             ),
-            Outcome::Published(_) => ("calendar", "published", "", "", "", ""),
+            Outcome::Published(kind, _) => (*kind, "published", "", "", "", ""),
             Outcome::Applied(_) => ("code_table", "applied", "", "", "", ""),
             Outcome::Refused {
                 kind,
@@ -230,6 +236,9 @@ impl Puller {
             }
             Some(Record::TransferredStep(step)) => return Ok(self.followed(step)),
             Some(Record::CalendarUpdate(update)) => return Ok(calendar(update)),
+            Some(Record::OrganisationUpdate(update)) => {
+                return Ok(organisation(update, &self.node));
+            }
             Some(Record::CodeTableUpdate(table)) => return Ok(code_table(table)),
             None => return Ok(Outcome::refused("other", "", "an empty record".into())),
         };
@@ -300,20 +309,28 @@ impl Puller {
         let txn = self.db.begin().await?;
         match &o {
             Outcome::Applied(table) => mapping::keep(&txn, table).await?,
-            Outcome::Published(calendar) => {
+            Outcome::Published(kind, payload) => {
+                // The exchange picks the unit that triages what comes down: it keeps the
+                // organisation too.
+                if let Payload::OrganisationPublished(o) = payload.as_ref() {
+                    reference_updates::keep(
+                        &txn,
+                        SERVICE,
+                        Update::Organisation,
+                        &o.version,
+                        &o.org_toml,
+                    )
+                    .await?;
+                }
                 outbox::append(
                     &txn,
                     SERVICE,
                     &self.node,
                     Position {
-                        stream: format!("calendar/{cursor}"),
+                        stream: format!("{kind}/{cursor}"),
                         sequence: 1,
                     },
-                    EventDraft::new(
-                        "calendar",
-                        Payload::CalendarPublished(calendar.clone()),
-                        chrono::Utc::now(),
-                    ),
+                    EventDraft::new(*kind, Payload::clone(payload), chrono::Utc::now()),
                 )
                 .await?;
             }
@@ -358,8 +375,16 @@ impl Puller {
         row.update(&txn).await?;
         txn.commit().await?;
         outbox::committed(SERVICE);
-        if matches!(o, Outcome::Applied(_)) {
-            self.sent.reload(&self.db).await?;
+        match o {
+            Outcome::Applied(_) => self.sent.reload(&self.db).await?,
+            Outcome::Published(_, payload) => {
+                if let Payload::OrganisationPublished(o) = *payload {
+                    self.reference
+                        .apply_organisation(&o.version, &o.org_toml)
+                        .map_err(|e| anyhow::anyhow!("organisation {}: {e}", o.version))?;
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -382,10 +407,36 @@ fn calendar(update: CalendarUpdate) -> Outcome {
     }) {
         return Outcome::refused("calendar", "", e.to_string());
     }
-    Outcome::Published(CalendarPublished {
-        version: update.version,
-        calendar_toml: update.calendar_toml,
-    })
+    Outcome::Published(
+        "calendar",
+        Box::new(Payload::CalendarPublished(CalendarPublished {
+            version: update.version,
+            calendar_toml: update.calendar_toml,
+        })),
+    )
+}
+
+/// The node's organisation sent down: announced to the node's services if it parses and is
+/// this node's.
+fn organisation(update: OrganisationUpdate, node: &str) -> Outcome {
+    let refused = |reason| Outcome::refused("organisation", "", reason);
+    match OrgTree::parse(Source {
+        name: &update.version,
+        text: &update.org_toml,
+    }) {
+        Err(e) => return refused(e.to_string()),
+        Ok(tree) if tree.node_region().map(|r| r.as_str()) != Some(node) => {
+            return refused(format!("the organisation is not node {node}'s"));
+        }
+        Ok(_) => {}
+    }
+    Outcome::Published(
+        "organisation",
+        Box::new(Payload::OrganisationPublished(OrganisationPublished {
+            version: update.version,
+            org_toml: update.org_toml,
+        })),
+    )
 }
 
 impl Round for Puller {

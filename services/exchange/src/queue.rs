@@ -1,6 +1,6 @@
 //! The hub's downward queue (hub role): per node, what the province sends down — an item it
 //! assigns (省交办), another city's item that belongs to the node (转有权处理地) and the steps of
-//! one the node transferred, a holiday calendar, a code table — numbered by a per-node cursor
+//! one the node transferred, a holiday calendar, the node's organisation, a code table — numbered by a per-node cursor
 //! without gaps, served after the node's cursor and never again once the node acknowledged it.
 //! The petitioners' identity and phone numbers are sealed while the record waits, and opened
 //! only to serve it over the link.
@@ -140,6 +140,7 @@ async fn store(
         Some(Record::TransferIn(_)) => "transfer",
         Some(Record::TransferredStep(_)) => "transferred_step",
         Some(Record::CalendarUpdate(_)) => "calendar",
+        Some(Record::OrganisationUpdate(_)) => "organisation",
         Some(Record::CodeTableUpdate(_)) => "code_table",
         None => "other",
     };

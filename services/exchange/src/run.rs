@@ -22,6 +22,7 @@ use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_server::ExchangeAdminServiceServer;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_server::ExchangeServiceServer;
+use xinfang_store::reference_updates::{self, Update};
 
 /// The services whose events a node sends to the province.
 pub const SOURCES: &[&str] = &["intake", "dispatch", "evaluation"];
@@ -47,6 +48,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let x = &settings.exchange;
     let node = x.role == ExchangeRole::Node;
+    if node {
+        // The organisation the province sent before, before anything is registered with it.
+        reference_updates::restore(&db, SERVICE, &reference, &[Update::Organisation]).await?;
+    }
     let numbering = follower(&db, reference.clone()).await?;
     let sent = numbering.sent.clone();
     let events = if node {

@@ -2,9 +2,11 @@
 //! 处理意见, 复查, 听证, 复核, 终结, ...) is kept for the petitioner's query-code view, and the
 //! petition's state follows its case — a terminated (终结) matter is then not accepted again. On
 //! a node linked to the province, the exchange too: each step another city reports of an item
-//! transferred there (转有权处理地) is shown under that city's name; the item stays transferred out.
+//! transferred there (转有权处理地) is shown under that city's name (the item stays transferred
+//! out), and a calendar or organisation the province sent is laid over the reference data.
 
 use crate::repository::PetitionRepository;
+use crate::store::SERVICE;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use xinfang_domain::aggregate::Aggregate;
@@ -18,7 +20,7 @@ use xinfang_platform::pii::PiiVault;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::{satisfaction_from_wire, stage_from_wire, state_from_wire};
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::{Meta, UnitOfWork};
+use xinfang_store::{Meta, UnitOfWork, reference_updates};
 
 pub struct FollowedSteps {
     pub uow: UnitOfWork,
@@ -290,6 +292,10 @@ impl EventHandler for FollowedSteps {
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
+        let reference = &self.reference;
+        if reference_updates::follow(txn, SERVICE, reference, envelope.payload.as_ref()).await? {
+            return Ok(());
+        }
         let Some(told) = envelope.payload.as_ref().and_then(told) else {
             return Ok(());
         };

@@ -19,6 +19,7 @@ use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeServiceServer;
+use xinfang_store::reference_updates::{self, Update};
 use xinfang_store::{Audited, UnitOfWork};
 
 /// The aggregates intake keeps, whose versions its audit log must reach.
@@ -30,15 +31,6 @@ pub const AUDITED: &[Audited] = &[Audited {
 
 /// The services whose events intake follows: each public step of the item, and 终结.
 pub const SOURCES: &[&str] = &["dispatch", "evaluation"];
-
-/// A node linked to the province also follows its exchange (the steps of items it transferred).
-pub fn sources(settings: &Settings) -> &'static [&'static str] {
-    if settings.exchange.hub_url.is_empty() {
-        SOURCES
-    } else {
-        &["dispatch", "evaluation", "exchange"]
-    }
-}
 
 /// Intake's handler of dispatch's and evaluation's events, as the service runs it (and `xinfang events replay`).
 pub fn follower(
@@ -60,6 +52,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // What the province sent down before, before any registration is checked against it.
+    reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let api = IntakeApi {
         store: Store::new(db.clone()),
@@ -72,8 +66,7 @@ pub async fn run(
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
         case_numbers: Arc::new(CaseNumbers::new(db.clone())),
     };
-    let sources = sources(settings);
-    let events = EventTasks::start(settings, &db, SERVICE, sources, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

@@ -16,6 +16,7 @@ use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_server::JointMeetingServiceServer;
+use xinfang_store::reference_updates::{self, Update};
 use xinfang_store::{Audited, UnitOfWork};
 
 /// The aggregate the joint meeting service keeps, whose versions its audit log must reach.
@@ -41,8 +42,8 @@ pub const AUDITED: &[Audited] = &[
 pub const SOURCES: &[&str] = &["intake"];
 
 /// The handler of intake's events, as the service runs it (and `xinfang events replay`).
-pub fn follower() -> Items {
-    Items
+pub fn follower(reference: ReferenceStore) -> Items {
+    Items { reference }
 }
 
 pub async fn run(
@@ -52,6 +53,9 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // What the province sent down before, before any call is answered.
+    reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
+    let items = follower(reference.clone());
     let api = JointMeetingApi {
         uow: UnitOfWork::new(db.clone(), SERVICE, settings)?,
         reference,
@@ -59,7 +63,7 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
-    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, follower(), &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, items, &shutdown)?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

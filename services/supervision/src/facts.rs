@@ -3,6 +3,7 @@
 //! with the kept metric counts, in the transaction of the event's inbox row; the annual report's
 //! facts are tallied, and an item a leader received is packaged to that leader.
 
+use crate::SERVICE;
 use crate::oversight::Oversight;
 use crate::{backlog, screening, tally};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +16,7 @@ use xinfang_events::consumer::{EventHandler, HandlerError};
 use xinfang_events::{Envelope, Payload};
 use xinfang_proto::convert::state_from_wire;
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::Meta;
+use xinfang_store::{Meta, reference_updates};
 
 pub struct Facts {
     pub oversight: Oversight,
@@ -166,6 +167,9 @@ impl EventHandler for Facts {
             return Ok(());
         };
         let o = &self.oversight;
+        if reference_updates::follow(txn, SERVICE, &o.reference, Some(payload)).await? {
+            return Ok(());
+        }
         let occurred_on = self
             .date_of(&envelope.occurred_at)
             .ok_or_else(|| permanent("an event without its time"))?;

@@ -17,6 +17,7 @@ use xinfang_platform::config::Settings;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_platform::server::GrpcServer;
 use xinfang_proto::xinfang::supervision::v1::supervision_service_server::SupervisionServiceServer;
+use xinfang_store::reference_updates::{self, Update};
 use xinfang_store::{Audited, UnitOfWork};
 
 /// The aggregates supervision keeps, whose versions its audit log must reach.
@@ -67,6 +68,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // What the province sent down before, before any clock is watched.
+    reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let oversight = handler.oversight.clone();
     let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;

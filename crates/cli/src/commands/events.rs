@@ -120,7 +120,7 @@ async fn replay(node: &Node, service: &str, id: i64) -> anyhow::Result<Replay> {
             apply(
                 &node.db,
                 service,
-                &xinfang_jointmeeting::run::follower(),
+                &xinfang_jointmeeting::run::follower(r),
                 id,
             )
             .await
