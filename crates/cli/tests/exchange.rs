@@ -511,6 +511,39 @@ async fn province(scratch: &std::path::Path, broker: &Broker, more: &[(&str, &st
     }
 }
 
+/// A node's exchange as a process of its own (on `at`, when it is started again there), linked
+/// to the hub at `hub_url` with `credential` at the hub and at the node's `intake`, with `more`
+/// settings.
+async fn linked_exchange(
+    node_db: &TestDatabase,
+    broker: &Broker,
+    hub_url: &str,
+    credential: &std::path::Path,
+    intake: &xinfang_testkit::services::RunningService,
+    more: &[(&str, &str)],
+    at: Option<std::net::SocketAddr>,
+) -> ServiceProcess {
+    let (credential, intake_url) = (
+        credential.display().to_string(),
+        format!("http://{}", intake.addr),
+    );
+    let mut settings = vec![
+        ("exchange.hub_url", hub_url),
+        ("exchange.token_file", credential.as_str()),
+        ("exchange.intake_url", intake_url.as_str()),
+        ("exchange.node_token_file", credential.as_str()),
+        ("exchange.push_interval_ms", "100"),
+    ];
+    settings.extend_from_slice(more);
+    let (url, brokers) = (&node_db.url, broker.address());
+    match at {
+        Some(addr) => {
+            processes::serve_on(binary(), "exchange", addr, url, &brokers, &settings).await
+        }
+        None => processes::serve(binary(), "exchange", url, &brokers, &settings).await,
+    }
+}
+
 /// 省交办 for node 340100: a wage claim of 长江街道 (340102001), petitioner in full.
 fn assignment(key: &str) -> AssignItemRequest {
     let code = |c: &str| {
@@ -561,26 +594,8 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
         hub: the_hub,
         credential,
     } = province(&scratch, &broker, &[]).await;
-    let intake_url = format!("http://{}", intake.addr);
-    let node_settings = [
-        ("exchange.hub_url", the_hub.endpoint()),
-        ("exchange.token_file", credential.display().to_string()),
-        ("exchange.intake_url", intake_url),
-        ("exchange.node_token_file", credential.display().to_string()),
-        ("exchange.push_interval_ms", "100".to_owned()),
-    ];
-    let node_settings: Vec<(&str, &str)> = node_settings
-        .iter()
-        .map(|(k, v)| (*k, v.as_str()))
-        .collect();
-    let node = processes::serve(
-        binary(),
-        "exchange",
-        &node_db.url,
-        &broker.address(),
-        &node_settings,
-    )
-    .await;
+    let hub_url = the_hub.endpoint();
+    let node = linked_exchange(&node_db, &broker, &hub_url, &credential, &intake, &[], None).await;
 
     // The province's clerk assigns the item; the same key again is the same record.
     let mut province = ExchangeServiceClient::connect(the_hub.endpoint())
@@ -768,13 +783,14 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
             .await
             .expect("the crash's state");
     }
-    let node = processes::serve_on(
-        binary(),
-        "exchange",
-        node_addr,
-        &node_db.url,
-        &broker.address(),
-        &node_settings,
+    let node = linked_exchange(
+        &node_db,
+        &broker,
+        &hub_url,
+        &credential,
+        &intake,
+        &[],
+        Some(node_addr),
     )
     .await;
     let reapplied = eventually(60, || async {
@@ -846,24 +862,7 @@ async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates()
         spawn_dispatch(settings()),
         spawn_evaluation(settings())
     );
-    let intake_url = format!("http://{}", intake.addr);
-    let node = processes::serve(
-        binary(),
-        "exchange",
-        &node_db.url,
-        &broker.address(),
-        &[
-            ("exchange.hub_url", hub_url.as_str()),
-            ("exchange.token_file", &credential.display().to_string()),
-            ("exchange.intake_url", &intake_url),
-            (
-                "exchange.node_token_file",
-                &credential.display().to_string(),
-            ),
-            ("exchange.push_interval_ms", "100"),
-        ],
-    )
-    .await;
+    let node = linked_exchange(&node_db, &broker, &hub_url, &credential, &intake, &[], None).await;
 
     // Accepted on 2026-12-20: 60 days end on 2027-02-18, counted on 2027's statutory days.
     let office = token("east-xfj");
@@ -1345,25 +1344,16 @@ async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
     // The node's own mapping sends 来访 as 9300, a code the province does not have.
     let reference = scratch.join("reference");
     reference_with_visit_code(&reference, "9300");
-    let (hub_url, intake_url) = (the_hub.endpoint(), format!("http://{}", intake.addr));
-    let (credential, reference) = (
-        credential.display().to_string(),
-        reference.display().to_string(),
-    );
-    let node_settings = [
-        ("exchange.hub_url", hub_url.as_str()),
-        ("exchange.token_file", credential.as_str()),
-        ("exchange.intake_url", intake_url.as_str()),
-        ("exchange.node_token_file", credential.as_str()),
-        ("exchange.push_interval_ms", "100"),
-        ("reference.dir", reference.as_str()),
-    ];
-    let node = processes::serve(
-        binary(),
-        "exchange",
-        &node_db.url,
-        &broker.address(),
-        &node_settings,
+    let (hub_url, reference) = (the_hub.endpoint(), reference.display().to_string());
+    let own = [("reference.dir", reference.as_str())];
+    let node = linked_exchange(
+        &node_db,
+        &broker,
+        &hub_url,
+        &credential,
+        &intake,
+        &own,
+        None,
     )
     .await;
     let first = intake.register_wage_claim("table-1", 811).await.id;
@@ -1469,13 +1459,14 @@ async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
     // Kept: a restarted node maps with it still.
     let addr = node.addr;
     node.stop().await;
-    let node = processes::serve_on(
-        binary(),
-        "exchange",
-        addr,
-        &node_db.url,
-        &broker.address(),
-        &node_settings,
+    let node = linked_exchange(
+        &node_db,
+        &broker,
+        &hub_url,
+        &credential,
+        &intake,
+        &own,
+        Some(addr),
     )
     .await;
     assert_eq!(channel_table(&node).await.version, "2026.2");
@@ -1767,22 +1758,7 @@ async fn an_organisation_from_the_province_adds_a_township_the_node_works_with()
         )
     };
     let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
-    let intake_url = format!("http://{}", intake.addr);
-    let credential = credential.display().to_string();
-    let node = processes::serve(
-        binary(),
-        "exchange",
-        &node_db.url,
-        &broker.address(),
-        &[
-            ("exchange.hub_url", hub_url.as_str()),
-            ("exchange.token_file", &credential),
-            ("exchange.intake_url", &intake_url),
-            ("exchange.node_token_file", &credential),
-            ("exchange.push_interval_ms", "100"),
-        ],
-    )
-    .await;
+    let node = linked_exchange(&node_db, &broker, &hub_url, &credential, &intake, &[], None).await;
 
     // Before: 340102003 is no region of the node.
     let claim = |key: &str, person: u32| {

@@ -7,7 +7,7 @@ use opentelemetry::KeyValue;
 use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::time::Duration;
-use xinfang_platform::metrics::gauge;
+use xinfang_platform::metrics::{gauge, sample_every};
 
 pub async fn run(
     db: DatabaseConnection,
@@ -31,29 +31,25 @@ pub async fn run(
         "{event}",
         "Events the service's consumers parked and nobody replayed yet",
     );
-    let attributes = [KeyValue::new("xinfang.service", service)];
-    tokio::pin!(shutdown);
-    let mut ticks = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            _ = ticks.tick() => {}
-        }
+    let attributes = &[KeyValue::new("xinfang.service", service)];
+    let (db, unsent, lag, parked) = (&db, &unsent, &lag, &parked);
+    sample_every(every, shutdown, || async move {
         if relayed {
-            match crate::relay::backlog(&db, service).await {
+            match crate::relay::backlog(db, service).await {
                 Ok((count, oldest)) => {
-                    unsent.record(count as f64, &attributes);
+                    unsent.record(count as f64, attributes);
                     let waited = oldest.map_or(0.0, |t| {
                         (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
                     });
-                    lag.record(waited, &attributes);
+                    lag.record(waited, attributes);
                 }
                 Err(err) => tracing::warn!(%err, "metrics: the outbox could not be read"),
             }
         }
-        match crate::parked::waiting(&db, service).await {
-            Ok(count) => parked.record(count as f64, &attributes),
+        match crate::parked::waiting(db, service).await {
+            Ok(count) => parked.record(count as f64, attributes),
             Err(err) => tracing::warn!(%err, "metrics: the parked events could not be read"),
         }
-    }
+    })
+    .await;
 }

@@ -10,7 +10,7 @@ use opentelemetry::{KeyValue, global};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tonic::codegen::http;
 use tower_service::Service;
 
@@ -25,6 +25,24 @@ pub fn gauge(name: &'static str, unit: &'static str, description: &'static str) 
         .with_unit(unit)
         .with_description(description)
         .build()
+}
+
+/// Runs `sample` every `every` (the first time at once) until `shutdown`: how a service keeps
+/// the gauges it reads from its database up to date.
+pub async fn sample_every<F, S>(every: Duration, shutdown: impl Future<Output = ()>, sample: F)
+where
+    F: Fn() -> S,
+    S: Future<Output = ()>,
+{
+    tokio::pin!(shutdown);
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = ticks.tick() => {}
+        }
+        sample().await;
+    }
 }
 
 /// Measures every call: `rpc.server.duration` (milliseconds) with `rpc.system`, `rpc.service`,

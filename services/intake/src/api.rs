@@ -73,18 +73,7 @@ impl IntakeService for IntakeApi {
         request: Request<GetPetitionRequest>,
     ) -> Result<Response<Petition>, Status> {
         let caller = caller(&request)?;
-        let id = request.into_inner().id;
-        let found = self.store.by_id(&id).await.map_err(IntakeError::from)?;
-        let petition = found
-            .filter(|p| {
-                scope::of(&self.reference.current(), &caller).is_ok_and(|s| scope::covers(&s, p))
-            })
-            .ok_or_else(|| {
-                IntakeError::from(Refusal::new(
-                    Reason::NotFound,
-                    format!("no petition {id} in your scope"),
-                ))
-            })?;
+        let petition = self.in_scope(&caller, &request.into_inner().id).await?;
         let petitioners = self
             .store
             .petitioners(&petition.id)
@@ -168,16 +157,7 @@ impl IntakeService for IntakeApi {
                 "no item has this query code",
             ))
         })?;
-        let petitioners = self
-            .store
-            .petitioners(&petition.id)
-            .await
-            .map_err(IntakeError::from)?;
-        let later = self
-            .store
-            .public_steps(&petition.id)
-            .await
-            .map_err(IntakeError::from)?;
+        let (petitioners, later) = self.people_and_steps(&petition.id).await?;
         Ok(Response::new(self.public_view(
             &petition,
             &petitioners,
@@ -191,20 +171,7 @@ impl IntakeService for IntakeApi {
     ) -> Result<Response<HandOverResponse>, Status> {
         let caller = caller(&request)?;
         let id = request.into_inner().petition_id;
-        let petition = self
-            .store
-            .by_id(&id)
-            .await
-            .map_err(IntakeError::from)?
-            .filter(|p| {
-                scope::of(&self.reference.current(), &caller).is_ok_and(|s| scope::covers(&s, p))
-            })
-            .ok_or_else(|| {
-                IntakeError::from(Refusal::new(
-                    Reason::NotFound,
-                    format!("no petition {id} in your scope"),
-                ))
-            })?;
+        let petition = self.in_scope(&caller, &id).await?;
         // Identity leaves the node only with an item that left it.
         if State::parse(&petition.state) != Some(State::TransferredOut) {
             return Err(IntakeError::from(Refusal::new(
@@ -213,16 +180,7 @@ impl IntakeService for IntakeApi {
             ))
             .into());
         }
-        let petitioners = self
-            .store
-            .petitioners(&petition.id)
-            .await
-            .map_err(IntakeError::from)?;
-        let later = self
-            .store
-            .public_steps(&petition.id)
-            .await
-            .map_err(IntakeError::from)?;
+        let (petitioners, later) = self.people_and_steps(&petition.id).await?;
         let in_full = petitioners
             .iter()
             .map(|p| {
@@ -254,6 +212,33 @@ impl IntakeService for IntakeApi {
 }
 
 impl IntakeApi {
+    /// Petition `id`, if it lies in the caller's scope.
+    async fn in_scope(&self, caller: &Caller, id: &str) -> Result<petition::Model, IntakeError> {
+        self.store
+            .by_id(id)
+            .await?
+            .filter(|p| {
+                scope::of(&self.reference.current(), caller).is_ok_and(|s| scope::covers(&s, p))
+            })
+            .ok_or_else(|| {
+                IntakeError::from(Refusal::new(
+                    Reason::NotFound,
+                    format!("no petition {id} in your scope"),
+                ))
+            })
+    }
+
+    /// A petition's petitioners and the steps its petitioner was told of.
+    async fn people_and_steps(
+        &self,
+        id: &str,
+    ) -> Result<(Vec<petitioner::Model>, Vec<public_step::Model>), IntakeError> {
+        Ok((
+            self.store.petitioners(id).await?,
+            self.store.public_steps(id).await?,
+        ))
+    }
+
     async fn register(
         &self,
         caller: Option<&Caller>,

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use std::future::Future;
 use std::time::Duration;
 use xinfang_platform::clock::NodeClock;
-use xinfang_platform::metrics::gauge;
+use xinfang_platform::metrics::{gauge, sample_every};
 
 pub async fn run(
     db: DatabaseConnection,
@@ -20,23 +20,19 @@ pub async fn run(
         "{item}",
         "Watched items past their due date (逾期), paused clocks left out",
     );
-    tokio::pin!(shutdown);
-    let mut ticks = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            _ = ticks.tick() => {}
-        }
+    let (db, overdue) = (&db, &overdue);
+    sample_every(every, shutdown, || async move {
         let today = clock.today().to_string();
         let count = item::Entity::find()
             .filter(item::Column::DueDate.is_not_null())
             .filter(item::Column::Paused.eq(false))
             .filter(item::Column::DueDate.lt(today.as_str()))
-            .count(&db)
+            .count(db)
             .await;
         match count {
             Ok(n) => overdue.record(n as f64, &[]),
             Err(err) => tracing::warn!(%err, "metrics: the overdue items could not be counted"),
         }
-    }
+    })
+    .await;
 }
