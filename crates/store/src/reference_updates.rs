@@ -23,11 +23,16 @@ impl Update {
     /// Both, in the order a start lays them over the files.
     pub const ALL: [Update; 2] = [Update::Calendar, Update::Organisation];
 
-    fn table(self, service: &str) -> Alias {
+    /// What the update is, as its table and the operators' messages name it.
+    fn name(self) -> &'static str {
         match self {
-            Update::Calendar => Alias::new(format!("{service}_calendar_update")),
-            Update::Organisation => Alias::new(format!("{service}_organisation_update")),
+            Update::Calendar => "calendar",
+            Update::Organisation => "organisation",
         }
+    }
+
+    fn table(self, service: &str) -> Alias {
+        Alias::new(format!("{service}_{}_update", self.name()))
     }
 
     fn text_column(self) -> &'static str {
@@ -66,7 +71,7 @@ pub async fn follow(
     };
     update
         .apply(reference, version, text)
-        .map_err(|e| HandlerError::Permanent(format!("{update:?} {version}: {e}")))?;
+        .map_err(|e| HandlerError::Permanent(format!("{} {version}: {e}", update.name())))?;
     keep(txn, service, update, version, text).await?;
     Ok(true)
 }
@@ -113,9 +118,9 @@ pub async fn restore(
         for row in db.query_all_raw(backend.build(&select)).await? {
             let version: String = row.try_get("", "version")?;
             let text: String = row.try_get("", "text")?;
-            update
-                .apply(reference, &version, &text)
-                .map_err(|e| anyhow::anyhow!("{}_{update:?} update {version}: {e}", service))?;
+            update.apply(reference, &version, &text).map_err(|e| {
+                anyhow::anyhow!("{service}_{}_update {version}: {e}", update.name())
+            })?;
             restored += 1;
         }
     }

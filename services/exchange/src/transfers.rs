@@ -63,8 +63,13 @@ pub async fn send_on(
     node: &RegionCode,
     onward: Vec<Onward>,
 ) -> Result<(), DbErr> {
-    let name = |region: &str| node_office(province, region).map(|u| u.name.clone());
-    let from_name = name(node.as_str()).unwrap_or_default();
+    // Most batches are the node's own items: nothing to look up.
+    if onward.is_empty() {
+        return Ok(());
+    }
+    let from_name = node_office(province, node.as_str())
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
     let numbers: Vec<String> = onward
         .iter()
         .filter_map(|o| match o {
