@@ -16,6 +16,8 @@ HELM = pathlib.Path(__file__).resolve().parent.parent
 ROOT = HELM.parent
 UMBRELLA = HELM / "xinfang"
 SERVICES = ["intake", "dispatch", "supervision", "evaluation", "jointmeeting", "exchange"]
+# The web portal, over HTTP beside the gRPC services.
+PORTAL = "portal"
 KUBERNETES = "1.30.0"
 
 helm.disable_logging()
@@ -77,7 +79,7 @@ def test_every_manifest_is_valid_for_kubernetes(which):
 
 def test_a_node_runs_every_service_with_grpc_probes_on_its_two_health_names():
     deployments = of_kind(render(), "Deployment")
-    assert sorted(deployments) == sorted(f"hefei-{s}" for s in SERVICES)
+    assert sorted(deployments) == sorted(f"hefei-{s}" for s in SERVICES + [PORTAL])
     for service in SERVICES:
         d = deployments[f"hefei-{service}"]
         container = d["spec"]["template"]["spec"]["containers"][0]
@@ -92,6 +94,28 @@ def test_a_node_runs_every_service_with_grpc_probes_on_its_two_health_names():
             "secretKeyRef": {"name": "xinfang-keys", "key": "XINFANG__PII__SEAL_KEYS"}
         }
         assert env(d)["XINFANG__AUTH__JWKS"] == "/etc/xinfang/keys/jwks.json"
+
+
+def test_the_portal_serves_http_finds_the_services_by_name_and_is_reached_by_its_ingress():
+    docs = render(production())
+    portal = of_kind(docs, "Deployment")["hefei-portal"]
+    container = portal["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["serve", "portal"]
+    assert container["ports"][0]["name"] == "http"
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert env(portal)["XINFANG__PORTAL__INTAKE_URL"] == "http://hefei-intake:50051"
+    assert env(portal)["XINFANG__PORTAL__JOINTMEETING_URL"] == "http://hefei-jointmeeting:50055"
+    assert of_kind(docs, "Service")["hefei-portal"]["spec"]["ports"][0]["name"] == "http"
+    ingress = of_kind(docs, "Ingress")["hefei-portal"]["spec"]
+    assert ingress["tls"] == [{"hosts": ["xinfang.hefei.gov.example"], "secretName": "hefei-portal-tls"}]
+    assert ingress["rules"][0]["http"]["paths"][0]["backend"]["service"] == {
+        "name": "hefei-portal", "port": {"name": "http"}}
+    # Intake counts the citizen the portal names, from the pod network only.
+    intake = of_kind(docs, "Deployment")["hefei-intake"]
+    assert env(intake)["XINFANG__PUBLIC__TRUSTED_PROXIES"] == "10.42.0.0/16"
+    assert "XINFANG__PUBLIC__TRUSTED_PROXIES" not in env(of_kind(render(), "Deployment")["hefei-intake"])
+    assert "Ingress" not in {d["kind"] for d in render()}, "no ingress unless asked"
 
 
 def test_migrations_run_as_a_hook_before_install_and_upgrade():
@@ -164,6 +188,8 @@ def test_only_the_releases_pods_and_named_namespaces_reach_a_service():
         ({"global": {"auth": {"jwks": "http://idp/jwks"}}}, "/global/auth/jwks"),
         ({"dispatch": {"settings": {"LIMITS": 3}}}, "LIMITS"),
         ({"global": {"telemetry": None}}, "/global"),
+        ({"portal": {"ingress": {"enabled": True, "host": "Not A Host"}}}, "/portal/ingress/host"),
+        ({"global": {"portal": {"trustedProxies": ["everyone"]}}}, "/global/portal/trustedProxies"),
     ],
 )
 def test_broken_values_are_refused_naming_the_field(values, named):
@@ -217,7 +243,7 @@ def test_compose_runs_every_service_of_the_chart_after_the_migration():
     compose = load(ROOT / "docker" / "compose.yaml")
     services = compose["services"]
     assert services["migrate"]["command"] == ["migrate"]
-    for service in SERVICES:
+    for service in SERVICES + [PORTAL]:
         s = services[service]
         assert s["command"] == ["serve", service]
         assert s["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -16,8 +16,8 @@ use xinfang_testkit::{authed, resident_id};
 struct Node(Child);
 
 /// The ports of intake, dispatch, supervision, evaluation, the joint meeting service, the
-/// exchange, and the provincial hub beside the node (`--with-hub`).
-type Ports = [u16; 7];
+/// exchange, the provincial hub beside the node (`--with-hub`) and the portal.
+type Ports = [u16; 8];
 
 impl Node {
     async fn start(data: &std::path::Path, ports: Ports) -> Self {
@@ -48,6 +48,7 @@ impl Node {
                 "XINFANG__LISTEN__EXCHANGE",
                 format!("127.0.0.1:{}", ports[5]),
             )
+            .env("XINFANG__LISTEN__PORTAL", format!("127.0.0.1:{}", ports[7]))
             .kill_on_drop(true)
             .spawn()
             .expect("xinfang dev starts");
@@ -118,6 +119,43 @@ fn wage_claim(key: &str, n: u32) -> RegisterPetitionRequest {
     }
 }
 
+/// Signs in through the portal's dev login as a clerk of `unit`; the console page it leads to.
+async fn dev_login(port: u16, unit: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let login = http.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let csrf = csrf.split(';').next().unwrap().to_owned();
+    assert!(login.text().await.unwrap().contains("本机试用登录"));
+    let token = csrf.trim_start_matches("csrf=");
+    let signed = http
+        .post(format!("{base}/login"))
+        .header("cookie", &csrf)
+        .form(&[
+            ("csrf", token),
+            ("unit", unit),
+            ("role", "clerk"),
+            ("name", "dev"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303, "signed in and sent to the console");
+    let session = signed.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let session = session.split(';').next().unwrap();
+    http.get(format!("{base}/console"))
+        .header("cookie", format!("{csrf}; {session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -180,6 +218,9 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(pushed, "the hub acknowledged the node's record");
+    // The portal's dev login signs a token with the node's own key; the clerk sees the case.
+    let console = dev_login(ports[7], "city-xfj").await;
+    assert!(console.contains(&registered.case_number), "{console}");
     drop((client, dispatch, exchange));
     node.stop().await;
 

@@ -19,6 +19,7 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
                 "EVALUATION",
                 "JOINTMEETING",
                 "EXCHANGE",
+                "PORTAL",
             ]
             .map(|s| (format!("XINFANG__LISTEN__{s}"), "127.0.0.1:0")),
         )

@@ -154,6 +154,29 @@ impl State {
         ALL_STATES.into_iter().find(|s| s.as_str() == name)
     }
 
+    /// The state as clerks and petitioners read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Registered => "已登记",
+            State::Forwarded => "已转送",
+            State::Assigned => "已交办",
+            State::Redirected => "引导法定途径",
+            State::NotAccepted => "不予受理",
+            State::Escalated => "已上报",
+            State::TransferredOut => "转有权处理地",
+            State::Accepted => "已受理",
+            State::Answered => "已答复",
+            State::Review => "复查中",
+            State::Reviewed => "已复查",
+            State::ReExamination => "复核中",
+            State::ReExamined => "已复核",
+            State::Terminated => "已终结",
+            State::Closed => "已办结",
+            State::Linked => "重复件",
+            State::NotReaccepted => "不再受理",
+        }
+    }
+
     /// Whether the item is still being worked on (counts as open for repeat screening).
     pub fn is_open(self) -> bool {
         !matches!(

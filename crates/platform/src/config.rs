@@ -29,6 +29,26 @@ pub struct Settings {
     pub supervision: SupervisionSettings,
     pub input: InputSettings,
     pub exchange: ExchangeSettings,
+    pub portal: PortalSettings,
+}
+
+/// The web portal (阳光信访 pages, the staff console, Open311): where it finds the services it
+/// shows, and how its cookies are sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalSettings {
+    /// The services' endpoints; empty: the address each listens on (`listen.*`), as in the
+    /// embedded node.
+    pub intake_url: String,
+    pub dispatch_url: String,
+    pub supervision_url: String,
+    pub evaluation_url: String,
+    pub jointmeeting_url: String,
+    /// Cookies only over HTTPS (behind the ingress); off for a node tried on http://localhost.
+    pub secure_cookies: bool,
+    /// How long the embedded node's dev login lasts, in minutes (a real token brings its own
+    /// expiry).
+    pub dev_login_minutes: u64,
 }
 
 /// Whether this node's exchange service is a city's link to the province, or the province's hub.
@@ -209,6 +229,8 @@ pub struct ListenSettings {
     pub evaluation: SocketAddr,
     pub jointmeeting: SocketAddr,
     pub exchange: SocketAddr,
+    /// The portal's HTTP address.
+    pub portal: SocketAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -240,6 +262,11 @@ pub struct PublicSettings {
     pub submissions_per_person_per_day: u32,
     /// Online submissions to the whole node per minute.
     pub submissions_per_minute: u32,
+    /// Callers trusted to name the citizen's address (`x-forwarded-for`), as CIDR blocks: the
+    /// portal, which relays the citizen's calls. Anyone else is counted by their own address.
+    /// (A default: the config crate drops an empty list from the defaults' layer.)
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -440,6 +467,7 @@ impl Default for Settings {
                 evaluation: "127.0.0.1:50054".parse().expect("static address"),
                 jointmeeting: "127.0.0.1:50055".parse().expect("static address"),
                 exchange: "127.0.0.1:50056".parse().expect("static address"),
+                portal: "127.0.0.1:8080".parse().expect("static address"),
             },
             auth: AuthSettings {
                 issuer: "xinfang".into(),
@@ -453,6 +481,7 @@ impl Default for Settings {
                 submissions_per_address_per_hour: 20,
                 submissions_per_person_per_day: 5,
                 submissions_per_minute: 300,
+                trusted_proxies: Vec::new(),
             },
             pii: PiiSettings {
                 // Fixed demo keys for the embedded default only; production sets its own.
@@ -528,6 +557,15 @@ impl Default for Settings {
                 node_token_file: String::new(),
                 tls: LinkTls::default(),
             },
+            portal: PortalSettings {
+                intake_url: String::new(),
+                dispatch_url: String::new(),
+                supervision_url: String::new(),
+                evaluation_url: String::new(),
+                jointmeeting_url: String::new(),
+                secure_cookies: true,
+                dev_login_minutes: 480,
+            },
         }
     }
 }
@@ -584,6 +622,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("screening.litigation_keywords")
+                .with_list_parse_key("public.trusted_proxies")
                 .try_parsing(true),
         );
         for (key, value) in overrides {
@@ -656,6 +695,8 @@ impl Settings {
                     .into(),
             ));
         }
+        crate::public_calls::TrustedProxies::parse(&self.public.trusted_proxies)
+            .map_err(|e| config::ConfigError::Message(format!("public.trusted_proxies: {e}")))?;
         if self.events.consumer_lanes == 0 {
             return Err(config::ConfigError::Message(
                 "events.consumer_lanes: at least 1 (events applied at once by a consumer)".into(),

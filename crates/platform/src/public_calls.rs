@@ -8,6 +8,7 @@
 
 use crate::config::PublicSettings;
 use chrono::Utc;
+use ipnet::IpNet;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use std::collections::HashMap;
@@ -33,14 +34,42 @@ pub struct PublicLimits {
     db: DatabaseConnection,
     table: Alias,
     pub settings: PublicSettings,
+    trusted_proxies: TrustedProxies,
 }
 
-/// The address a request came from (unknown: all unknown callers share one count).
-pub fn address<T>(request: &Request<T>) -> IpAddr {
-    request
-        .remote_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+/// The header by which a trusted proxy (the portal) names the citizen's address.
+pub const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The callers trusted to name the citizen's address (`public.trusted_proxies`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// `public.trusted_proxies` as networks, or the entry that is not one.
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        entries
+            .iter()
+            .map(|e| {
+                let e = e.trim();
+                e.parse::<IpNet>()
+                    .or_else(|_| e.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{e:?} is neither an address nor a CIDR block"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// The client's address: the peer's, or, when the peer is trusted, the first address its
+    /// `x-forwarded-for` names.
+    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if !self.0.iter().any(|net| net.contains(&peer)) {
+            return peer;
+        }
+        forwarded_for
+            .and_then(|v| v.split(',').next())
+            .and_then(|first| first.trim().parse().ok())
+            .unwrap_or(peer)
+    }
 }
 
 impl PublicLimits {
@@ -50,7 +79,21 @@ impl PublicLimits {
             db,
             table: Alias::new(format!("{service}_rate_limit")),
             settings: settings.clone(),
+            // Checked when the settings load.
+            trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies).unwrap_or_default(),
         }
+    }
+
+    /// The address a request came from: the caller's, or, from a trusted proxy, the first
+    /// address it names (unknown: all unknown callers share one count).
+    pub fn address<T>(&self, request: &Request<T>) -> IpAddr {
+        let peer = request
+            .remote_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let forwarded = request.metadata().get(FORWARDED_FOR);
+        self.trusted_proxies
+            .client(peer, forwarded.and_then(|v| v.to_str().ok()))
     }
 
     /// `calls_per_address_per_minute` calls of one kind from one address.
@@ -212,7 +255,23 @@ fn refused(limit: &Limit, wait: Duration) -> Status {
 
 #[cfg(test)]
 mod tests {
-    use super::sliding;
+    use super::{TrustedProxies, sliding};
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_citizens_address() {
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "127.0.0.1".into()]).unwrap();
+        let citizen = Some("203.0.113.7, 10.1.2.3");
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(proxies.client(ip("10.4.0.9"), citizen), ip("203.0.113.7"));
+        assert_eq!(proxies.client(ip("127.0.0.1"), citizen), ip("203.0.113.7"));
+        assert_eq!(
+            proxies.client(ip("198.51.100.1"), citizen),
+            ip("198.51.100.1"),
+            "anyone else is counted by their own address"
+        );
+        assert_eq!(proxies.client(ip("10.4.0.9"), Some("junk")), ip("10.4.0.9"));
+        assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
+    }
 
     #[test]
     fn a_flood_across_a_window_boundary_meets_the_limit_of_one_window() {

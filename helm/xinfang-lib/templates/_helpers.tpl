@@ -76,6 +76,11 @@ global values: database and keys from Secrets, Kafka, tokens, telemetry, referen
 - name: XINFANG__EXCHANGE__HUB_URL
   value: {{ $g.exchange.hubUrl | quote }}
 {{- end }}
+{{- with $g.portal.trustedProxies }}
+# The portal (and the ingress before it) may name the citizen's address for the rate limits.
+- name: XINFANG__PUBLIC__TRUSTED_PROXIES
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- if $g.reference.files }}
 - name: XINFANG__REFERENCE__DIR
   value: /etc/xinfang/reference

@@ -8,6 +8,10 @@ optionally an HPA, a PDB, a NetworkPolicy and a ServiceMonitor. A thin chart's w
 {{ include "xinfang-lib.deployment" . }}
 ---
 {{ include "xinfang-lib.k8sService" . }}
+{{- if and .Values.ingress .Values.ingress.enabled }}
+---
+{{ include "xinfang-lib.ingress" . }}
+{{- end }}
 {{- if .Values.autoscaling.enabled }}
 ---
 {{ include "xinfang-lib.hpa" . }}
@@ -71,7 +75,7 @@ spec:
           imagePullPolicy: {{ $g.image.pullPolicy }}
           args: ["serve", {{ .Values.service | quote }}]
           ports:
-            - name: grpc
+            - name: {{ include "xinfang-lib.portName" . }}
               containerPort: {{ .Values.port }}
               protocol: TCP
           env:
@@ -80,10 +84,35 @@ spec:
             - name: XINFANG__TELEMETRY__SERVICE_NAME
               value: {{ printf "xinfang-%s" .Values.service | quote }}
             {{- include "xinfang-lib.env" . | nindent 12 }}
+            {{- /* The portal's services, by their names in this release. */}}
+            {{- range $service, $port := .Values.backends }}
+            - name: {{ printf "XINFANG__PORTAL__%s_URL" (upper $service) }}
+              value: {{ printf "http://%s-%s:%d" $.Release.Name $service (int $port) | quote }}
+            {{- end }}
             {{- range $key, $value := .Values.settings }}
             - name: {{ printf "XINFANG__%s" (upper (replace "." "__" $key)) }}
               value: {{ $value | quote }}
             {{- end }}
+          {{- if eq (include "xinfang-lib.portName" .) "http" }}
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+            periodSeconds: 10
+            failureThreshold: 3
+          readinessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+            periodSeconds: 5
+            failureThreshold: 2
+          startupProbe:
+            httpGet:
+              path: /healthz
+              port: http
+            periodSeconds: 2
+            failureThreshold: 60
+          {{- else }}
           livenessProbe:
             grpc:
               port: {{ .Values.port }}
@@ -102,6 +131,7 @@ spec:
               service: ""
             periodSeconds: 2
             failureThreshold: 60
+          {{- end }}
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:
@@ -165,11 +195,45 @@ spec:
   selector:
     {{- include "xinfang-lib.selectorLabels" . | nindent 4 }}
   ports:
-    - name: grpc
+    - name: {{ include "xinfang-lib.portName" . }}
       port: {{ .Values.port }}
-      targetPort: grpc
+      targetPort: {{ include "xinfang-lib.portName" . }}
       protocol: TCP
-      appProtocol: grpc
+      appProtocol: {{ include "xinfang-lib.portName" . }}
+{{- end -}}
+
+{{/* The service's port: gRPC, or HTTP for the portal. */}}
+{{- define "xinfang-lib.portName" -}}
+{{- if eq (.Values.protocol | default "grpc") "http" }}http{{ else }}grpc{{ end -}}
+{{- end -}}
+
+{{/* The portal's Ingress: the only door from outside, TLS at the ingress controller. */}}
+{{- define "xinfang-lib.ingress" -}}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {{ include "xinfang-lib.fullname" . }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "xinfang-lib.labels" . | nindent 4 }}
+spec:
+  {{- with .Values.ingress.className }}
+  ingressClassName: {{ . }}
+  {{- end }}
+  tls:
+    - hosts: [{{ .Values.ingress.host | quote }}]
+      secretName: {{ .Values.ingress.tlsSecret }}
+  rules:
+    - host: {{ .Values.ingress.host | quote }}
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: {{ include "xinfang-lib.fullname" . }}
+                port:
+                  name: http
 {{- end -}}
 
 {{- define "xinfang-lib.hpa" -}}
@@ -239,7 +303,7 @@ spec:
               kubernetes.io/metadata.name: {{ . }}
         {{- end }}
       ports:
-        - port: grpc
+        - port: {{ include "xinfang-lib.portName" . }}
           protocol: TCP
 {{- end -}}
 

@@ -12,7 +12,7 @@ use xinfang_domain::evaluation::{Channel, Evaluator, Item, ItemCommand, Proxy, S
 use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::pii::PiiVault;
-use xinfang_platform::public_calls::{PublicLimits, address};
+use xinfang_platform::public_calls::PublicLimits;
 use xinfang_proto::convert::{
     evaluation_channel_from_wire, opinion_from_wire, satisfaction_from_wire,
 };
@@ -269,7 +269,7 @@ impl EvaluationService for EvaluationApi {
         let caller = request.extensions().get::<Caller>().cloned();
         if caller.is_none() {
             self.public
-                .check(&self.public.evaluation(address(&request)))
+                .check(&self.public.evaluation(self.public.address(&request)))
                 .await?;
         }
         reply(self.submit(caller.as_ref(), request.into_inner()).await)

@@ -26,7 +26,7 @@ use xinfang_domain::{Reason, Refusal};
 use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::pii::PiiVault;
-use xinfang_platform::public_calls::{PublicLimits, address};
+use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::{flag_from_wire, state_from_wire};
 use xinfang_proto::xinfang::intake::v1::intake_service_server::IntakeService;
@@ -61,7 +61,7 @@ impl IntakeService for IntakeApi {
         request: Request<RegisterPetitionRequest>,
     ) -> Result<Response<RegisterPetitionResponse>, Status> {
         let caller = request.extensions().get::<Caller>().cloned();
-        let from = address(&request);
+        let from = self.public.address(&request);
         Ok(Response::new(
             self.register(caller.as_ref(), from, request.into_inner())
                 .await?,
@@ -140,7 +140,7 @@ impl IntakeService for IntakeApi {
         request: Request<TrackByQueryCodeRequest>,
     ) -> Result<Response<TrackByQueryCodeResponse>, Status> {
         self.public
-            .check(&self.public.tracking(address(&request)))
+            .check(&self.public.tracking(self.public.address(&request)))
             .await?;
         let code = xinfang_platform::codes::typed(&request.into_inner().query_code);
         if code.is_empty() {
@@ -537,6 +537,7 @@ impl IntakeApi {
             registered_at: Some(wire::timestamp(p.registered_at)),
             steps,
             petitioner_names: petitioners.iter().map(|x| mask_name(&x.name)).collect(),
+            content_category: p.content_category.clone(),
         }
     }
 }

@@ -18,7 +18,7 @@ use xinfang_platform::auth::{Caller, caller};
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::pii::PiiVault;
 use xinfang_platform::policy::{Holders, Scope};
-use xinfang_platform::public_calls::{PublicLimits, address};
+use xinfang_platform::public_calls::PublicLimits;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::convert::measure_from_wire;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
@@ -417,7 +417,7 @@ impl JointMeetingService for JointMeetingApi {
         let caller = request.extensions().get::<Caller>().cloned();
         if caller.is_none() {
             self.public
-                .check(&self.public.tracking(address(&request)))
+                .check(&self.public.tracking(self.public.address(&request)))
                 .await?;
         }
         reply(
@@ -433,7 +433,7 @@ impl JointMeetingService for JointMeetingApi {
         let caller = request.extensions().get::<Caller>().cloned();
         if caller.is_none() {
             self.public
-                .check(&self.public.booking(address(&request)))
+                .check(&self.public.booking(self.public.address(&request)))
                 .await?;
         }
         reply(self.book(caller.as_ref(), request.into_inner()).await)

@@ -44,6 +44,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         // What the province assigns is registered by this node's own intake.
         node.settings.exchange.intake_url = format!("http://{}", node.settings.listen.intake);
     }
+    // The portal relays the citizen's calls from this machine, and is tried over plain HTTP.
+    node.settings.public.trusted_proxies = vec!["127.0.0.1".into(), "::1".into()];
+    node.settings.portal.secure_cookies = false;
     // The node's own signing key, made once, before its services read it.
     SigningKey::load_or_create(&node.settings.auth.dev_signing_key)
         .context("auth.dev_signing_key")?;
@@ -59,6 +62,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let evaluation = bind("listen.evaluation", s.listen.evaluation).await?;
     let jointmeeting = bind("listen.jointmeeting", s.listen.jointmeeting).await?;
     let exchange = bind("listen.exchange", s.listen.exchange).await?;
+    let portal = bind("listen.portal", s.listen.portal).await?;
     let hub = if args.with_hub {
         Some(Hub::start(s, data, args.hub_listen, &credential).await?)
     } else {
@@ -104,6 +108,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "hub", args.hub_listen
         );
     }
+    println!(
+        "  {:<12} http://{}   阳光信访 pages, the staff console (dev login), Open311 /open311/v2",
+        "portal", s.listen.portal
+    );
     println!("  {:<12} SQL log in the outbox tables of {url}", "events");
     println!(
         "  {:<12} {today} (clock.start and clock.offset_days move it)",
@@ -111,13 +119,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!("  a clerk token:  xinfang token --unit city-xfj");
     println!("Ctrl-C stops the node.");
-    let (intake, dispatch, supervision, evaluation, jointmeeting, exchange, hub) = tokio::join!(
+    let (intake, dispatch, supervision, evaluation, jointmeeting, exchange, portal, hub) = tokio::join!(
         xinfang_intake::run::run(s, db.clone(), r.clone(), intake, stop.clone()),
         xinfang_dispatch::run::run(s, db.clone(), r.clone(), dispatch, stop.clone()),
         xinfang_supervision::run::run(s, db.clone(), r.clone(), supervision, stop.clone()),
         xinfang_evaluation::run::run(s, db.clone(), r.clone(), evaluation, stop.clone()),
         xinfang_jointmeeting::run::run(s, db.clone(), r.clone(), jointmeeting, stop.clone()),
         xinfang_exchange::run::run(s, db.clone(), r.clone(), exchange, stop.clone()),
+        xinfang_portal::run::run(s, r.clone(), portal, stop.clone()),
         async {
             match hub {
                 Some(hub) => hub.run(stop.clone()).await,
@@ -131,6 +140,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .and(evaluation)
         .and(jointmeeting)
         .and(exchange)
+        .and(portal)
         .and(hub)?;
     node.db.close().await?;
     Ok(())

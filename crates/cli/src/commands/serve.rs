@@ -19,6 +19,8 @@ enum Service {
     Jointmeeting,
     /// The province exchange: a node's link, or the hub (`exchange.role`).
     Exchange,
+    /// The web portal (HTTP): the citizen's pages, the staff console, Open311.
+    Portal,
 }
 
 impl Service {
@@ -31,6 +33,7 @@ impl Service {
             Service::Evaluation => "xinfang-evaluation",
             Service::Jointmeeting => "xinfang-jointmeeting",
             Service::Exchange => "xinfang-exchange",
+            Service::Portal => "xinfang-portal",
         }
     }
 }
@@ -70,6 +73,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Service::Exchange => {
             let listener = bind("listen.exchange", s.listen.exchange).await?;
             xinfang_exchange::run::run(s, db, r, listener, stop).await
+        }
+        Service::Portal => {
+            let listener = bind("listen.portal", s.listen.portal).await?;
+            xinfang_portal::run::run(s, r, listener, stop).await
         }
     }
 }

@@ -84,6 +84,11 @@ impl CategoryTable {
         Ok(Self { categories })
     }
 
+    /// Every category, by code (a level's parent before its children).
+    pub fn iter(&self) -> impl Iterator<Item = &Category> {
+        self.categories.values()
+    }
+
     pub fn get(&self, code: &str) -> Option<&Category> {
         self.categories.get(code)
     }
