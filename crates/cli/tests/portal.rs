@@ -10,10 +10,14 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use sea_orm::{ConnectionTrait, Statement};
 use std::path::PathBuf;
 use std::process::Stdio;
+use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use xinfang_proto::xinfang::dispatch::v1::{AcceptRequest, ForwardRequest, ListCasesRequest};
+use xinfang_proto::xinfang::jointmeeting::v1::PublishReceptionDayRequest;
+use xinfang_proto::xinfang::jointmeeting::v1::joint_meeting_service_client::JointMeetingServiceClient;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
 use xinfang_testkit::processes::{self, ServiceProcess};
-use xinfang_testkit::{eventually, resident_id, token_as};
+use xinfang_testkit::{authed, eventually, resident_id, token, token_as};
 
 /// 09:00 Beijing time, Monday 2026-03-02: every step of the test happens on that day.
 const TODAY: &str = "2026-03-02T09:00:00+08:00";
@@ -22,7 +26,7 @@ const PHONE: &str = "13912345678";
 struct Node {
     db: TestDatabase,
     _broker: Broker,
-    _services: Vec<ServiceProcess>,
+    services: Vec<(&'static str, ServiceProcess)>,
     portal: ServiceProcess,
 }
 
@@ -30,7 +34,13 @@ impl Node {
     async fn start() -> Node {
         let db = TestDatabase::create().await;
         let broker = Broker::start().await;
-        for service in ["intake", "dispatch", "evaluation", "supervision"] {
+        for service in [
+            "intake",
+            "dispatch",
+            "evaluation",
+            "supervision",
+            "jointmeeting",
+        ] {
             broker
                 .create_topic(&format!("xinfang.{service}.events"), 3)
                 .await;
@@ -45,17 +55,19 @@ impl Node {
             let (db, brokers) = (db.url.clone(), broker.address());
             async move { processes::serve(binary, service, &db, &brokers, &common).await }
         };
-        let (intake, dispatch, evaluation, supervision) = tokio::join!(
+        let (intake, dispatch, evaluation, supervision, jointmeeting) = tokio::join!(
             serve("intake"),
             serve("dispatch"),
             serve("evaluation"),
             serve("supervision"),
+            serve("jointmeeting"),
         );
         let urls = [
             ("portal.intake_url", intake.endpoint()),
             ("portal.dispatch_url", dispatch.endpoint()),
             ("portal.evaluation_url", evaluation.endpoint()),
             ("portal.supervision_url", supervision.endpoint()),
+            ("portal.jointmeeting_url", jointmeeting.endpoint()),
             ("portal.secure_cookies", "false".to_owned()),
         ];
         let mut more: Vec<(&str, &str)> = urls.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -64,9 +76,25 @@ impl Node {
         Node {
             db,
             _broker: broker,
-            _services: vec![intake, dispatch, evaluation, supervision],
+            services: vec![
+                ("intake", intake),
+                ("dispatch", dispatch),
+                ("evaluation", evaluation),
+                ("supervision", supervision),
+                ("jointmeeting", jointmeeting),
+            ],
             portal,
         }
+    }
+
+    /// A service's gRPC endpoint.
+    fn service(&self, name: &str) -> String {
+        let (_, process) = self
+            .services
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("started");
+        process.endpoint()
     }
 
     fn url(&self, path: &str) -> String {
@@ -167,9 +195,14 @@ impl Browser {
     }
 
     async fn fill(&self, name: &str, value: &str) {
+        self.fill_in("", name, value).await
+    }
+
+    /// Types into the field `name` of the form `form` (a page may have several `text` fields).
+    async fn fill_in(&self, form: &str, name: &str, value: &str) {
         let field = self
             .client
-            .find(Locator::Css(&format!("[name='{name}']")))
+            .find(Locator::Css(&format!("{form} [name='{name}']")))
             .await
             .unwrap_or_else(|e| panic!("field {name}: {e}"));
         field.clear().await.expect("cleared");
@@ -280,6 +313,13 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
     assert!(citizen.text("#steps").await.contains("东城区信访局"));
     pages.push(citizen.source().await);
     citizen.shot("03-tracked").await;
+    citizen.follow("a[hreflang='en']").await;
+    assert_eq!(
+        citizen.text("h1").await,
+        "Progress",
+        "the same page in English"
+    );
+    citizen.follow("a[hreflang='zh-CN']").await;
 
     // The county office's clerk finds it in the queue and forwards it to the township.
     let clerk = driver.browser().await;
@@ -304,7 +344,49 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
     clerk.follow("#forward button").await;
     assert_eq!(clerk.text("#case-state").await, "已转送");
     let case_page = clerk.client.current_url().await.unwrap().to_string();
+
+    // A visit registered at the counter, marked 重大紧急 and 扬言: the flags say why.
+    clerk.go(&node.url("/console/register")).await;
+    clerk.choose("channel", "0300").await;
+    clerk.choose("region", "340102002").await;
+    clerk.choose("category", "020100").await;
+    clerk.fill("title", "多名工人讨薪").await;
+    clerk
+        .fill("content", "工人称若再不支付将采取过激行为。")
+        .await;
+    clerk.fill("name", "赵大").await;
+    clerk.fill("id_number", &resident_id(8)).await;
+    clerk.click("input[name='major_urgent']").await;
+    clerk.click("input[name='threat']").await;
+    clerk
+        .follow("form[action='/console/register'] button")
+        .await;
+    let flags = clerk.text("#flags").await;
+    assert!(
+        flags.contains("重大紧急：登记人标注为重大紧急事项，应立即报告上一级"),
+        "{flags}"
+    );
+    assert!(flags.contains("扬言"), "{flags}");
+    pages.push(clerk.source().await);
+    clerk.shot("05b-registered-with-flags").await;
     clerk.close().await;
+
+    // The county supervisor's board shows it due for acceptance at the township.
+    let supervisor = driver.browser().await;
+    supervisor.sign_in(&node, "east-xfj", "supervisor").await;
+    let board = eventually(20, || async {
+        supervisor.go(&node.url("/board")).await;
+        let due = supervisor.text("#due").await;
+        due.contains(&case_number).then_some(due)
+    })
+    .await
+    .expect("supervision watches the acceptance limit");
+    assert!(
+        board.contains("受理告知") && board.contains("东城区长江街道"),
+        "{board}"
+    );
+    supervisor.shot("05c-board").await;
+    supervisor.close().await;
 
     // The township accepts and answers.
     let township = driver.browser().await;
@@ -312,9 +394,13 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
     township.go(&case_page).await;
     township.follow("#accept button").await;
     assert_eq!(township.text("#case-state").await, "已受理");
+    township.fill_in("#extend", "days", "10").await;
+    township.fill_in("#extend", "text", "需调取工资台账").await;
+    township.follow("#extend button").await;
+    assert!(township.text("#timeline").await.contains("延期申请"));
     township.choose("opinion", "1").await;
     township
-        .fill("text", "已责令该公司十日内足额支付工资。")
+        .fill_in("#answer", "text", "已责令该公司十日内足额支付工资。")
         .await;
     township.follow("#answer button").await;
     assert_eq!(township.text("#case-state").await, "已答复");
@@ -410,12 +496,7 @@ async fn forms_need_their_csrf_token_and_every_page_its_security_headers() {
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let cookie = headers["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
-    let token = cookie
-        .split(';')
-        .next()
-        .and_then(|c| c.strip_prefix("csrf="))
-        .unwrap()
-        .to_owned();
+    let (_, token) = csrf(&http, &node.url("/submit")).await;
 
     let form = |csrf: &str| {
         vec![
@@ -483,6 +564,78 @@ async fn forms_need_their_csrf_token_and_every_page_its_security_headers() {
         .unwrap();
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("id_number"));
+}
+
+/// A browser's first visit: its CSRF cookie (as `csrf=…`) and token.
+async fn csrf(http: &reqwest::Client, url: &str) -> (String, String) {
+    let page = http.get(url).send().await.unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap();
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let token = pair.trim_start_matches("csrf=").to_owned();
+    (pair, token)
+}
+
+#[tokio::test]
+async fn a_citizen_books_a_place_on_a_published_reception_day() {
+    let node = Node::start().await;
+    let mut meetings = JointMeetingServiceClient::connect(node.service("jointmeeting"))
+        .await
+        .unwrap();
+    let day = PublishReceptionDayRequest {
+        leader_name: "李市长".into(),
+        leader_post: "副市长".into(),
+        portfolio: "人力资源和社会保障".into(),
+        date: "2026-03-10".into(),
+        place: "市信访局接待大厅".into(),
+        capacity: 5,
+    };
+    let day = meetings
+        .publish_reception_day(authed(day, &token("city-xfj")))
+        .await
+        .unwrap()
+        .into_inner();
+    let http = reqwest::Client::new();
+    let (cookie, csrf) = csrf(&http, &node.url("/reception")).await;
+    let calendar = http
+        .get(node.url("/reception"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        calendar.contains("2026-03-10 李市长 副市长") && calendar.contains("0 / 5"),
+        "{calendar}"
+    );
+    let booked = http
+        .post(node.url("/reception/book"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("day", &day.id),
+            ("name", "王小明"),
+            ("phone", PHONE),
+            ("matter", "工资被拖欠"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booked.status(), 200);
+    let page = booked.text().await.unwrap();
+    assert!(
+        page.contains("139****5678") && !page.contains(PHONE),
+        "{page}"
+    );
+    let calendar = http
+        .get(node.url("/reception"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(calendar.contains("1 / 5"), "the place is taken");
 }
 
 #[tokio::test]
@@ -594,6 +747,67 @@ async fn open311_clients_post_and_read_requests_in_json_and_xml() {
     );
     let body = read.to_string();
     assert!(!body.contains(&resident_id(9)) && !body.contains(PHONE));
+
+    assert_eq!(
+        request["expected_datetime"],
+        serde_json::Value::Null,
+        "no limit told yet"
+    );
+
+    // Forwarded to the township and accepted there: the request expects the handling limit,
+    // the end of its due day in Beijing time, on the wire in UTC.
+    let mut dispatch = DispatchServiceClient::connect(node.service("dispatch"))
+        .await
+        .unwrap();
+    let case = eventually(20, || {
+        let mut dispatch = dispatch.clone();
+        async move {
+            let listed = dispatch
+                .list_cases(authed(ListCasesRequest::default(), &token("east-xfj")))
+                .await
+                .ok()?;
+            listed.into_inner().cases.into_iter().next()
+        }
+    })
+    .await
+    .expect("dispatch opens the case");
+    let petition_id = case.petition_id.clone();
+    let forward = ForwardRequest {
+        petition_id: petition_id.clone(),
+        organ_code: "east-t1".into(),
+        note: String::new(),
+    };
+    dispatch
+        .forward(authed(forward, &token("east-xfj")))
+        .await
+        .unwrap();
+    let accept = AcceptRequest {
+        petition_id,
+        notice_text: "已受理".into(),
+    };
+    let accepted = dispatch
+        .accept(authed(accept, &token("east-t1")))
+        .await
+        .unwrap()
+        .into_inner();
+    let due = accepted.current_deadline.unwrap().due_date;
+    let want = format!("{due}T15:59:59Z");
+    let expected = eventually(20, || async {
+        let read: serde_json::Value = http
+            .get(format!("{base}/requests/{id}.json"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        read[0]["expected_datetime"]
+            .as_str()
+            .filter(|e| *e == want)
+            .map(str::to_owned)
+    })
+    .await;
+    assert!(expected.is_some(), "intake follows the acceptance: {want}");
 
     let xml = http
         .get(format!("{base}/requests.xml?service_request_id={id}"))

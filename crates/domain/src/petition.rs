@@ -122,6 +122,9 @@ pub struct PublicStep {
     /// Who holds the item after the step: an organ (routed, transferred), or none (back to
     /// triage); unchanged when the step says nothing of it.
     pub holder: Option<Option<String>>,
+    /// The day (YYYY-MM-DD) by which the next step is due, as the step tells the petitioner:
+    /// 受理告知 names the handling limit, 延期告知 the extended one.
+    pub due_date: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -383,6 +386,7 @@ mod tests {
             occurred_at: Utc.with_ymd_and_hms(2026, 1, 20, 1, 0, 0).unwrap(),
             state,
             holder: None,
+            due_date: None,
         };
         let mut transferred = registration("11010519491231002X");
         transferred.province_number = "340100-000000007".into();
@@ -422,6 +426,7 @@ mod tests {
             occurred_at: Utc::now(),
             state: Some(State::Accepted),
             holder: None,
+            due_date: None,
         };
         let err = Petition::decide(None, PetitionCommand::FollowCase(step), &ctx).unwrap_err();
         assert_eq!(err.reason, Reason::UnknownItem);

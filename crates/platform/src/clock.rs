@@ -52,6 +52,12 @@ impl NodeClock {
         self.local(at).format("%Y-%m-%d %H:%M:%S").to_string()
     }
 
+    /// The last second of a local day (a limit's due date), as an instant.
+    pub fn end_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        let last = day.and_hms_opt(23, 59, 59).expect("a valid time");
+        (last - Duration::seconds(i64::from(self.zone.local_minus_utc()))).and_utc()
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.date_of(self.now())
     }
@@ -60,6 +66,18 @@ impl NodeClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_due_day_ends_at_midnight_beijing_time() {
+        let clock = NodeClock::new(&ClockSettings {
+            utc_offset_hours: 8,
+            start: None,
+            offset_days: 0,
+        })
+        .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        assert_eq!(clock.end_of(day).to_rfc3339(), "2026-04-01T15:59:59+00:00");
+    }
 
     #[test]
     fn a_configured_start_and_offset_move_the_date() {

@@ -8,6 +8,7 @@ mod m20261129_000002_audit_chain;
 mod m20261129_000003_audit_heads;
 mod m20261204_000001_province_number;
 mod m20261207_000001_reference_updates;
+mod m20261207_000002_public_step_due_date;
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_audit_heads::Migration),
             Box::new(m20261204_000001_province_number::Migration),
             Box::new(m20261207_000001_reference_updates::Migration),
+            Box::new(m20261207_000002_public_step_due_date::Migration),
         ]
     }
 

@@ -502,6 +502,7 @@ impl IntakeApi {
             organ_name: unit_name.clone(),
             occurred_at: Some(wire::timestamp(p.registered_at)),
             text: format!("您的信访事项已登记，编号 {}", p.case_number),
+            due_date: String::new(),
         }];
         match state {
             Some(State::Linked) => steps.push(pb::PublicStep {
@@ -510,6 +511,7 @@ impl IntakeApi {
                 organ_name: unit_name,
                 occurred_at: Some(wire::timestamp(p.registered_at)),
                 text: "您反映的事项正在办理中，本次来信来访已并入原事项办理".into(),
+                due_date: String::new(),
             }),
             Some(State::NotReaccepted) => steps.push(pb::PublicStep {
                 kind: "not_reaccepted".into(),
@@ -518,6 +520,7 @@ impl IntakeApi {
                 occurred_at: Some(wire::timestamp(p.registered_at)),
                 text: "该事项已经复核终结，同一事实和理由不再受理 (《信访工作条例》第三十六条)"
                     .into(),
+                due_date: String::new(),
             }),
             _ => {}
         }
@@ -527,9 +530,21 @@ impl IntakeApi {
             organ_name: s.organ_name.clone(),
             occurred_at: Some(wire::timestamp(s.occurred_at)),
             text: s.text.clone(),
+            due_date: s.due_date.clone().unwrap_or_default(),
         }));
         // What another city told the petitioner before the item came here comes first.
         steps.sort_by_key(|s| s.occurred_at.map(|t| (t.seconds, t.nanos)));
+        // The limit last told, while the item waits for its next step.
+        let waiting = state.is_some_and(|s| {
+            s.is_open() && !matches!(s, State::Answered | State::Reviewed | State::ReExamined)
+        });
+        let expected_date = steps
+            .iter()
+            .rev()
+            .find(|s| !s.due_date.is_empty())
+            .filter(|_| waiting)
+            .map(|s| s.due_date.clone())
+            .unwrap_or_default();
         TrackByQueryCodeResponse {
             case_number: p.case_number.clone(),
             title: p.title.clone(),
@@ -538,6 +553,7 @@ impl IntakeApi {
             steps,
             petitioner_names: petitioners.iter().map(|x| mask_name(&x.name)).collect(),
             content_category: p.content_category.clone(),
+            expected_date,
         }
     }
 }

@@ -62,6 +62,20 @@ fn review_stage(stage: i32) -> &'static str {
     stage_from_wire(stage).map_or("复查", Stage::label)
 }
 
+/// The day the next step is due by, where the event names the limit the petitioner is told of.
+fn due_date(payload: &Payload) -> Option<String> {
+    let deadline = match payload {
+        Payload::CaseTriaged(e) => e.acceptance_deadline.as_ref(),
+        Payload::CaseObjected(e) => e.triage_deadline.as_ref(),
+        Payload::CaseAccepted(e) => e.handling_deadline.as_ref(),
+        Payload::ExtensionDecided(e) if e.approved => e.handling_deadline.as_ref(),
+        Payload::ClockResumed(e) => e.deadline.as_ref(),
+        Payload::ReviewRequested(e) => e.decision_deadline.as_ref(),
+        _ => None,
+    }?;
+    Some(deadline.due_date.clone()).filter(|d| !d.is_empty())
+}
+
 fn told(payload: &Payload) -> Option<Told> {
     let told = match payload {
         Payload::CaseTriaged(e) => {
@@ -296,7 +310,10 @@ impl EventHandler for FollowedSteps {
         if reference_updates::follow(txn, SERVICE, reference, envelope.payload.as_ref()).await? {
             return Ok(());
         }
-        let Some(told) = envelope.payload.as_ref().and_then(told) else {
+        let Some(payload) = envelope.payload.as_ref() else {
+            return Ok(());
+        };
+        let Some(told) = told(payload) else {
             return Ok(());
         };
         let occurred_at = envelope
@@ -318,6 +335,7 @@ impl EventHandler for FollowedSteps {
             occurred_at,
             state: told.state,
             holder: told.holder,
+            due_date: due_date(payload),
         };
         let policy = Policy::default();
         let ctx = PetitionContext {

@@ -244,9 +244,11 @@ pub fn parse(
                 organ_name: step.organ_name.clone(),
                 text: step.text.clone(),
                 occurred_at: at,
-                // Here the item starts anew: the steps elsewhere move nothing.
+                // Here the item starts anew: the steps elsewhere move nothing, and their
+                // limits are the other city's.
                 state: None,
                 holder: None,
+                due_date: None,
             }),
             _ => errors.push(FieldError::new(
                 format!("{field}.occurred_at"),

@@ -331,6 +331,7 @@ fn public_step_row(id: &str, step: &PublicStep) -> public_step::ActiveModel {
         organ_name: Set(step.organ_name.clone()),
         occurred_at: Set(step.occurred_at),
         text: Set(step.text.clone()),
+        due_date: Set(step.due_date.clone()),
     }
 }
 

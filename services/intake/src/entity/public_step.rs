@@ -12,6 +12,8 @@ pub struct Model {
     pub organ_name: String,
     pub occurred_at: DateTimeUtc,
     pub text: String,
+    /// YYYY-MM-DD: when the next step is due, as this step told the petitioner.
+    pub due_date: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -391,6 +391,16 @@ fn wire_time(at: Option<&prost_types::Timestamp>) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The end of the due day (a local date) as an instant on the wire.
+fn expected(portal: &Portal, due: &str) -> Value {
+    chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d")
+        .map(|day| {
+            let at = portal.clock.end_of(day);
+            Value::Text(at.to_rfc3339_opts(SecondsFormat::Secs, true))
+        })
+        .unwrap_or(Value::Null)
+}
+
 fn request_record(portal: &Portal, id: &str, found: &TrackByQueryCodeResponse) -> Record {
     let last = found.steps.last();
     let agency = found
@@ -430,7 +440,7 @@ fn request_record(portal: &Portal, id: &str, found: &TrackByQueryCodeResponse) -
             "updated_datetime",
             wire_time(last.and_then(|s| s.occurred_at.as_ref())),
         ),
-        ("expected_datetime", Value::Null),
+        ("expected_datetime", expected(portal, &found.expected_date)),
         ("address", Value::Null),
         ("lat", Value::Null),
         ("long", Value::Null),

@@ -57,6 +57,14 @@ fn month_range(portal: &Portal, month: &str) -> Result<(String, NaiveDate, Naive
     Ok((first.format("%Y-%m").to_string(), first, last))
 }
 
+/// A region as people know it: the unit of that place, or the code.
+fn place_name(portal: &Portal, code: &str) -> String {
+    regions(portal)
+        .into_iter()
+        .find(|(region, _)| region == code)
+        .map_or_else(|| code.to_owned(), |(_, name)| name)
+}
+
 fn metric_name(metric: i32) -> &'static str {
     Metric::try_from(metric)
         .ok()
@@ -113,8 +121,7 @@ pub async fn dashboard(
         .await?
         .into_inner()
         .values;
-    let names: BTreeMap<String, String> = regions(&portal).into_iter().collect();
-    let place = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let place = |code: &str| place_name(&portal, code);
     let mut by_metric: BTreeMap<i32, Vec<&MetricValue>> = BTreeMap::new();
     for v in &values {
         by_metric.entry(v.metric).or_default().push(v);
@@ -226,7 +233,7 @@ pub async fn drill(
         .page(
             metric_name(d.metric),
             html! {
-                h1 { (metric_name(d.metric)) " · " (d.group) " · " (d.from) " – " (d.to) }
+                h1 { (metric_name(d.metric)) " · " (place_name(&portal, &d.group)) " · " (d.from) " – " (d.to) }
                 p { (t("计入此数字的信访事项：", "The items this figure counts:")) " " (items.len()) }
                 table id="items" {
                     thead { tr { th { (t("编号", "Case")) } th { (t("标题", "Title")) } th { (t("状态", "State")) } } }

@@ -216,6 +216,9 @@ pub async fn track(
                     dt { (t("信访人", "Petitioner")) } dd { (found.petitioner_names.join("、")) }
                     dt { (t("状态", "State")) } dd id="state" { (state_label(found.state)) }
                     dt { (t("登记时间", "Registered")) } dd { (portal.show(found.registered_at.as_ref())) }
+                    @if !found.expected_date.is_empty() {
+                        dt { (t("下一步期限", "Next step due by")) } dd id="expected" { (found.expected_date) }
+                    }
                 }
                 h2 { (t("办理过程", "Steps")) }
                 ol.timeline id="steps" {
