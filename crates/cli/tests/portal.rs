@@ -7,6 +7,7 @@
 //! Open311 is driven with the spec's own requests; forms without the CSRF token are refused.
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use sea_orm::{ConnectionTrait, Statement};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -32,28 +33,25 @@ struct Node {
 
 impl Node {
     async fn start() -> Node {
+        Node::start_with(&[]).await
+    }
+
+    /// The node with `more` settings for every process.
+    async fn start_with(more: &[(&'static str, &'static str)]) -> Node {
         let db = TestDatabase::create().await;
-        let broker = Broker::start().await;
-        for service in [
-            "intake",
-            "dispatch",
-            "evaluation",
-            "supervision",
-            "jointmeeting",
-        ] {
-            broker
-                .create_topic(&format!("xinfang.{service}.events"), 3)
-                .await;
-        }
+        let broker = Broker::with_service_topics().await;
         let binary = std::path::Path::new(env!("CARGO_BIN_EXE_xinfang"));
-        let common = [
+        let mut common = vec![
             ("clock.start", TODAY),
-            // The portal relays the citizen's calls from this machine.
+            // The portal (and, for the portal, the test posing as its ingress) relay the
+            // citizen's calls from this machine.
             ("public.trusted_proxies", "127.0.0.1"),
         ];
+        common.extend_from_slice(more);
+        let common = &common;
         let serve = |service: &'static str| {
             let (db, brokers) = (db.url.clone(), broker.address());
-            async move { processes::serve(binary, service, &db, &brokers, &common).await }
+            async move { processes::serve(binary, service, &db, &brokers, common).await }
         };
         let (intake, dispatch, evaluation, supervision, jointmeeting) = tokio::join!(
             serve("intake"),
@@ -71,7 +69,7 @@ impl Node {
             ("portal.secure_cookies", "false".to_owned()),
         ];
         let mut more: Vec<(&str, &str)> = urls.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        more.extend_from_slice(&common);
+        more.extend_from_slice(common);
         let portal = processes::serve(binary, "portal", &db.url, &broker.address(), &more).await;
         Node {
             db,
@@ -149,7 +147,6 @@ impl Driver {
 
     /// A fresh browser (no cookies), phone-sized.
     async fn browser(&self) -> Browser {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
@@ -159,8 +156,7 @@ impl Driver {
                          "--disable-dev-shm-usage", "--window-size=430,1400", "--lang=zh-CN"],
             }),
         );
-        let client = ClientBuilder::rustls()
-            .expect("a rustls connector")
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await
@@ -566,6 +562,16 @@ async fn forms_need_their_csrf_token_and_every_page_its_security_headers() {
     assert!(bad.text().await.unwrap().contains("id_number"));
 }
 
+/// The body of a GET of `url`, as text.
+async fn text_of(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// The body of a GET of `url`, as JSON.
+async fn json_of(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// A browser's first visit: its CSRF cookie (as `csrf=…`) and token.
 async fn csrf(http: &reqwest::Client, url: &str) -> (String, String) {
     let page = http.get(url).send().await.unwrap();
@@ -596,14 +602,7 @@ async fn a_citizen_books_a_place_on_a_published_reception_day() {
         .into_inner();
     let http = reqwest::Client::new();
     let (cookie, csrf) = csrf(&http, &node.url("/reception")).await;
-    let calendar = http
-        .get(node.url("/reception"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let calendar = text_of(&http, &node.url("/reception")).await;
     assert!(
         calendar.contains("2026-03-10 李市长 副市长") && calendar.contains("0 / 5"),
         "{calendar}"
@@ -627,15 +626,80 @@ async fn a_citizen_books_a_place_on_a_published_reception_day() {
         page.contains("139****5678") && !page.contains(PHONE),
         "{page}"
     );
-    let calendar = http
-        .get(node.url("/reception"))
+    let calendar = text_of(&http, &node.url("/reception")).await;
+    assert!(calendar.contains("1 / 5"), "the place is taken");
+}
+
+#[tokio::test]
+async fn rate_limits_count_each_citizen_behind_the_portal() {
+    let node = Node::start_with(&[("public.calls_per_address_per_minute", "3")]).await;
+    let http = reqwest::Client::new();
+    // The ingress names each citizen's address; the portal passes it on to intake.
+    let track = |citizen: &'static str| {
+        http.get(node.url("/track?code=AAAAAAAAAAAA"))
+            .header("x-forwarded-for", citizen)
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            track("203.0.113.1").await.unwrap().status(),
+            404,
+            "no such code"
+        );
+    }
+    let limited = track("203.0.113.1").await.unwrap();
+    assert_eq!(limited.status(), 429, "the fourth call in a minute");
+    assert!(
+        limited
+            .text()
+            .await
+            .unwrap()
+            .contains("calls from this address")
+    );
+    assert_eq!(
+        track("203.0.113.2").await.unwrap().status(),
+        404,
+        "another citizen has calls of their own"
+    );
+}
+
+#[tokio::test]
+async fn the_leader_downloads_the_monthly_bulletin_and_the_annual_report() {
+    let node = Node::start().await;
+    let http = reqwest::Client::new();
+    let session = format!("session={}", token_as("city-xfj", &["leader"]));
+    for (path, name) in [
+        ("/dashboard/bulletin?month=2026-03", "2026-03"),
+        ("/dashboard/annual?year=2026", "2026"),
+    ] {
+        let file = http
+            .get(node.url(path))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200, "{path}");
+        let disposition = file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            disposition.starts_with("attachment;") && disposition.contains(name),
+            "{disposition}"
+        );
+        let bytes = file.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"), "{path} is an xlsx (a zip)");
+    }
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let refused = anonymous
+        .get(node.url("/dashboard/bulletin?month=2026-03"))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
-    assert!(calendar.contains("1 / 5"), "the place is taken");
+    assert_eq!(refused.status(), 303, "to the login page");
 }
 
 #[tokio::test]
@@ -644,14 +708,7 @@ async fn open311_clients_post_and_read_requests_in_json_and_xml() {
     let http = reqwest::Client::new();
     let base = node.url("/open311/v2");
 
-    let services: serde_json::Value = http
-        .get(format!("{base}/services.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services = json_of(&http, &format!("{base}/services.json")).await;
     let wages = services
         .as_array()
         .unwrap()
@@ -660,25 +717,11 @@ async fn open311_clients_post_and_read_requests_in_json_and_xml() {
         .expect("拖欠工资 is a service");
     assert_eq!(wages["service_name"], "拖欠工资");
     assert_eq!(wages["metadata"], true);
-    let xml = http
-        .get(format!("{base}/services.xml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let xml = text_of(&http, &format!("{base}/services.xml")).await;
     assert!(
         xml.starts_with("<?xml") && xml.contains("<service><service_code>020100</service_code>")
     );
-    let definition: serde_json::Value = http
-        .get(format!("{base}/services/020100.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let definition = json_of(&http, &format!("{base}/services/020100.json")).await;
     let codes: Vec<&str> = definition["attributes"]
         .as_array()
         .unwrap()
@@ -725,14 +768,7 @@ async fn open311_clients_post_and_read_requests_in_json_and_xml() {
             .contains("340100-2026-")
     );
 
-    let read: serde_json::Value = http
-        .get(format!("{base}/requests/{id}.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read = json_of(&http, &format!("{base}/requests/{id}.json")).await;
     let request = &read[0];
     assert_eq!(request["service_request_id"], id.as_str());
     assert_eq!(request["status"], "open");
@@ -809,28 +845,18 @@ async fn open311_clients_post_and_read_requests_in_json_and_xml() {
     .await;
     assert!(expected.is_some(), "intake follows the acceptance: {want}");
 
-    let xml = http
-        .get(format!("{base}/requests.xml?service_request_id={id}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let xml = text_of(
+        &http,
+        &format!("{base}/requests.xml?service_request_id={id}"),
+    )
+    .await;
     assert!(
         xml.contains(&format!(
             "<request><service_request_id>{id}</service_request_id><status>open</status>"
         )),
         "{xml}"
     );
-    let token: serde_json::Value = http
-        .get(format!("{base}/tokens/{id}.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = json_of(&http, &format!("{base}/tokens/{id}.json")).await;
     assert_eq!(token[0]["service_request_id"], id.as_str());
     let unknown = http
         .get(format!("{base}/requests/AAAAAAAAAAAA.xml"))

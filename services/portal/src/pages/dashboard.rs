@@ -16,22 +16,9 @@ use chrono::{Datelike, NaiveDate};
 use maud::html;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use xinfang_domain::metrics::Metric as DomainMetric;
+use xinfang_domain::metrics::{ITEM_METRICS, Metric as DomainMetric};
 use xinfang_proto::xinfang::intake::v1::GetPetitionRequest;
 use xinfang_proto::xinfang::supervision::v1::*;
-
-/// The metrics of a month (化解率 and 办结率 belong to a backlog list, not to a month).
-const MONTHLY: [Metric; 9] = [
-    Metric::TimelyAcceptance,
-    Metric::OnTimeConclusion,
-    Metric::EvaluationParticipation,
-    Metric::Satisfaction,
-    Metric::RepeatRate,
-    Metric::OnlineShare,
-    Metric::FirstTimeOnePass,
-    Metric::BypassRate,
-    Metric::MissedScreening,
-];
 
 #[derive(Deserialize)]
 pub struct Period {
@@ -108,7 +95,11 @@ pub async fn dashboard(
         .await?
         .into_inner();
     let query = GetMetricsRequest {
-        metrics: MONTHLY.iter().map(|m| *m as i32).collect(),
+        // The item metrics: 化解率 and 办结率 belong to a backlog list, not to a month.
+        metrics: ITEM_METRICS
+            .iter()
+            .map(|m| Metric::from(*m) as i32)
+            .collect(),
         dimension: Dimension::Region as i32,
         basis: DateBasis::Registered as i32,
         from: from.clone(),
