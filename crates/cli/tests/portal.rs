@@ -394,6 +394,24 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
     township.fill_in("#extend", "text", "需调取工资台账").await;
     township.follow("#extend button").await;
     assert!(township.text("#timeline").await.contains("延期申请"));
+    let handling_due = township.text("#due").await;
+
+    // The county office approves it (延期审批): the handling limit moves on by ten days.
+    let office = driver.browser().await;
+    office.sign_in(&node, "east-xfj", "clerk").await;
+    office.go(&case_page).await;
+    office.click("#decide-extension input[value='true']").await;
+    office.fill_in("#decide-extension", "text", "同意").await;
+    office.follow("#decide-extension button").await;
+    assert!(office.text("#timeline").await.contains("延期审批"));
+    let extended_due = office.text("#due").await;
+    assert!(
+        extended_due > handling_due,
+        "{handling_due} → {extended_due}"
+    );
+    office.shot("06a-extension-approved").await;
+    office.close().await;
+    township.go(&case_page).await;
     township.choose("opinion", "1").await;
     township
         .fill_in("#answer", "text", "已责令该公司十日内足额支付工资。")

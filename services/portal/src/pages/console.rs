@@ -285,7 +285,7 @@ pub async fn case(
                         dt { (t("信访人", "Petitioner")) } dd { (p.name) " " (p.id_number) " " (p.phone) }
                     }
                     dt { (t("登记单位", "Registered by")) } dd { (portal.unit_name(&petition.registering_unit)) }
-                    dt { (t("当前期限", "Due")) } dd { (deadline(frame, &portal, case.current_deadline.as_ref())) }
+                    dt { (t("当前期限", "Due")) } dd id="due" { (deadline(frame, &portal, case.current_deadline.as_ref())) }
                     @if let Some(d) = &case.current_deadline { dt { (t("期限说明", "How it is counted")) } dd.explanation { (d.explanation) } }
                 }
                 (flags(frame, &petition.flags))
@@ -295,7 +295,9 @@ pub async fn case(
                         li {
                             time { (portal.show(s.occurred_at.as_ref())) }
                             strong { (step_label(&s.action)) }
-                            " · " (portal.unit_name(&s.organ_code))
+                            // Who acted: the actor's unit (the office that approved an
+                            // extension), else the organ the step concerns.
+                            " · " (portal.unit_name(s.actor.as_ref().map(|a| a.org_unit.as_str()).filter(|u| !u.is_empty()).unwrap_or(&s.organ_code)))
                             @if !s.destination_organ_code.is_empty() { " → " (portal.unit_name(&s.destination_organ_code)) }
                             @if !s.text.is_empty() { p { (s.text) } }
                             @if !s.reason.is_empty() { p { (s.reason) } }
@@ -339,7 +341,18 @@ pub async fn case(
                             label { (t("处理意见书", "Written opinion")) textarea name="text" required rows="4" {} }
                             button type="submit" { (t("答复", "Answer")) }
                         }
-                        @if !case.extension_used {
+                        @if extension_pending(&case) {
+                            form id="decide-extension" method="post" action=(action("decide-extension")) {
+                                (frame.csrf.field())
+                                fieldset {
+                                    legend { (t("延期审批", "Decide the extension")) }
+                                    label.choice { input type="radio" name="approved" value="true" required; (t("批准", "Approve")) }
+                                    label.choice { input type="radio" name="approved" value="false"; (t("不批准", "Refuse")) }
+                                }
+                                label { (t("理由", "Reason")) input name="text"; }
+                                button type="submit" { (t("审批", "Decide")) }
+                            }
+                        } @else if !case.extension_used {
                             form id="extend" method="post" action=(action("extend")) {
                                 (frame.csrf.field())
                                 label { (t("延期天数（最多30日）", "Days (at most 30)")) input name="days" type="number" min="1" max="30" required; }
@@ -374,6 +387,19 @@ pub async fn case(
             },
         )
         .into_response())
+}
+
+/// An extension asked for (延期申请) and not yet decided (延期审批).
+fn extension_pending(case: &Case) -> bool {
+    case.steps
+        .iter()
+        .rev()
+        .find_map(|s| match s.action.as_str() {
+            "request_extension" => Some(true),
+            "decide_extension" => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false)
 }
 
 /// A timeline step's name (dispatch's `announce::action`) as clerks say it.
@@ -417,6 +443,8 @@ pub struct ActionForm {
     kind: i32,
     #[serde(default)]
     date: String,
+    #[serde(default)]
+    approved: bool,
 }
 
 /// One action on a case, then back to its page.
@@ -460,6 +488,14 @@ pub async fn act(
                 reason: f.text,
             };
             dispatch.request_extension(as_user(m, token)).await?;
+        }
+        "decide-extension" => {
+            let m = DecideExtensionRequest {
+                petition_id,
+                approved: f.approved,
+                reason: f.text,
+            };
+            dispatch.decide_extension(as_user(m, token)).await?;
         }
         "pause" => {
             let m = StartPauseRequest {
