@@ -7,7 +7,7 @@
 #
 # XINFANG (the binary, default target/release/xinfang or $CARGO_TARGET_DIR/release/xinfang),
 # PG (default postgres://postgres@127.0.0.1:5432), TANSU_BIN, SECONDS_EACH (default 20),
-# PIPELINE_SECONDS (default 60), PARTS (default "P1 P2": which to run).
+# PIPELINE_SECONDS (default 60), PARTS (default "P1 P2": which to run), FETCH_WAIT_MS (default 5).
 set -euo pipefail
 target=${CARGO_TARGET_DIR:-target}
 bin=${XINFANG:-$target/release/xinfang}
@@ -50,6 +50,9 @@ export XINFANG__PII__SEAL_KEYS="$(secret XINFANG__PII__SEAL_KEYS)"
 export XINFANG__PII__HASH_KEYS="$(secret XINFANG__PII__HASH_KEYS)"
 export XINFANG__AUDIT__CHAIN_KEYS="$(secret XINFANG__AUDIT__CHAIN_KEYS)"
 export XINFANG__TELEMETRY__LOG_FILTER=warn
+# tansu answers a fetch only when fetch.wait.max.ms has passed, even with records waiting (a
+# Kafka broker answers as soon as one arrives): the consumers here wait 5 ms, not the default 20.
+export XINFANG__EVENTS__FETCH_WAIT_MS=${FETCH_WAIT_MS:-5}
 export XINFANG_TOKEN
 XINFANG_TOKEN=$("$bin" token --unit east-t1 --signing-key "$work/keys/idp-signing-key.pem")
 

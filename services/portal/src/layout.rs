@@ -13,11 +13,13 @@ use xinfang_platform::auth::Caller;
 
 pub const STYLESHEET: &str = include_str!("../static/site.css");
 
-/// What every page is drawn with: the reader's language, who is signed in (if anyone), and
-/// the browser's CSRF token for the forms.
+/// What every page is drawn with: the reader's language, who is signed in (if anyone, with
+/// their token), and the browser's CSRF token for the forms.
 pub struct Frame {
     pub lang: Lang,
     pub who: Option<Caller>,
+    /// The signed-in user's bearer token, for the calls their pages make.
+    pub token: Option<String>,
     pub csrf: CsrfToken,
     /// The page's own path and query, for the language switch to come back to.
     pub here: String,
@@ -27,9 +29,11 @@ impl FromRequestParts<Portal> for Frame {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, Infallible> {
+        let (token, who) = session::signed_in(parts, portal).unzip();
         Ok(Frame {
             lang: Lang::from_request_parts(parts, portal).await?,
-            who: session::signed_in(parts, portal).map(|(_, caller)| caller),
+            who,
+            token,
             csrf: CsrfToken::from_request_parts(parts, portal).await?,
             here: parts
                 .uri

@@ -50,14 +50,14 @@ impl FromRequestParts<Portal> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, Response> {
-        let Some((token, caller)) = signed_in(parts, portal) else {
-            return Err(Redirect::to("/login").into_response());
-        };
         let Ok(frame) = Frame::from_request_parts(parts, portal).await;
-        Ok(Staff {
-            frame,
-            token,
-            caller,
-        })
+        match (frame.token.clone(), frame.who.clone()) {
+            (Some(token), Some(caller)) => Ok(Staff {
+                frame,
+                token,
+                caller,
+            }),
+            _ => Err(Redirect::to("/login").into_response()),
+        }
     }
 }
