@@ -381,6 +381,35 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
         board.contains("受理告知") && board.contains("东城区长江街道"),
         "{board}"
     );
+    // …and the supervisor issues a supervision order (督办单) on it.
+    let row = format!("//table[@id='due']//tr[td/a[text()='{case_number}']]");
+    supervisor
+        .client
+        .find(Locator::XPath(&format!("{row}//input[@name='reason']")))
+        .await
+        .unwrap()
+        .send_keys("请尽快受理并告知信访人")
+        .await
+        .unwrap();
+    let page = supervisor.client.find(Locator::Css("html")).await.unwrap();
+    supervisor
+        .client
+        .find(Locator::XPath(&format!("{row}//button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually(20, || async {
+        page.tag_name().await.is_err().then_some(())
+    })
+    .await;
+    assert!(
+        supervisor
+            .text("#orders")
+            .await
+            .contains("请尽快受理并告知信访人")
+    );
     supervisor.shot("05c-board").await;
     supervisor.close().await;
 
@@ -390,6 +419,15 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
     township.go(&case_page).await;
     township.follow("#accept button").await;
     assert_eq!(township.text("#case-state").await, "已受理");
+    // The township replies to the order from the board.
+    township.go(&node.url("/board")).await;
+    township.click("#orders input[name='complied']").await;
+    township
+        .fill_in("#orders", "text", "已受理，正在办理")
+        .await;
+    township.follow("#orders button").await;
+    assert!(township.text("#orders").await.contains("已受理，正在办理"));
+    township.go(&case_page).await;
     township.fill_in("#extend", "days", "10").await;
     township.fill_in("#extend", "text", "需调取工资台账").await;
     township.follow("#extend button").await;

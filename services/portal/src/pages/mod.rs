@@ -43,6 +43,8 @@ pub fn routes() -> Router<Portal> {
         .route("/console/case/{id}", get(console::case))
         .route("/console/case/{id}/{action}", post(console::act))
         .route("/board", get(board::board))
+        .route("/board/orders", post(board::issue))
+        .route("/board/orders/{id}/reply", post(board::reply))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/items", get(dashboard::drill))
         .route("/dashboard/bulletin", get(dashboard::bulletin))
