@@ -5,10 +5,14 @@ use crate::backend::Backend;
 use crate::state::{Inner, Portal};
 use crate::{csrf, headers, open311, pages};
 use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
 use axum::routing::get;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use xinfang_platform::auth::{Authenticator, SigningKey};
 use xinfang_platform::clock::NodeClock;
 use xinfang_platform::config::Settings;
@@ -48,7 +52,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Every route, with the CSRF check and the security headers around them.
+/// Every route, with the CSRF check and the security headers around them, and a span per
+/// request: method, path (never the query, which may hold a query code), status and latency.
 pub fn router(portal: Portal) -> Router {
     let https = portal.settings.secure_cookies;
     let routes = pages::routes()
@@ -59,5 +64,11 @@ pub fn router(portal: Portal) -> Router {
             csrf::protect,
         ))
         .with_state(portal);
-    headers::secure(routes, https)
+    headers::secure(routes, https).layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|request: &Request<Body>| {
+                tracing::info_span!("http", method = %request.method(), path = request.uri().path())
+            })
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
 }
