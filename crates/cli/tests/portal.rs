@@ -227,17 +227,27 @@ impl Browser {
 
     /// Clicks what leads to another page (a form's button, a link) and waits until it has come.
     async fn follow(&self, css: &str) {
+        self.follow_to(Locator::Css(css)).await
+    }
+
+    async fn follow_to(&self, target: Locator<'_>) {
         let page = self
             .client
             .find(Locator::Css("html"))
             .await
             .expect("a page");
-        self.click(css).await;
+        self.client
+            .find(target)
+            .await
+            .unwrap_or_else(|e| panic!("{target:?}: {e}"))
+            .click()
+            .await
+            .expect("clicked");
         let left = eventually(20, || async {
             page.tag_name().await.is_err().then_some(())
         })
         .await;
-        assert!(left.is_some(), "{css} leads to another page");
+        assert!(left.is_some(), "{target:?} leads to another page");
         self.client
             .wait()
             .for_element(Locator::Css("footer"))
@@ -391,19 +401,9 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
         .send_keys("请尽快受理并告知信访人")
         .await
         .unwrap();
-    let page = supervisor.client.find(Locator::Css("html")).await.unwrap();
     supervisor
-        .client
-        .find(Locator::XPath(&format!("{row}//button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    eventually(20, || async {
-        page.tag_name().await.is_err().then_some(())
-    })
-    .await;
+        .follow_to(Locator::XPath(&format!("{row}//button")))
+        .await;
     assert!(
         supervisor
             .text("#orders")
@@ -507,19 +507,7 @@ async fn a_petition_goes_from_the_citizens_phone_to_the_leaders_dashboard() {
     assert!(figure.contains("100.0%"));
     pages.push(leader.source().await);
     leader.shot("08-dashboard").await;
-    let page = leader.client.find(Locator::Css("html")).await.unwrap();
-    leader
-        .client
-        .find(Locator::XPath(satisfaction))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    eventually(20, || async {
-        page.tag_name().await.is_err().then_some(())
-    })
-    .await;
+    leader.follow_to(Locator::XPath(satisfaction)).await;
     assert!(leader.text("#items").await.contains(&case_number));
     leader.shot("09-drill-down").await;
     leader.close().await;

@@ -157,6 +157,22 @@ impl Collector {
         services
     }
 
+    /// The traces `service` sent spans of.
+    fn traces_of(&self, service: &str) -> Vec<String> {
+        let mut traces: Vec<String> = self
+            .0
+            .spans
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(s, _, _)| s == service)
+            .map(|(_, t, _)| t.clone())
+            .collect();
+        traces.sort();
+        traces.dedup();
+        traces
+    }
+
     /// Whether `service` sent a point of `metric` with every attribute of `with`.
     fn has(&self, service: &str, metric: &str, with: &[(&str, &str)]) -> bool {
         self.0.points.lock().unwrap().iter().any(|p| {
@@ -273,6 +289,75 @@ async fn a_petition_is_one_trace_across_services_and_the_metrics_reach_the_colle
         .map(|(s, m, _)| format!("{s} {m}"))
         .collect();
     assert!(arrived.is_some(), "metrics missing: {missing:?}");
+
+    // A citizen's submission through the portal: the page's request starts the trace, and the
+    // registration, its case and its watch join it.
+    let urls = [
+        ("portal.intake_url", running[0].endpoint()),
+        ("portal.dispatch_url", running[1].endpoint()),
+        ("portal.supervision_url", running[2].endpoint()),
+        ("portal.secure_cookies", "false".to_owned()),
+    ];
+    let mut portal_settings: Vec<(&str, &str)> = settings.to_vec();
+    portal_settings.extend(urls.iter().map(|(k, v)| (*k, v.as_str())));
+    let portal = processes::serve(
+        binary,
+        "portal",
+        &db.url,
+        &broker.address(),
+        &portal_settings,
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let form = http
+        .get(format!("http://{}/submit", portal.addr))
+        .send()
+        .await
+        .unwrap();
+    let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let csrf = cookie.trim_start_matches("csrf=").to_owned();
+    let submitted = http
+        .post(format!("http://{}/submit", portal.addr))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("key", "otel-portal"),
+            ("name", "王小明"),
+            ("id_number", &resident_id(932)),
+            ("phone", "13912345678"),
+            ("region", "340102001"),
+            ("category", "020100"),
+            ("title", "拖欠工资"),
+            ("content", "拖欠工资三个月"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 200);
+    let all = [
+        "xinfang-dispatch",
+        "xinfang-intake",
+        "xinfang-portal",
+        "xinfang-supervision",
+    ];
+    let joined = eventually(60, || async {
+        collector
+            .traces_of("xinfang-portal")
+            .into_iter()
+            .find(|t| collector.traced(t) == all)
+    })
+    .await;
+    assert!(
+        joined.is_some(),
+        "the portal's request, the registration, its case and its watch are one trace: {:?}",
+        collector
+            .traces_of("xinfang-portal")
+            .iter()
+            .map(|t| collector.traced(t))
+            .collect::<Vec<_>>()
+    );
+    portal.stop().await;
 
     for service in running {
         service.stop().await;

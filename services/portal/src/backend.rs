@@ -1,14 +1,15 @@
 //! The services the portal shows, reached over gRPC: one lazily connected channel each, and the
 //! two ways a call is made — as the signed-in user (their bearer token) or as the citizen (no
-//! token, the citizen's address named for the rate limits).
+//! token, the citizen's address named for the rate limits) — each carrying the page's trace.
 
 use anyhow::Context;
 use std::net::{IpAddr, SocketAddr};
 use tonic::Request;
-use tonic::metadata::MetadataValue;
+use tonic::metadata::{MetadataKey, MetadataValue};
 use tonic::transport::Channel;
 use xinfang_platform::config::Settings;
 use xinfang_platform::public_calls::FORWARDED_FOR;
+use xinfang_platform::telemetry::current_trace_context;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use xinfang_proto::xinfang::evaluation::v1::evaluation_service_client::EvaluationServiceClient;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
@@ -68,9 +69,23 @@ impl Backend {
     }
 }
 
+/// A call carrying the page's trace context, so that the service's spans join the request's trace.
+fn traced<T>(message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    for (key, value) in current_trace_context() {
+        if let (Ok(key), Ok(value)) = (
+            MetadataKey::from_bytes(key.as_bytes()),
+            MetadataValue::try_from(value),
+        ) {
+            request.metadata_mut().insert(key, value);
+        }
+    }
+    request
+}
+
 /// A call as the signed-in user.
 pub fn as_user<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
+    let mut request = traced(message);
     if let Ok(value) = MetadataValue::try_from(format!("Bearer {token}")) {
         request.metadata_mut().insert("authorization", value);
     }
@@ -80,7 +95,7 @@ pub fn as_user<T>(message: T, token: &str) -> Request<T> {
 /// A call as the citizen at `from` (counted by intake's limits as that address; intake trusts
 /// the name only from an address in `public.trusted_proxies`).
 pub fn as_citizen<T>(message: T, from: IpAddr) -> Request<T> {
-    let mut request = Request::new(message);
+    let mut request = traced(message);
     if let Ok(value) = MetadataValue::try_from(from.to_string()) {
         request.metadata_mut().insert(FORWARDED_FOR, value);
     }

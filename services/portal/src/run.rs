@@ -67,7 +67,12 @@ pub fn router(portal: Portal) -> Router {
     headers::secure(routes, https).layer(
         TraceLayer::new_for_http()
             .make_span_with(|request: &Request<Body>| {
-                tracing::info_span!("http", method = %request.method(), path = request.uri().path())
+                tracing::info_span!(
+                    "http",
+                    otel.kind = "server",
+                    method = %request.method(),
+                    path = request.uri().path()
+                )
             })
             .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )

@@ -14,7 +14,7 @@ mod format;
 
 use crate::backend::as_citizen;
 use crate::failure::{field_errors, http_status};
-use crate::pages::{Citizen, ONLINE_CHANNEL, categories, regions};
+use crate::pages::{Citizen, ONLINE_CHANNEL, categories, petitioner, regions};
 use crate::state::Portal;
 use axum::Form;
 use axum::Router;
@@ -30,7 +30,7 @@ use xinfang_domain::lifecycle::State as PetitionState;
 use xinfang_proto::xinfang::intake::v1::{
     RegisterPetitionRequest, TrackByQueryCodeRequest, TrackByQueryCodeResponse,
 };
-use xinfang_proto::xinfang::petition::v1::{IdType, ItemKind, Petitioner};
+use xinfang_proto::xinfang::petition::v1::ItemKind;
 
 pub fn routes() -> Router<Portal> {
     Router::new()
@@ -258,14 +258,7 @@ async fn post_request(
             title
         },
         content,
-        petitioners: vec![Petitioner {
-            name,
-            id_type: IdType::ResidentId as i32,
-            id_number: p.id_number,
-            phone: p.phone,
-            region_code: p.region,
-            ..Default::default()
-        }],
+        petitioners: vec![petitioner(name, p.id_number, p.phone, &p.region)],
         ..Default::default()
     };
     match portal

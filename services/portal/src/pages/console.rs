@@ -2,7 +2,7 @@
 //! with the screening flags it raised, and a case's timeline with the actions its state allows —
 //! 转送, 受理, 延期, 中止计时, 答复. Every action is the dispatch service's own RPC, with the user's token.
 
-use super::{ONLINE_CHANNEL, categories, regions, state_label};
+use super::{ONLINE_CHANNEL, categories, petitioner, regions, state_label};
 use crate::backend::as_user;
 use crate::failure::{PageError, PageResult};
 use crate::layout::Frame;
@@ -16,9 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use xinfang_proto::xinfang::dispatch::v1::*;
 use xinfang_proto::xinfang::intake::v1::{GetPetitionRequest, RegisterPetitionRequest};
-use xinfang_proto::xinfang::petition::v1::{
-    Deadline, HandlingOpinion, IdType, ItemKind, PetitionState, Petitioner,
-};
+use xinfang_proto::xinfang::petition::v1::{Deadline, HandlingOpinion, ItemKind, PetitionState};
 
 /// How a due date stands today: 逾期 after it, 预警 within the warning days, else nothing.
 pub fn urgency(frame: &Frame, portal: &Portal, due: &str) -> Option<(&'static str, &'static str)> {
@@ -169,14 +167,7 @@ pub async fn register(
         content_category: r.category,
         title: r.title,
         content: r.content,
-        petitioners: vec![Petitioner {
-            name: r.name,
-            id_type: IdType::ResidentId as i32,
-            id_number: r.id_number,
-            phone: r.phone,
-            region_code: r.region,
-            ..Default::default()
-        }],
+        petitioners: vec![petitioner(r.name, r.id_number, r.phone, &r.region)],
         matter_key: r.matter_key,
         major_urgent: r.major_urgent,
         threat: r.threat,

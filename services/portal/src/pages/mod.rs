@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use xinfang_proto::xinfang::petition::v1::{PetitionState, Satisfaction};
+use xinfang_proto::xinfang::petition::v1::{IdType, PetitionState, Petitioner, Satisfaction};
 
 pub use public::{ONLINE_CHANNEL, categories, regions};
 
@@ -79,6 +79,18 @@ impl FromRequestParts<Portal> for Citizen {
             .get(xinfang_platform::public_calls::FORWARDED_FOR)
             .and_then(|v| v.to_str().ok());
         Ok(Citizen(portal.proxies.client(peer, forwarded)))
+    }
+}
+
+/// The one petitioner a form names, with a resident ID, living where the matter is.
+pub fn petitioner(name: String, id_number: String, phone: String, region: &str) -> Petitioner {
+    Petitioner {
+        name,
+        id_type: IdType::ResidentId as i32,
+        id_number,
+        phone,
+        region_code: region.to_owned(),
+        ..Default::default()
     }
 }
 

@@ -2,7 +2,7 @@
 //! the answer with the SMS link's one-time code, read the leaders' reception calendar and book
 //! a place. No login: each call goes as the citizen's own, rate-limited by the service.
 
-use super::{Citizen, satisfaction_choice, state_label};
+use super::{Citizen, petitioner, satisfaction_choice, state_label};
 use crate::backend::as_citizen;
 use crate::failure::PageResult;
 use crate::layout::{Frame, encode};
@@ -18,7 +18,7 @@ use xinfang_proto::xinfang::intake::v1::{RegisterPetitionRequest, TrackByQueryCo
 use xinfang_proto::xinfang::jointmeeting::v1::{
     BookReceptionRequest, ListReceptionCalendarRequest,
 };
-use xinfang_proto::xinfang::petition::v1::{IdType, ItemKind, Petitioner};
+use xinfang_proto::xinfang::petition::v1::ItemKind;
 
 /// 网上信访: the online channel's code in the node's channel table.
 pub const ONLINE_CHANNEL: &str = "0100";
@@ -126,14 +126,7 @@ pub async fn submit(
         content_category: s.category,
         title: s.title,
         content: s.content,
-        petitioners: vec![Petitioner {
-            name: s.name,
-            id_type: IdType::ResidentId as i32,
-            id_number: s.id_number,
-            phone: s.phone,
-            region_code: s.region,
-            ..Default::default()
-        }],
+        petitioners: vec![petitioner(s.name, s.id_number, s.phone, &s.region)],
         ..Default::default()
     };
     let done = portal
