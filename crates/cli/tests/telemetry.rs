@@ -141,36 +141,34 @@ impl Collector {
         endpoint
     }
 
-    /// The services whose spans carry `trace`.
-    fn traced(&self, trace: &str) -> Vec<String> {
-        let mut services: Vec<String> = self
+    /// The distinct `pick` of the spans (service, trace id, name) that `keep` holds for.
+    fn distinct(
+        &self,
+        keep: impl Fn(&(String, String, String)) -> bool,
+        pick: impl Fn(&(String, String, String)) -> String,
+    ) -> Vec<String> {
+        let mut found: Vec<String> = self
             .0
             .spans
             .lock()
             .unwrap()
             .iter()
-            .filter(|(_, t, _)| t == trace)
-            .map(|(s, _, _)| s.clone())
+            .filter(|span| keep(span))
+            .map(pick)
             .collect();
-        services.sort();
-        services.dedup();
-        services
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// The services whose spans carry `trace`.
+    fn traced(&self, trace: &str) -> Vec<String> {
+        self.distinct(|(_, t, _)| t == trace, |(s, _, _)| s.clone())
     }
 
     /// The traces `service` sent spans of.
     fn traces_of(&self, service: &str) -> Vec<String> {
-        let mut traces: Vec<String> = self
-            .0
-            .spans
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(s, _, _)| s == service)
-            .map(|(_, t, _)| t.clone())
-            .collect();
-        traces.sort();
-        traces.dedup();
-        traces
+        self.distinct(|(s, _, _)| s == service, |(_, t, _)| t.clone())
     }
 
     /// Whether `service` sent a point of `metric` with every attribute of `with`.

@@ -107,9 +107,10 @@ fn services(portal: &Portal, format: Format) -> Response {
     let records: Vec<Record> = categories(portal)
         .into_iter()
         .map(|(code, name)| {
-            let group = reference
-                .categories
-                .get(&format!("{}0000", &code[..2]))
+            // The first level (XX0000) the category belongs to.
+            let group = code
+                .get(..2)
+                .and_then(|top| reference.categories.get(&format!("{top}0000")))
                 .map(|c| c.name.clone())
                 .unwrap_or_default();
             Record(vec![
