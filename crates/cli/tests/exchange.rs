@@ -494,6 +494,34 @@ struct Province {
     credential: std::path::PathBuf,
 }
 
+/// One city node's database and broker (the services' topics and the exchange's) with the
+/// province's hub beside it: what every test of a single linked node starts from.
+struct Linked {
+    node_db: TestDatabase,
+    broker: Broker,
+    scratch: std::path::PathBuf,
+    province: Province,
+    hub_url: String,
+}
+
+impl Linked {
+    async fn start() -> Linked {
+        let node_db = TestDatabase::create().await;
+        let broker = Broker::with_service_topics().await;
+        broker.create_topic("xinfang.exchange.events", 1).await;
+        let scratch = scratch();
+        let province = province(&scratch, &broker, &[]).await;
+        let hub_url = province.hub.endpoint();
+        Linked {
+            node_db,
+            broker,
+            scratch,
+            province,
+            hub_url,
+        }
+    }
+}
+
 async fn province(scratch: &std::path::Path, broker: &Broker, more: &[(&str, &str)]) -> Province {
     let db = TestDatabase::create().await;
     let reference = scratch.join("province");
@@ -577,9 +605,18 @@ fn assignment(key: &str) -> AssignItemRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
-    let node_db = TestDatabase::create().await;
-    let broker = Broker::with_service_topics().await;
-    broker.create_topic("xinfang.exchange.events", 1).await;
+    let Linked {
+        node_db,
+        broker,
+        scratch,
+        province:
+            Province {
+                db: hub_db,
+                hub: the_hub,
+                credential,
+            },
+        hub_url,
+    } = Linked::start().await;
     let settings = || {
         settings_with(
             &node_db.url,
@@ -588,13 +625,6 @@ async fn a_province_assignment_lands_in_the_townships_triage_queue_once() {
         )
     };
     let (intake, dispatch) = tokio::join!(spawn_intake(settings()), spawn_dispatch(settings()));
-    let scratch = scratch();
-    let Province {
-        db: hub_db,
-        hub: the_hub,
-        credential,
-    } = province(&scratch, &broker, &[]).await;
-    let hub_url = the_hub.endpoint();
     let node = linked_exchange(&node_db, &broker, &hub_url, &credential, &intake, &[], None).await;
 
     // The province's clerk assigns the item; the same key again is the same record.
@@ -836,16 +866,18 @@ workdays = ["2027-02-20"]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_calendar_from_the_province_recounts_the_nodes_provisional_due_dates() {
-    let node_db = TestDatabase::create().await;
-    let broker = Broker::with_service_topics().await;
-    broker.create_topic("xinfang.exchange.events", 1).await;
-    let scratch = scratch();
-    let Province {
-        db: _hub_db,
-        hub: the_hub,
-        credential,
-    } = province(&scratch, &broker, &[]).await;
-    let hub_url = the_hub.endpoint();
+    let Linked {
+        node_db,
+        broker,
+        scratch,
+        province:
+            Province {
+                db: _hub_db,
+                hub: the_hub,
+                credential,
+            },
+        hub_url,
+    } = Linked::start().await;
     // A node linked to the province: its dispatch follows the exchange's calendars.
     let settings = || {
         settings_with(
@@ -1331,20 +1363,23 @@ async fn two_city_nodes_and_a_hub_over_mutual_tls_each_node_for_its_own_region()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_table_from_the_province_corrects_the_nodes_mapping() {
-    let node_db = TestDatabase::create().await;
-    let broker = Broker::with_service_topics().await;
-    broker.create_topic("xinfang.exchange.events", 1).await;
+    let Linked {
+        node_db,
+        broker,
+        scratch,
+        province:
+            Province {
+                db: hub_db,
+                hub: the_hub,
+                credential,
+            },
+        hub_url,
+    } = Linked::start().await;
     let intake = spawn_intake(settings_with(&node_db.url, Some(&broker.address()), &[])).await;
-    let scratch = scratch();
-    let Province {
-        db: hub_db,
-        hub: the_hub,
-        credential,
-    } = province(&scratch, &broker, &[]).await;
     // The node's own mapping sends 来访 as 9300, a code the province does not have.
     let reference = scratch.join("reference");
     reference_with_visit_code(&reference, "9300");
-    let (hub_url, reference) = (the_hub.endpoint(), reference.display().to_string());
+    let reference = reference.display().to_string();
     let own = [("reference.dir", reference.as_str())];
     let node = linked_exchange(
         &node_db,
@@ -1740,16 +1775,18 @@ parent = "east-xfj"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organisation_from_the_province_adds_a_township_the_node_works_with() {
-    let node_db = TestDatabase::create().await;
-    let broker = Broker::with_service_topics().await;
-    broker.create_topic("xinfang.exchange.events", 1).await;
-    let scratch = scratch();
-    let Province {
-        db: _hub_db,
-        hub: the_hub,
-        credential,
-    } = province(&scratch, &broker, &[]).await;
-    let hub_url = the_hub.endpoint();
+    let Linked {
+        node_db,
+        broker,
+        scratch,
+        province:
+            Province {
+                db: _hub_db,
+                hub: the_hub,
+                credential,
+            },
+        hub_url,
+    } = Linked::start().await;
     let settings = || {
         settings_with(
             &node_db.url,

@@ -97,6 +97,19 @@ impl Ratio {
     }
 }
 
+/// A rate as bulletins print it: `92.5%`, or 无数据 when nothing was counted (never 0%).
+pub fn rate_text(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "无数据".to_owned(), crate::annual::percent)
+}
+
+/// A figure with what it counts: `85.0% (17/20)`, or 无数据.
+pub fn figure_text(rate: Option<f64>, numerator: i64, denominator: i64) -> String {
+    match rate {
+        Some(_) => format!("{} ({numerator}/{denominator})", rate_text(rate)),
+        None => rate_text(None),
+    }
+}
+
 /// The weight of each metric in the petition index (configuration).
 pub type IndexWeights = BTreeMap<Metric, f64>;
 
@@ -303,6 +316,14 @@ impl Metric {
 mod tests {
     use super::*;
     use crate::fixtures::d;
+
+    #[test]
+    fn a_figure_with_nothing_counted_reads_no_data_never_zero() {
+        assert_eq!(figure_text(Some(17.0 / 20.0), 17, 20), "85.0% (17/20)");
+        assert_eq!(figure_text(None, 0, 0), "无数据");
+        assert_eq!(rate_text(Some(0.0)), "0.0%");
+        assert_eq!(rate_text(None), "无数据");
+    }
 
     #[test]
     fn an_answered_first_time_visit_counts_where_the_formulas_say() {

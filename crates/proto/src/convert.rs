@@ -208,6 +208,11 @@ impl From<Metric> for sv::Metric {
     }
 }
 
+/// The domain metric of a metric as a message field holds it (an `i32`).
+pub fn metric_of(metric: i32) -> Option<Metric> {
+    sv::Metric::try_from(metric).ok().and_then(metric_from_wire)
+}
+
 /// The domain metric of a wire metric (none for UNSPECIFIED and 漏排率, not computed yet).
 pub fn metric_from_wire(metric: sv::Metric) -> Option<Metric> {
     ALL_METRICS

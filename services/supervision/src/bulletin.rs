@@ -74,7 +74,7 @@ fn headers() -> Vec<String> {
 }
 
 fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "无数据".to_owned(), |v| format!("{:.1}%", v * 100.0))
+    xinfang_domain::metrics::rate_text(value)
 }
 
 pub fn to_csv(lines: &[Line]) -> anyhow::Result<Vec<u8>> {

@@ -331,9 +331,7 @@ impl Command {
                     );
                 }
                 if let Some(f) = list.figures {
-                    let rate = f
-                        .resolution_rate
-                        .map_or("无数据".to_owned(), |r| format!("{:.1}%", r * 100.0));
+                    let rate = xinfang_domain::metrics::rate_text(f.resolution_rate);
                     println!(
                         "召开联席会议 {} 次，研究事项 {} 件，化解 {} 件，化解率 {rate}",
                         f.meetings, f.items_studied, f.items_resolved

@@ -79,16 +79,11 @@ async fn client(conn: &Connection) -> anyhow::Result<(Client, Option<String>)> {
 }
 
 fn ratio(v: &MetricValue) -> String {
-    v.ratio.map_or_else(
-        || "无数据".to_owned(),
-        |r| format!("{:.1}% ({}/{})", r * 100.0, v.numerator, v.denominator),
-    )
+    xinfang_domain::metrics::figure_text(v.ratio, v.numerator, v.denominator)
 }
 
 fn metric_name(metric: i32) -> String {
-    Metric::try_from(metric)
-        .ok()
-        .and_then(xinfang_proto::convert::metric_from_wire)
+    xinfang_proto::convert::metric_of(metric)
         .map_or_else(|| metric.to_string(), |m| m.name_zh().to_owned())
 }
 

@@ -310,28 +310,38 @@ async fn track(
         .map(tonic::Response::into_inner)
 }
 
+/// One request found by the id in `file` (`{id}.{fmt}`), as `record` writes it.
+async fn found(
+    portal: &Portal,
+    citizen: &Citizen,
+    file: &str,
+    record: impl FnOnce(&str, &TrackByQueryCodeResponse) -> Record,
+) -> Response {
+    let Some((id, format)) = split(file) else {
+        return not_found(Format::Json);
+    };
+    match track(portal, citizen, id).await {
+        Ok(found) => respond(
+            StatusCode::OK,
+            format,
+            "service_requests",
+            Some("request"),
+            &[record(id, &found)],
+        ),
+        Err(status) => refusal(status, format),
+    }
+}
+
 /// `requests/{id}.{fmt}`.
 async fn one_request(
     State(portal): State<Portal>,
     citizen: Citizen,
     Path(file): Path<String>,
 ) -> Response {
-    let Some((id, format)) = split(&file) else {
-        return not_found(Format::Json);
-    };
-    match track(&portal, &citizen, id).await {
-        Ok(found) => {
-            let record = request_record(&portal, id, &found);
-            respond(
-                StatusCode::OK,
-                format,
-                "service_requests",
-                Some("request"),
-                &[record],
-            )
-        }
-        Err(status) => refusal(status, format),
-    }
+    found(&portal, &citizen, &file, |id, t| {
+        request_record(&portal, id, t)
+    })
+    .await
 }
 
 /// `tokens/{token}.{fmt}`: requests are numbered at once, so a token is the request's own id.
@@ -340,25 +350,13 @@ async fn token(
     citizen: Citizen,
     Path(file): Path<String>,
 ) -> Response {
-    let Some((token, format)) = split(&file) else {
-        return not_found(Format::Json);
-    };
-    match track(&portal, &citizen, token).await {
-        Ok(_) => {
-            let record = Record(vec![
-                ("service_request_id", token.into()),
-                ("token", token.into()),
-            ]);
-            respond(
-                StatusCode::OK,
-                format,
-                "service_requests",
-                Some("request"),
-                &[record],
-            )
-        }
-        Err(status) => refusal(status, format),
-    }
+    found(&portal, &citizen, &file, |token, _| {
+        Record(vec![
+            ("service_request_id", token.into()),
+            ("token", token.into()),
+        ])
+    })
+    .await
 }
 
 /// Open: still being worked on; closed: answered, or ended another way.

@@ -16,7 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use maud::html;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use xinfang_domain::metrics::{ITEM_METRICS, Metric as DomainMetric};
+use xinfang_domain::metrics::{ITEM_METRICS, Metric as DomainMetric, figure_text};
 use xinfang_proto::xinfang::intake::v1::GetPetitionRequest;
 use xinfang_proto::xinfang::supervision::v1::*;
 
@@ -44,35 +44,24 @@ fn month_range(portal: &Portal, month: &str) -> Result<(String, NaiveDate, Naive
     Ok((first.format("%Y-%m").to_string(), first, last))
 }
 
-/// A region as people know it: the unit of that place, or the code.
-fn place_name(portal: &Portal, code: &str) -> String {
-    regions(portal)
-        .into_iter()
-        .find(|(region, _)| region == code)
-        .map_or_else(|| code.to_owned(), |(_, name)| name)
+/// The node's regions by code, with the names people know them by.
+fn places(portal: &Portal) -> BTreeMap<String, String> {
+    regions(portal).into_iter().collect()
+}
+
+/// A region's name, or its code where the node has no unit there.
+fn place_name(places: &BTreeMap<String, String>, code: &str) -> String {
+    places.get(code).cloned().unwrap_or_else(|| code.to_owned())
 }
 
 fn metric_name(metric: i32) -> &'static str {
-    Metric::try_from(metric)
-        .ok()
-        .and_then(xinfang_proto::convert::metric_from_wire)
-        .map(DomainMetric::name_zh)
-        .unwrap_or("—")
+    xinfang_proto::convert::metric_of(metric).map_or("—", DomainMetric::name_zh)
 }
 
+/// A bar's length (percent) and its text; no length where there is no data.
 fn figure(value: &MetricValue) -> (Option<f64>, String) {
-    match value.ratio {
-        Some(r) => (
-            Some(r * 100.0),
-            format!(
-                "{:.1}% ({}/{})",
-                r * 100.0,
-                value.numerator,
-                value.denominator
-            ),
-        ),
-        None => (None, "无数据".into()),
-    }
+    let text = figure_text(value.ratio, value.numerator, value.denominator);
+    (value.ratio.map(|r| r * 100.0), text)
 }
 
 pub async fn dashboard(
@@ -112,7 +101,8 @@ pub async fn dashboard(
         .await?
         .into_inner()
         .values;
-    let place = |code: &str| place_name(&portal, code);
+    let places = places(&portal);
+    let place = |code: &str| place_name(&places, code);
     let mut by_metric: BTreeMap<i32, Vec<&MetricValue>> = BTreeMap::new();
     for v in &values {
         by_metric.entry(v.metric).or_default().push(v);
@@ -224,7 +214,7 @@ pub async fn drill(
         .page(
             metric_name(d.metric),
             html! {
-                h1 { (metric_name(d.metric)) " · " (place_name(&portal, &d.group)) " · " (d.from) " – " (d.to) }
+                h1 { (metric_name(d.metric)) " · " (place_name(&places(&portal), &d.group)) " · " (d.from) " – " (d.to) }
                 p { (t("计入此数字的信访事项：", "The items this figure counts:")) " " (items.len()) }
                 table id="items" {
                     thead { tr { th { (t("编号", "Case")) } th { (t("标题", "Title")) } th { (t("状态", "State")) } } }
