@@ -132,6 +132,47 @@ async fn the_same_idempotency_key_gives_one_petition_and_one_event() {
     intake.stop().await;
 }
 
+/// A double-clicked form sent eight times at once: every copy passes the key's look-up before
+/// any has committed, all but one fail on the key as their rows are written together, and none
+/// of the losers' rows (petitioner, event, audit entry) stays behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_key_sent_eight_times_at_once_registers_one_petition_whole() {
+    let (db, broker) = kafka_node().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let client = intake.intake_client().await;
+    let clerk = token("east-t1");
+    let request = wage_claim("clicked-eight-times", &resident_id(3));
+    let calls = (0..8).map(|_| {
+        let (mut client, request, clerk) = (client.clone(), request.clone(), clerk.clone());
+        tokio::spawn(async move { client.register_petition(authed(request, &clerk)).await })
+    });
+    let answers: Vec<_> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| {
+            joined
+                .unwrap()
+                .expect("every copy is answered")
+                .into_inner()
+        })
+        .collect();
+    let ids: std::collections::HashSet<_> = answers
+        .iter()
+        .map(|a| a.petition.as_ref().unwrap().id.clone())
+        .collect();
+    assert_eq!(ids.len(), 1, "every copy answers the same petition");
+    assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
+    for table in [
+        "intake_petition",
+        "intake_petitioner",
+        "intake_outbox",
+        "intake_audit",
+    ] {
+        assert_eq!(db.count(table).await, 1, "{table}");
+    }
+    intake.stop().await;
+}
+
 #[tokio::test]
 async fn invalid_input_is_refused_naming_the_field_and_nothing_is_written() {
     let (db, broker) = kafka_node().await;

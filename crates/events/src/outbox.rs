@@ -5,7 +5,7 @@
 use crate::envelope::{EventDraft, topic_of};
 use chrono::Utc;
 use prost::Message;
-use sea_orm::sea_query::{Alias, Query};
+use sea_orm::sea_query::{Alias, InsertStatement, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -32,6 +32,19 @@ pub async fn append(
     position: Position,
     draft: EventDraft,
 ) -> Result<Envelope, DbErr> {
+    let (envelope, insert) = row(service, node, position, draft);
+    txn.execute(&insert).await?;
+    Ok(envelope)
+}
+
+/// The envelope of the event and the insert of its outbox row, for a caller that sends it
+/// with other rows.
+pub fn row(
+    service: &str,
+    node: &str,
+    position: Position,
+    draft: EventDraft,
+) -> (Envelope, InsertStatement) {
     let envelope = draft.into_envelope(node, &position.stream, position.sequence);
     let insert = Query::insert()
         .into_table(table(service))
@@ -56,8 +69,7 @@ pub async fn append(
             Utc::now().into(),
         ])
         .to_owned();
-    txn.execute(&insert).await?;
-    Ok(envelope)
+    (envelope, insert)
 }
 
 /// Tells whoever reads `service`'s outbox in this process (its relay, the SQL log's consumers)

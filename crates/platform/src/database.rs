@@ -9,6 +9,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+/// How long a pooled connection may lie idle before it is checked on its way out.
+const IDLE_BEFORE_PING_SECS: u64 = 10;
+
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let url = &settings.url;
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -29,6 +32,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     options
         .max_connections(settings.max_connections)
         .connect_timeout(Duration::from_secs(10))
+        // A connection is pinged only when it lay idle long enough to have been dropped (a
+        // restarted database, a proxy's timeout): the default pinged on every checkout, a
+        // round trip more for each query and transaction (issue #9).
+        .test_before_acquire_if_idle_for(Duration::from_secs(IDLE_BEFORE_PING_SECS))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

@@ -8,6 +8,7 @@
 //! aggregate's version ahead of its log. Without the key nobody can link rows again to hide it.
 //! Rows written before the chain existed (no hash) are accepted at the start of a log only.
 
+use crate::writes::Writes;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
@@ -133,14 +134,14 @@ pub async fn head(
     })
 }
 
-/// Appends `entry` after the row whose hash is `prev`; returns the new row's hash.
-pub async fn append(
-    db: &impl ConnectionTrait,
+/// Adds `entry` after the row whose hash is `prev`; returns the new row's hash.
+pub fn append(
+    writes: &mut Writes<'_>,
     service: &str,
     chain: &AuditChain,
     prev: &str,
     entry: AuditEntry<'_>,
-) -> Result<String, DbErr> {
+) -> String {
     // Stored to the microsecond, as PostgreSQL keeps it, so the hash reads back the same.
     let at = entry.at.trunc_subsecs(6);
     let detail = entry.detail.to_string();
@@ -156,23 +157,24 @@ pub async fn append(
             detail: &detail,
         },
     );
-    let insert = Query::insert()
-        .into_table(table(service))
-        .columns(COLUMNS)
-        .values_panic([
-            at.into(),
-            entry.actor.into(),
-            entry.unit.into(),
-            entry.action.into(),
-            entry.aggregate.into(),
-            entry.version.into(),
-            detail.into(),
-            prev.into(),
-            hash.clone().into(),
-        ])
-        .to_owned();
-    db.execute(&insert).await?;
-    Ok(hash)
+    writes.add(
+        Query::insert()
+            .into_table(table(service))
+            .columns(COLUMNS)
+            .values_panic([
+                at.into(),
+                entry.actor.into(),
+                entry.unit.into(),
+                entry.action.into(),
+                entry.aggregate.into(),
+                entry.version.into(),
+                detail.into(),
+                prev.into(),
+                hash.clone().into(),
+            ])
+            .to_owned(),
+    );
+    hash
 }
 
 /// Where a service keeps one kind of aggregate, for comparing its version with its log.

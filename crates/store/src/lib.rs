@@ -6,7 +6,8 @@
 //! 3. **save**, in one transaction ([`Tx::apply`]): the row guarded by the version it was read
 //!    at, one outbox row per published event numbered by the aggregate's new version, one audit
 //!    row per event chained to the aggregate's rows before it ([`audit`]), and the service's
-//!    projections (step rows, kept counts).
+//!    projections (step rows, kept counts); the rows it only adds go to PostgreSQL together,
+//!    in one statement ([`Writes`]).
 //!
 //! A version conflict (another writer committed first) loads and decides again, a bounded number
 //! of times ([`UnitOfWork::run`]); inside a consumer's transaction it fails the transaction,
@@ -18,8 +19,10 @@ pub mod reference_updates;
 mod repository;
 pub mod rows;
 mod unit_of_work;
+mod writes;
 
 pub use audit::{AuditChain, AuditEntry, Audited};
 pub use error::WriteError;
 pub use repository::{Repository, Versioned};
 pub use unit_of_work::{Meta, Saved, Tx, UnitOfWork};
+pub use writes::Writes;

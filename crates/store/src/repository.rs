@@ -2,7 +2,8 @@
 //! derives from them.
 
 use crate::unit_of_work::Meta;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use crate::writes::Writes;
+use sea_orm::{ConnectionTrait, DbErr};
 use std::future::Future;
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_events::Payload;
@@ -32,10 +33,11 @@ pub trait Repository: Send + Sync {
 
     /// Writes `state` (after `events`) at `version`: a new row when `expected` is None, else the
     /// row only if it is still at `expected`. False when another writer got there first (the
-    /// row exists, or moved on).
+    /// row exists, or moved on). A new row may be [`Writes::add`]ed instead: then a row with
+    /// its key fails the save.
     fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Self::Aggregate,
         events: &[Event<Self>],
@@ -58,7 +60,7 @@ pub trait Repository: Send + Sync {
     /// Rows derived from the change, in its transaction: step rows, kept counts, child rows.
     fn project(
         &self,
-        _txn: &DatabaseTransaction,
+        _writes: &mut Writes<'_>,
         _id: &str,
         _before: Option<&Self::Aggregate>,
         _after: &Self::Aggregate,

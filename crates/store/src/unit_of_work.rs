@@ -3,6 +3,7 @@
 use crate::audit::{self, AuditChain, AuditEntry};
 use crate::error::WriteError;
 use crate::repository::{Repository, Versioned};
+use crate::writes::Writes;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
@@ -304,8 +305,9 @@ async fn apply<R: Repository>(
         )))
     })?;
     let new_version = version + events.len() as i64;
+    let mut writes = Writes::new(txn);
     if !repo
-        .store(txn, id, &after, &events, base, new_version)
+        .store(&mut writes, id, &after, &events, base, new_version)
         .await?
     {
         return Err(WriteError::Conflict);
@@ -324,7 +326,8 @@ async fn apply<R: Repository>(
                 stream: stream.clone(),
                 sequence: sequence as u64,
             };
-            outbox::append(txn, writer.service, &writer.node, position, draft).await?;
+            let (_, insert) = outbox::row(writer.service, &writer.node, position, draft);
+            writes.add(insert);
         }
         let (action, detail) = repo.audit(event);
         let entry = AuditEntry {
@@ -336,10 +339,11 @@ async fn apply<R: Repository>(
             version: sequence,
             detail,
         };
-        prev = audit::append(txn, writer.service, &writer.chain, &prev, entry).await?;
+        prev = audit::append(&mut writes, writer.service, &writer.chain, &prev, entry);
     }
-    repo.project(txn, id, before.as_ref(), &after, &events, meta)
+    repo.project(&mut writes, id, before.as_ref(), &after, &events, meta)
         .await?;
+    writes.flush().await?;
     Ok(Saved {
         state: Some(after),
         version: new_version,

@@ -5,10 +5,7 @@ use crate::announce;
 use crate::entity::{case, step};
 use chrono::Utc;
 use sea_orm::ActiveValue::NotSet;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_domain::case::{
     Case, CaseEvent, ExtensionRequest, Opinion, PauseKind, RunningPause, SuggestionDecision,
@@ -19,7 +16,7 @@ use xinfang_proto::convert::{kind_from_wire, opinion_from_wire, suggestion_from_
 use xinfang_proto::xinfang::dispatch::v1 as dp;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_store::rows::{date, text, write_row};
-use xinfang_store::{Meta, Repository, Versioned};
+use xinfang_store::{Meta, Repository, Versioned, Writes};
 
 pub struct CaseRepository;
 
@@ -41,7 +38,7 @@ impl Repository for CaseRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Case,
         _events: &[CaseEvent],
@@ -50,7 +47,7 @@ impl Repository for CaseRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(state, version)?.into_active_model();
         let key = Condition::all().add(case::Column::PetitionId.eq(id));
-        write_row(txn, row, key, case::Column::Version, expected).await
+        write_row(writes.txn(), row, key, case::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, _after: &Case, event: &CaseEvent) -> Option<(String, Payload)> {
@@ -64,7 +61,7 @@ impl Repository for CaseRepository {
 
     async fn project(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         before: Option<&Case>,
         _after: &Case,
@@ -75,7 +72,7 @@ impl Repository for CaseRepository {
         for event in events {
             let mut row = announce::step(id, state.as_ref(), event, meta).into_active_model();
             row.id = NotSet;
-            row.insert(txn).await?;
+            writes.add_row(row);
             state = Case::evolve(state, event);
         }
         Ok(())

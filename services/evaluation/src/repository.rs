@@ -4,8 +4,7 @@
 use crate::entity::{item, token};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryTrait, Set,
 };
 use xinfang_domain::clock::Limits;
 use xinfang_domain::evaluation::{Item, ItemEvent, ReviewOutcome, Stage};
@@ -15,7 +14,7 @@ use xinfang_proto::xinfang::evaluation::v1 as evp;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_proto::xinfang::petition::v1 as pb;
 use xinfang_store::rows::{from_json, text, to_json, write_row};
-use xinfang_store::{Meta, Repository, Versioned};
+use xinfang_store::{Meta, Repository, Versioned, Writes};
 
 pub struct ItemRepository<'a> {
     pub limits: &'a Limits,
@@ -84,7 +83,7 @@ impl Repository for ItemRepository<'_> {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Item,
         _events: &[ItemEvent],
@@ -93,7 +92,7 @@ impl Repository for ItemRepository<'_> {
     ) -> Result<bool, DbErr> {
         let row = self.to_row(id, state, version)?.into_active_model();
         let key = Condition::all().add(item::Column::PetitionId.eq(id));
-        write_row(txn, row, key, item::Column::Version, expected).await
+        write_row(writes.txn(), row, key, item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Item, event: &ItemEvent) -> Option<(String, Payload)> {
@@ -232,7 +231,7 @@ impl Repository for ItemRepository<'_> {
     /// Each new token is found by its hash.
     async fn project(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         _before: Option<&Item>,
         _after: &Item,
@@ -247,14 +246,15 @@ impl Repository for ItemRepository<'_> {
                 } => (*stage, token_hash),
                 _ => continue,
             };
-            token::Entity::insert(token::ActiveModel {
-                hash: Set(hash.clone()),
-                petition_id: Set(id.to_owned()),
-                stage: Set(stage.as_str().to_owned()),
-            })
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
-            .exec_without_returning(txn)
-            .await?;
+            writes.add(
+                token::Entity::insert(token::ActiveModel {
+                    hash: Set(hash.clone()),
+                    petition_id: Set(id.to_owned()),
+                    stage: Set(stage.as_str().to_owned()),
+                })
+                .on_conflict(OnConflict::new().do_nothing().to_owned())
+                .into_query(),
+            );
         }
         Ok(())
     }

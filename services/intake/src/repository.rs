@@ -7,10 +7,7 @@ use crate::sealed_at;
 use crate::wire::{self, AgentJson, AttachmentJson, StoredFlag};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
 use xinfang_domain::identity::mask_name;
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::petition::{
@@ -21,7 +18,7 @@ use xinfang_events::Payload;
 use xinfang_platform::pii::PiiVault;
 use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::{Meta, Repository, Saved, Versioned};
+use xinfang_store::{Meta, Repository, Saved, Versioned, Writes};
 
 pub struct PetitionRepository<'v> {
     pub vault: &'v PiiVault,
@@ -101,7 +98,7 @@ impl Repository for PetitionRepository<'_> {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Petition,
         events: &[PetitionEvent],
@@ -112,8 +109,9 @@ impl Repository for PetitionRepository<'_> {
             (None, Some(event))
                 if let Some(row) = self.registered_row(id, state, event, version) =>
             {
-                // A second request with the same idempotency key fails here, on its unique key.
-                row.into_active_model().insert(txn).await?;
+                // A second request with the same idempotency key fails the save, on its unique
+                // key.
+                writes.add_row(row.into_active_model());
                 Ok(true)
             }
             (Some(expected), _) => {
@@ -126,7 +124,7 @@ impl Repository for PetitionRepository<'_> {
                     .col_expr(petition::Column::Version, Expr::value(version))
                     .filter(petition::Column::Id.eq(id))
                     .filter(petition::Column::Version.eq(expected))
-                    .exec(txn)
+                    .exec(writes.txn())
                     .await?;
                 Ok(updated.rows_affected == 1)
             }
@@ -192,7 +190,7 @@ impl Repository for PetitionRepository<'_> {
 
     async fn project(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         _before: Option<&Petition>,
         _after: &Petition,
@@ -203,11 +201,11 @@ impl Repository for PetitionRepository<'_> {
             match event {
                 PetitionEvent::Registered { registration, .. } => {
                     for row in petitioner_rows(id, registration, self.vault) {
-                        row.into_active_model().insert(txn).await?;
+                        writes.add_row(row.into_active_model());
                     }
                 }
                 PetitionEvent::CaseFollowed(step) => {
-                    public_step_row(id, step).insert(txn).await?;
+                    writes.add_row(public_step_row(id, step));
                 }
             }
         }

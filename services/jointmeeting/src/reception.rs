@@ -3,10 +3,7 @@
 //! public calendar and the office show it.
 
 use crate::entity::reception;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use std::collections::BTreeMap;
 use xinfang_domain::reception::{ReceptionDay, ReceptionEvent};
 use xinfang_events::Payload;
@@ -14,7 +11,7 @@ use xinfang_events::envelope::timestamp;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 use xinfang_store::rows::{from_json, to_json, write_row};
-use xinfang_store::{Repository, Versioned};
+use xinfang_store::{Repository, Versioned, Writes};
 
 /// Where a booking's sealed phone belongs: it opens for this day and booking only.
 pub fn phone_place(day: &str, booking: &str) -> String {
@@ -53,7 +50,7 @@ impl Repository for ReceptionRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &ReceptionDay,
         _events: &[ReceptionEvent],
@@ -69,7 +66,7 @@ impl Repository for ReceptionRepository {
         }
         .into_active_model();
         let key = Condition::all().add(reception::Column::Id.eq(id));
-        write_row(txn, row, key, reception::Column::Version, expected).await
+        write_row(writes.txn(), row, key, reception::Column::Version, expected).await
     }
 
     /// 谁接访、谁包案: each item received is announced, keyed by the item, with its leader.

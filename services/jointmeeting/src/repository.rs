@@ -2,16 +2,13 @@
 //! lists select by) and what its events announce, keyed by the item they concern.
 
 use crate::entity::meeting;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use xinfang_domain::meeting::{Meeting, MeetingEvent};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 use xinfang_store::rows::{from_json, to_json, write_row};
-use xinfang_store::{Repository, Versioned};
+use xinfang_store::{Repository, Versioned, Writes};
 
 pub struct MeetingRepository;
 
@@ -41,7 +38,7 @@ impl Repository for MeetingRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Meeting,
         _events: &[MeetingEvent],
@@ -57,7 +54,7 @@ impl Repository for MeetingRepository {
         }
         .into_active_model();
         let key = Condition::all().add(meeting::Column::Id.eq(id));
-        write_row(txn, row, key, meeting::Column::Version, expected).await
+        write_row(writes.txn(), row, key, meeting::Column::Version, expected).await
     }
 
     fn announce(

@@ -1,15 +1,12 @@
 //! The joint reception roster (联合接访, 一局一周) on the write path and on the wire.
 
 use crate::entity::roster;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use xinfang_domain::roster::{Roster, RosterEvent};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::jointmeeting::v1 as jm;
 use xinfang_store::rows::{from_json, to_json, write_row};
-use xinfang_store::{Repository, Versioned};
+use xinfang_store::{Repository, Versioned, Writes};
 
 /// The row id of an office's roster of a year.
 pub fn id(office: &str, year: i32) -> String {
@@ -39,7 +36,7 @@ impl Repository for RosterRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Roster,
         _events: &[RosterEvent],
@@ -53,7 +50,7 @@ impl Repository for RosterRepository {
         }
         .into_active_model();
         let key = Condition::all().add(roster::Column::Id.eq(id));
-        write_row(txn, row, key, roster::Column::Version, expected).await
+        write_row(writes.txn(), row, key, roster::Column::Version, expected).await
     }
 
     /// The roster is the office's own; the portal reads it from here.

@@ -19,7 +19,7 @@ use xinfang_platform::auth::Caller;
 use xinfang_platform::policy::caller_unit;
 use xinfang_proto::xinfang::supervision::v1::{FileScreeningReportRequest, ScreeningReport};
 use xinfang_store::rows::{date, write_row};
-use xinfang_store::{Meta, Repository, Versioned};
+use xinfang_store::{Meta, Repository, Versioned, Writes};
 
 mod row {
     use sea_orm::entity::prelude::*;
@@ -94,7 +94,7 @@ impl Repository for ReportRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         r: &Report,
         _events: &[ReportEvent],
@@ -113,7 +113,7 @@ impl Repository for ReportRepository {
         }
         .into_active_model();
         let key = Condition::all().add(row::Column::Id.eq(id));
-        write_row(txn, model, key, row::Column::Version, expected).await
+        write_row(writes.txn(), model, key, row::Column::Version, expected).await
     }
 
     /// Reports stay with supervision (the exchange may carry them later).

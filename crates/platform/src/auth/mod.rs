@@ -7,6 +7,7 @@
 
 mod gate;
 mod keys;
+mod verified;
 
 pub use gate::Gate;
 pub use keys::SigningKey;
@@ -87,6 +88,7 @@ fn refused(message: impl Into<String>) -> Refusal {
 pub struct Authenticator {
     keys: Arc<ArcSwap<JwkSet>>,
     validation: Validation,
+    verified: Arc<verified::Verified>,
 }
 
 /// Where the identity provider's keys come from.
@@ -119,6 +121,7 @@ impl Authenticator {
         Self {
             keys: Arc::new(ArcSwap::from_pointee(keys)),
             validation,
+            verified: Arc::default(),
         }
     }
 
@@ -159,6 +162,13 @@ impl Authenticator {
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, Refusal> {
+        let keys = self.keys.load_full();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if let Some(caller) = self.verified.get(token, &keys, now) {
+            return Ok(caller);
+        }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| refused(format!("invalid bearer token: {e}")))?;
         if header.alg != Algorithm::EdDSA {
@@ -170,7 +180,6 @@ impl Authenticator {
         let kid = header
             .kid
             .ok_or_else(|| refused("invalid bearer token: no key id (kid)"))?;
-        let keys = self.keys.load();
         let jwk = keys
             .find(&kid)
             .ok_or_else(|| refused(format!("invalid bearer token: unknown key id {kid}")))?;
@@ -179,12 +188,15 @@ impl Authenticator {
         let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
             .map_err(|e| refused(format!("invalid bearer token: {e}")))?;
         let c = data.claims;
-        Ok(Caller {
+        let caller = Caller {
             user_id: c.sub,
             name: c.name,
             org_unit: c.unit,
             roles: c.roles,
-        })
+        };
+        let until = c.exp.saturating_add(self.validation.leeway);
+        self.verified.keep(token, &caller, until, keys, now);
+        Ok(caller)
     }
 }
 

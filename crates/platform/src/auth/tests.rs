@@ -49,6 +49,22 @@ fn a_token_of_another_key_with_the_same_kid_is_refused() {
 }
 
 #[test]
+fn a_token_verified_before_is_refused_once_its_key_is_withdrawn() {
+    let withdrawn = SigningKey::generate();
+    let auth = verifier(&withdrawn);
+    let token = withdrawn.sign(&claims(600));
+    assert!(auth.verify(&token).is_ok());
+    assert!(auth.verify(&token).is_ok(), "verified again, as kept");
+    // The identity provider's refreshed key set no longer holds the key.
+    let next = SigningKey::generate();
+    auth.keys
+        .store(Arc::new(serde_json::from_value(next.jwks()).unwrap()));
+    let message = reason(auth.verify(&token));
+    assert!(message.contains("unknown key id"), "{message}");
+    assert!(auth.verify(&next.sign(&claims(600))).is_ok());
+}
+
+#[test]
 fn an_unknown_key_id_is_refused() {
     let message = reason(
         verifier(&SigningKey::generate()).verify(&SigningKey::generate().sign(&claims(600))),

@@ -1,15 +1,12 @@
 //! The backlog entry (积案 / 包案): its row and the change it announces.
 
 use crate::entity::backlog_item;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use xinfang_domain::supervision::{Entry, EntryEvent, Leader, Resolution};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_store::rows::{date, text, write_row};
-use xinfang_store::{Repository, Versioned};
+use xinfang_store::{Repository, Versioned, Writes};
 
 /// An entry's id: its list and its petition.
 pub fn entry_id(list: &str, petition: &str) -> String {
@@ -42,7 +39,7 @@ impl Repository for EntryRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Entry,
         _events: &[EntryEvent],
@@ -54,7 +51,14 @@ impl Repository for EntryRepository {
         let key = Condition::all()
             .add(backlog_item::Column::ListId.eq(list))
             .add(backlog_item::Column::PetitionId.eq(petition));
-        write_row(txn, row, key, backlog_item::Column::Version, expected).await
+        write_row(
+            writes.txn(),
+            row,
+            key,
+            backlog_item::Column::Version,
+            expected,
+        )
+        .await
     }
 
     fn announce(&self, id: &str, after: &Entry, event: &EntryEvent) -> Option<(String, Payload)> {

@@ -4,17 +4,14 @@
 
 use crate::counts;
 use crate::entity::item;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::metrics::Definitions;
 use xinfang_domain::supervision::{Due, Item, ItemEvent};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_store::rows::{date, text, write_row};
-use xinfang_store::{Meta, Repository, Versioned};
+use xinfang_store::{Meta, Repository, Versioned, Writes};
 
 pub struct ItemRepository {
     pub warn_days: u32,
@@ -39,7 +36,7 @@ impl Repository for ItemRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Item,
         _events: &[ItemEvent],
@@ -48,7 +45,7 @@ impl Repository for ItemRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, self.warn_days, version).into_active_model();
         let key = Condition::all().add(item::Column::PetitionId.eq(id));
-        write_row(txn, row, key, item::Column::Version, expected).await
+        write_row(writes.txn(), row, key, item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, _after: &Item, event: &ItemEvent) -> Option<(String, Payload)> {
@@ -92,14 +89,14 @@ impl Repository for ItemRepository {
 
     async fn project(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         _id: &str,
         before: Option<&Item>,
         after: &Item,
         _events: &[ItemEvent],
         _meta: &Meta,
     ) -> Result<(), DbErr> {
-        counts::apply_change(txn, &self.definitions, before, after).await
+        counts::apply_change(writes.txn(), &self.definitions, before, after).await
     }
 }
 

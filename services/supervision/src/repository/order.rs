@@ -2,15 +2,12 @@
 //! its events announces.
 
 use crate::entity::order;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use xinfang_domain::supervision::{Order, OrderEvent, Reply};
 use xinfang_events::Payload;
 use xinfang_proto::xinfang::events::v1 as ev;
 use xinfang_store::rows::{date, text, write_row};
-use xinfang_store::{Repository, Versioned};
+use xinfang_store::{Repository, Versioned, Writes};
 
 pub struct OrderRepository;
 
@@ -32,7 +29,7 @@ impl Repository for OrderRepository {
 
     async fn store(
         &self,
-        txn: &DatabaseTransaction,
+        writes: &mut Writes<'_>,
         id: &str,
         state: &Order,
         _events: &[OrderEvent],
@@ -41,7 +38,7 @@ impl Repository for OrderRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, version).into_active_model();
         let key = Condition::all().add(order::Column::Id.eq(id));
-        write_row(txn, row, key, order::Column::Version, expected).await
+        write_row(writes.txn(), row, key, order::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Order, event: &OrderEvent) -> Option<(String, Payload)> {
