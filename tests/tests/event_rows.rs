@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use sea_orm::ConnectionTrait;
+use xinfang_events::relay::Relay;
 use xinfang_events::retention::{Swept, sweep};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
@@ -96,4 +97,68 @@ async fn retention_deletes_old_sent_and_applied_rows_only() {
         1
     );
     assert_eq!(db.count("intake_inbox").await, 1);
+}
+
+/// One relay per service sends: another process's relay may take the lease only once its holder
+/// stopped renewing it; a relay that holds it renews it.
+#[tokio::test]
+async fn a_relay_takes_the_lease_only_when_its_holder_let_it_run_out() {
+    let db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    let outbox = "INSERT INTO intake_outbox (event_id, topic, message_key, sequence, event_type, \
+                  payload, created_at, stream) VALUES ('e1', 't', 'p1', 1, 'X', '\\x00', now(), 's1')";
+    db.db.execute_unprepared(outbox).await.unwrap();
+    db.db
+        .execute_unprepared(
+            "INSERT INTO intake_relay_lease (name, holder, expires_at) \
+             VALUES ('relay', 'another process', now() + interval '1 minute')",
+        )
+        .await
+        .unwrap();
+    let relay = Relay::new(db.db.clone(), "intake", &broker.address(), 100).unwrap();
+    assert!(
+        relay.claim().await.unwrap().is_none(),
+        "the other process still holds the lease"
+    );
+
+    db.db
+        .execute_unprepared(
+            "UPDATE intake_relay_lease SET expires_at = now() - interval '1 second'",
+        )
+        .await
+        .unwrap();
+    let batch = relay
+        .claim()
+        .await
+        .unwrap()
+        .expect("the lease ran out: taken over");
+    assert_eq!(batch.len(), 1);
+    drop(batch); // rolled back: the lease stays the other process's, expired
+    assert_eq!(relay.relay_once().await.unwrap(), 1);
+    let holder = db
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.db.get_database_backend(),
+            "SELECT holder FROM intake_relay_lease WHERE expires_at > now()".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("a lease in force")
+        .try_get::<String>("", "holder")
+        .unwrap();
+    assert_ne!(holder, "another process", "this relay holds it now");
+    db.db
+        .execute_unprepared(
+            outbox
+                .replace("'e1'", "'e2'")
+                .replace("'s1'", "'s2'")
+                .as_str(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        relay.relay_once().await.unwrap(),
+        1,
+        "its own lease, renewed"
+    );
 }

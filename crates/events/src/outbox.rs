@@ -13,7 +13,11 @@ use tokio::sync::watch;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 pub fn table(service: &str) -> Alias {
-    Alias::new(format!("{service}_outbox"))
+    Alias::new(table_name(service))
+}
+
+pub fn table_name(service: &str) -> String {
+    format!("{service}_outbox")
 }
 
 /// Where an event row belongs: the aggregate's stream (`case/<id>`) and its version there.

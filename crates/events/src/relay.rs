@@ -210,10 +210,12 @@ impl Relay {
         Ok(self.db.query_one(&peek).await?.is_some())
     }
 
+    /// Takes the lease, or renews it, in one statement: inserted when nobody held it, taken
+    /// over when its holder's time ran out, renewed when it is this relay's; false otherwise.
     async fn take_lease(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {
         let table = Alias::new(format!("{}_relay_lease", self.service));
         let now = Utc::now();
-        let insert = Query::insert()
+        let take = Query::insert()
             .into_table(table.clone())
             .columns(["name", "holder", "expires_at"])
             .values_panic([
@@ -221,25 +223,18 @@ impl Relay {
                 self.holder.clone().into(),
                 (now + self.lease).into(),
             ])
-            .on_conflict(OnConflict::column("name").do_nothing().to_owned())
-            .to_owned();
-        if txn.execute(&insert).await?.rows_affected() == 1 {
-            return Ok(true);
-        }
-        let renew = Query::update()
-            .table(table)
-            .values([
-                ("holder", self.holder.clone().into()),
-                ("expires_at", (now + self.lease).into()),
-            ])
-            .and_where(Expr::col("name").eq("relay"))
-            .and_where(
-                Expr::col("holder")
-                    .eq(self.holder.as_str())
-                    .or(Expr::col("expires_at").lt(now)),
+            .on_conflict(
+                OnConflict::column("name")
+                    .update_columns(["holder", "expires_at"])
+                    .action_and_where(
+                        Expr::col((table.clone(), "holder"))
+                            .eq(self.holder.as_str())
+                            .or(Expr::col((table, "expires_at")).lt(now)),
+                    )
+                    .to_owned(),
             )
             .to_owned();
-        Ok(txn.execute(&renew).await?.rows_affected() == 1)
+        Ok(txn.execute(&take).await?.rows_affected() == 1)
     }
 }
 

@@ -109,7 +109,11 @@ const COLUMNS: [&str; 9] = [
 ];
 
 fn table(service: &str) -> Alias {
-    Alias::new(format!("{service}_audit"))
+    Alias::new(table_name(service))
+}
+
+fn table_name(service: &str) -> String {
+    format!("{service}_audit")
 }
 
 /// The hash of the last row of `aggregate`'s log ("" when it has none, or none chained).
@@ -158,6 +162,7 @@ pub fn append(
         },
     );
     writes.add(
+        &table_name(service),
         Query::insert()
             .into_table(table(service))
             .columns(COLUMNS)

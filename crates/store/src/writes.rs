@@ -11,16 +11,20 @@
 //!
 //! Only rows that are added go here: PostgreSQL runs a statement's CTEs in no fixed order, so
 //! two of them changing the same row would be undefined; an update goes to [`Writes::txn`].
+//! For the same reason a statement never holds two inserts into one table: rows numbered by a
+//! sequence (outbox rows, which the relay sends in that order; step rows) must be numbered in
+//! the order they were added, so a second insert into a table starts the next statement.
 
 use sea_orm::sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    DbErr, EntityTrait, QueryTrait,
+    DbErr, EntityName, EntityTrait, QueryTrait,
 };
 
 pub struct Writes<'t> {
     txn: &'t DatabaseTransaction,
-    added: Vec<InsertStatement>,
+    /// Each insert with the table it adds to.
+    added: Vec<(String, InsertStatement)>,
 }
 
 impl<'t> Writes<'t> {
@@ -36,10 +40,10 @@ impl<'t> Writes<'t> {
         self.txn
     }
 
-    /// Adds rows when the change is saved; an error of the insert (a unique key taken) fails
-    /// the save.
-    pub fn add(&mut self, insert: InsertStatement) {
-        self.added.push(insert);
+    /// Adds rows to `table` when the change is saved; an error of the insert (a unique key
+    /// taken) fails the save.
+    pub fn add(&mut self, table: &str, insert: InsertStatement) {
+        self.added.push((table.to_owned(), insert));
     }
 
     /// Adds `row` (its entity's table) when the change is saved.
@@ -47,21 +51,41 @@ impl<'t> Writes<'t> {
     where
         A: ActiveModelTrait + ActiveModelBehavior,
     {
-        self.add(A::Entity::insert(row).into_query());
+        let table = A::Entity::default().table_name().to_owned();
+        self.add(&table, A::Entity::insert(row).into_query());
     }
 
-    /// Sends what was added, in one statement on PostgreSQL.
+    /// Sends what was added, in as few statements as keep each table's rows in order: one,
+    /// unless a table is added to twice.
     pub async fn flush(&mut self) -> Result<(), DbErr> {
-        let mut added = std::mem::take(&mut self.added);
-        if self.txn.get_database_backend() != DatabaseBackend::Postgres || added.len() < 2 {
-            for insert in &added {
+        let added = std::mem::take(&mut self.added);
+        if self.txn.get_database_backend() != DatabaseBackend::Postgres {
+            for (_, insert) in &added {
                 self.txn.execute(insert).await?;
             }
             return Ok(());
         }
-        let last = added.pop().expect("two statements or more");
+        let mut statement: Vec<(String, InsertStatement)> = Vec::new();
+        for (table, insert) in added {
+            if statement.iter().any(|(t, _)| *t == table) {
+                self.send(std::mem::take(&mut statement)).await?;
+            }
+            statement.push((table, insert));
+        }
+        self.send(statement).await
+    }
+
+    /// One statement: the last insert the main query, the others CTEs before it.
+    async fn send(&self, mut inserts: Vec<(String, InsertStatement)>) -> Result<(), DbErr> {
+        let Some((_, last)) = inserts.pop() else {
+            return Ok(());
+        };
+        if inserts.is_empty() {
+            self.txn.execute(&last).await?;
+            return Ok(());
+        }
         let mut with = WithClause::new();
-        for (n, insert) in added.into_iter().enumerate() {
+        for (n, (_, insert)) in inserts.into_iter().enumerate() {
             with.cte(
                 CommonTableExpression::new()
                     .table_name(Alias::new(format!("w{n}")))

@@ -4,7 +4,8 @@
 use crate::entity::{item, token};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityName, EntityTrait, IntoActiveModel,
+    QueryTrait, Set,
 };
 use xinfang_domain::clock::Limits;
 use xinfang_domain::evaluation::{Item, ItemEvent, ReviewOutcome, Stage};
@@ -247,6 +248,7 @@ impl Repository for ItemRepository<'_> {
                 _ => continue,
             };
             writes.add(
+                token::Entity.table_name(),
                 token::Entity::insert(token::ActiveModel {
                     hash: Set(hash.clone()),
                     petition_id: Set(id.to_owned()),

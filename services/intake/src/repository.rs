@@ -7,7 +7,10 @@ use crate::sealed_at;
 use crate::wire::{self, AgentJson, AttachmentJson, StoredFlag};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryTrait,
+};
 use xinfang_domain::identity::mask_name;
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::petition::{
@@ -200,8 +203,16 @@ impl Repository for PetitionRepository<'_> {
         for event in events {
             match event {
                 PetitionEvent::Registered { registration, .. } => {
-                    for row in petitioner_rows(id, registration, self.vault) {
-                        writes.add_row(row.into_active_model());
+                    // All of them in one insert: a group visit's petitioners cost one CTE.
+                    let rows: Vec<_> = petitioner_rows(id, registration, self.vault)
+                        .into_iter()
+                        .map(IntoActiveModel::into_active_model)
+                        .collect();
+                    if !rows.is_empty() {
+                        writes.add(
+                            petitioner::Entity.table_name(),
+                            petitioner::Entity::insert_many(rows).into_query(),
+                        );
                     }
                 }
                 PetitionEvent::CaseFollowed(step) => {
