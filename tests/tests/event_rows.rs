@@ -32,16 +32,21 @@ async fn an_idle_relay_does_not_renew_its_lease() {
 }
 
 async fn lease_expiry(db: &TestDatabase) -> String {
+    lease(db, "CAST(expires_at AS TEXT)").await
+}
+
+/// `value` (an SQL expression over its columns) of the relay's lease of intake.
+async fn lease(db: &TestDatabase, value: &str) -> String {
     let row = db
         .db
         .query_one_raw(sea_orm::Statement::from_string(
             db.db.get_database_backend(),
-            "SELECT CAST(expires_at AS TEXT) AS at FROM intake_relay_lease".to_owned(),
+            format!("SELECT {value} AS value FROM intake_relay_lease"),
         ))
         .await
         .unwrap()
         .expect("the lease row");
-    row.try_get("", "at").unwrap()
+    row.try_get("", "value").unwrap()
 }
 
 #[tokio::test]
@@ -135,17 +140,8 @@ async fn a_relay_takes_the_lease_only_when_its_holder_let_it_run_out() {
     assert_eq!(batch.len(), 1);
     drop(batch); // rolled back: the lease stays the other process's, expired
     assert_eq!(relay.relay_once().await.unwrap(), 1);
-    let holder = db
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.db.get_database_backend(),
-            "SELECT holder FROM intake_relay_lease WHERE expires_at > now()".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .expect("a lease in force")
-        .try_get::<String>("", "holder")
-        .unwrap();
+    // NULL, and a failed read, unless a lease is in force.
+    let holder = lease(&db, "CASE WHEN expires_at > now() THEN holder END").await;
     assert_ne!(holder, "another process", "this relay holds it now");
     db.db
         .execute_unprepared(

@@ -162,7 +162,7 @@ pub fn append(
         },
     );
     writes.add(
-        &table_name(service),
+        table_name(service),
         Query::insert()
             .into_table(table(service))
             .columns(COLUMNS)

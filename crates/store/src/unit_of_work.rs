@@ -327,7 +327,7 @@ async fn apply<R: Repository>(
                 sequence: sequence as u64,
             };
             let (_, insert) = outbox::row(writer.service, &writer.node, position, draft);
-            writes.add(&outbox::table_name(writer.service), insert);
+            writes.add(outbox::table_name(writer.service), insert);
         }
         let (action, detail) = repo.audit(event);
         let entry = AuditEntry {

@@ -4,7 +4,7 @@
 //! A registration adds a row each for the petition, its petitioners, its event and its audit
 //! entry; sent one by one they cost a round trip each to PostgreSQL, each a wake-up of the
 //! service and of the database's backend on a machine whose cores they share (issue #9). Sent
-//! together they are one statement of data-modifying CTEs — `WITH w1 AS (INSERT …), w2 AS
+//! together they are one statement of data-modifying CTEs — `WITH w0 AS (INSERT …), w1 AS
 //! (INSERT …) INSERT …` — atomic as any statement, its foreign keys checked at its end. SQLite
 //! (which has no data-modifying CTEs, and no round trips: it runs in the process) takes them
 //! one by one.
@@ -42,8 +42,8 @@ impl<'t> Writes<'t> {
 
     /// Adds rows to `table` when the change is saved; an error of the insert (a unique key
     /// taken) fails the save.
-    pub fn add(&mut self, table: &str, insert: InsertStatement) {
-        self.added.push((table.to_owned(), insert));
+    pub fn add(&mut self, table: impl Into<String>, insert: InsertStatement) {
+        self.added.push((table.into(), insert));
     }
 
     /// Adds `row` (its entity's table) when the change is saved.
@@ -51,49 +51,52 @@ impl<'t> Writes<'t> {
     where
         A: ActiveModelTrait + ActiveModelBehavior,
     {
-        let table = A::Entity::default().table_name().to_owned();
-        self.add(&table, A::Entity::insert(row).into_query());
+        let table = A::Entity::default().table_name();
+        self.add(table, A::Entity::insert(row).into_query());
     }
 
     /// Sends what was added, in as few statements as keep each table's rows in order: one,
     /// unless a table is added to twice.
-    pub async fn flush(&mut self) -> Result<(), DbErr> {
-        let added = std::mem::take(&mut self.added);
-        if self.txn.get_database_backend() != DatabaseBackend::Postgres {
+    pub async fn flush(self) -> Result<(), DbErr> {
+        let Writes { txn, added } = self;
+        if txn.get_database_backend() != DatabaseBackend::Postgres {
             for (_, insert) in &added {
-                self.txn.execute(insert).await?;
+                txn.execute(insert).await?;
             }
             return Ok(());
         }
         let mut statement: Vec<(String, InsertStatement)> = Vec::new();
         for (table, insert) in added {
             if statement.iter().any(|(t, _)| *t == table) {
-                self.send(std::mem::take(&mut statement)).await?;
+                send(txn, std::mem::take(&mut statement)).await?;
             }
             statement.push((table, insert));
         }
-        self.send(statement).await
+        send(txn, statement).await
     }
+}
 
-    /// One statement: the last insert the main query, the others CTEs before it.
-    async fn send(&self, mut inserts: Vec<(String, InsertStatement)>) -> Result<(), DbErr> {
-        let Some((_, last)) = inserts.pop() else {
-            return Ok(());
-        };
-        if inserts.is_empty() {
-            self.txn.execute(&last).await?;
-            return Ok(());
-        }
-        let mut with = WithClause::new();
-        for (n, (_, insert)) in inserts.into_iter().enumerate() {
-            with.cte(
-                CommonTableExpression::new()
-                    .table_name(Alias::new(format!("w{n}")))
-                    .query(insert)
-                    .to_owned(),
-            );
-        }
-        self.txn.execute(&with.query(last)).await?;
-        Ok(())
+/// One statement: the last insert the main query, the others CTEs before it.
+async fn send(
+    txn: &DatabaseTransaction,
+    mut inserts: Vec<(String, InsertStatement)>,
+) -> Result<(), DbErr> {
+    let Some((_, last)) = inserts.pop() else {
+        return Ok(());
+    };
+    if inserts.is_empty() {
+        txn.execute(&last).await?;
+        return Ok(());
     }
+    let mut with = WithClause::new();
+    for (n, (_, insert)) in inserts.into_iter().enumerate() {
+        with.cte(
+            CommonTableExpression::new()
+                .table_name(Alias::new(format!("w{n}")))
+                .query(insert)
+                .to_owned(),
+        );
+    }
+    txn.execute(&with.query(last)).await?;
+    Ok(())
 }
