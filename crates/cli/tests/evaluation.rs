@@ -20,7 +20,7 @@ use xinfang_proto::xinfang::supervision::v1::{
 };
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
-use xinfang_testkit::kafka::{group_caught_up, publish, read_all};
+use xinfang_testkit::kafka::{Record, group_caught_up, publish, read_until};
 use xinfang_testkit::processes::{self, ServiceProcess};
 use xinfang_testkit::{authed, eventually, resident_id, token, wage_claim};
 
@@ -500,15 +500,22 @@ async fn answered_then_dissatisfied_reviewed_re_examined_with_a_hearing_terminat
             "evaluation_audit WHERE aggregate = 'evaluation/{id}'"
         ))
         .await;
-    let answers: Vec<_> = read_all(&node.broker.address(), "xinfang.dispatch.events")
-        .await
-        .into_iter()
-        .filter(|r| {
-            r.envelope.petition_id == id
-                && matches!(r.envelope.payload, Some(Payload::CaseAnswered(_)))
-        })
-        .map(|r| r.envelope)
-        .collect();
+    let answer = |r: &Record| {
+        r.envelope.petition_id == id && matches!(r.envelope.payload, Some(Payload::CaseAnswered(_)))
+    };
+    // Read until the answer is there: `read_all`, which stops at the count the partitions'
+    // watermarks give, came back without it in one run in three here.
+    let answers: Vec<_> = read_until(
+        &node.broker.address(),
+        "xinfang.dispatch.events",
+        60,
+        |rs| rs.iter().any(answer),
+    )
+    .await
+    .into_iter()
+    .filter(answer)
+    .map(|r| r.envelope)
+    .collect();
     assert_eq!(answers.len(), 1);
     publish(&node.broker.address(), "xinfang.dispatch.events", &answers).await;
     let caught_up = eventually(60, || async {
