@@ -156,18 +156,18 @@ async fn dev_login(port: u16, unit: &str) -> String {
         .unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Ports nobody listens on, all different: each is held until all are chosen, since a port let
+/// go may be handed out again at once (two services were once given the same one).
+fn free_ports() -> Ports {
+    let held: [std::net::TcpListener; _] =
+        std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap());
+    held.map(|l| l.local_addr().unwrap().port())
 }
 
 #[tokio::test]
 async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let ports: Ports = std::array::from_fn(|_| free_port());
+    let ports = free_ports();
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let dispatch_endpoint = format!("http://127.0.0.1:{}", ports[1]);
     let node = Node::start(&data, ports).await;
@@ -298,7 +298,7 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
 #[tokio::test]
 async fn clerks_registering_at_once_on_the_embedded_node_get_consecutive_case_numbers() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));
-    let ports: Ports = std::array::from_fn(|_| free_port());
+    let ports = free_ports();
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     let node = Node::start(&data, ports).await;
     let clerk = dev_token(&data, "city-xfj");

@@ -66,10 +66,6 @@ fn service_name(attributes: &[KeyValue]) -> String {
         .unwrap_or_default()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[tonic::async_trait]
 impl TraceService for Collector {
     async fn export(
@@ -82,7 +78,7 @@ impl TraceService for Collector {
                 service_name(&resource.resource.map(|r| r.attributes).unwrap_or_default());
             for scope in resource.scope_spans {
                 for span in scope.spans {
-                    spans.push((service.clone(), hex(&span.trace_id), span.name));
+                    spans.push((service.clone(), hex::encode(&span.trace_id), span.name));
                 }
             }
         }

@@ -5,7 +5,9 @@
 //! are published again and consumers' inboxes drop the duplicates. After a failed batch the relay
 //! starts from a fresh producer (one that outlived a broker outage may never recover). A row the
 //! broker can never take (too large, malformed) is parked with its reason, logged at ERROR and
-//! listed by `xinfang events parked`, so that it cannot block every row behind it.
+//! listed by `xinfang events parked`, so that it cannot block every row behind it. The relay
+//! works on connections of its own whose commits do not wait for the disk: a mark lost in a
+//! crash of the database publishes its row again, which consumers drop.
 
 use crate::envelope::topic_of;
 use crate::outbox;
@@ -17,7 +19,8 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, OnConflict, Or
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use std::future::Future;
 use std::time::Duration as StdDuration;
-use xinfang_platform::config::{EventBackend, EventSettings};
+use xinfang_platform::config::{DatabaseSettings, EventBackend, EventSettings};
+use xinfang_platform::database;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,16 +64,17 @@ pub struct ClaimedBatch<'r> {
     unpublishable: Vec<(usize, String)>,
 }
 
-/// Starts `service`'s relay when the node's events go to Kafka; with the SQL log there is
-/// nothing to relay (the outbox is the log).
-pub fn spawn(
+/// Starts `service`'s relay, on connections of its own ([`database::connect_relay`]), when the
+/// node's events go to Kafka; with the SQL log there is nothing to relay (the outbox is the log).
+pub async fn spawn(
     settings: &EventSettings,
-    db: DatabaseConnection,
+    database: &DatabaseSettings,
     service: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, RelayError> {
     match settings.backend {
         EventBackend::Kafka if settings.relay_enabled => {
+            let db = database::connect_relay(database).await?;
             let relay = Relay::new(db, service, &settings.brokers, settings.relay_batch)?;
             let interval = StdDuration::from_millis(settings.relay_interval_ms);
             Ok(Some(tokio::spawn(relay.run(interval, shutdown))))

@@ -31,7 +31,7 @@ impl EventTasks {
     /// Starts `service`'s relay, its subscription to `sources` (its consumer group and inbox
     /// carry the service's name), its retention sweep and its gauges; all stop when `shutdown`
     /// is cancelled.
-    pub fn start<H: EventHandler + 'static>(
+    pub async fn start<H: EventHandler + 'static>(
         node: &Settings,
         db: &DatabaseConnection,
         service: &'static str,
@@ -42,10 +42,11 @@ impl EventTasks {
         let settings = &node.events;
         let relay = crate::relay::spawn(
             settings,
-            db.clone(),
+            &node.database,
             service,
             shutdown.clone().cancelled_owned(),
-        )?;
+        )
+        .await?;
         let consumer = crate::subscription::spawn(
             settings,
             db.clone(),

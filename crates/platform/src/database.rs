@@ -13,6 +13,27 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 const IDLE_BEFORE_PING_SECS: u64 = 10;
 
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(settings)?).await
+}
+
+/// Connections for a service's outbox relay, beside its own pool: its transactions (held while
+/// the broker acknowledges) take none of the service's connections, and on PostgreSQL they
+/// commit without waiting for the disk (`synchronous_commit = off`). What they write — rows
+/// marked sent, the relay's lease — may be lost in a crash of the database, never an event: a
+/// row whose mark was lost is published again and consumers' inboxes drop the copy. Registrations
+/// waited behind the relay's flush of the write-ahead log at every commit (issue #9).
+pub async fn connect_relay(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(settings)?;
+    options
+        .max_connections(RELAY_CONNECTIONS)
+        .map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+    Database::connect(options).await
+}
+
+/// The relay's pool: one batch at a time, and a look beside it.
+const RELAY_CONNECTIONS: u32 = 2;
+
+fn options(settings: &DatabaseSettings) -> Result<ConnectOptions, DbErr> {
     let url = &settings.url;
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or_default();
@@ -42,7 +63,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    Database::connect(options).await
+    Ok(options)
 }
 
 /// This process's turn to write to a SQLite database, where one transaction writes at a time.

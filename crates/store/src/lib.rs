@@ -7,7 +7,9 @@
 //!    at, one outbox row per published event numbered by the aggregate's new version, one audit
 //!    row per event chained to the aggregate's rows before it ([`audit`]), and the service's
 //!    projections (step rows, kept counts); the rows it only adds go to PostgreSQL together,
-//!    in one statement ([`Writes`]).
+//!    in one statement ([`Writes`]). A change that needs no answer from the database before it
+//!    commits (a registration: a new aggregate, nothing to read) begins no transaction there:
+//!    its one statement is atomic by itself ([`Tx::commit`]).
 //!
 //! A version conflict (another writer committed first) loads and decides again, a bounded number
 //! of times ([`UnitOfWork::run`]); inside a consumer's transaction it fails the transaction,

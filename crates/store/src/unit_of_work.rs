@@ -3,16 +3,16 @@
 use crate::audit::{self, AuditChain, AuditEntry};
 use crate::error::WriteError;
 use crate::repository::{Repository, Versioned};
-use crate::writes::Writes;
+use crate::writes::{self, Added, Target, Writes};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{OnceCell, OwnedMutexGuard};
 use xinfang_domain::Refusal;
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_events::EventDraft;
@@ -142,7 +142,7 @@ impl UnitOfWork {
             let outcome = match outcome {
                 Ok(value) => tx.commit().await.map(|()| value).map_err(WriteError::from),
                 Err(err) => {
-                    tx.txn.rollback().await?;
+                    tx.rollback().await?;
                     Err(err)
                 }
             };
@@ -176,24 +176,29 @@ impl UnitOfWork {
             .await
     }
 
-    /// A transaction the caller drives (a consumer holds its inbox row in it), committed by
-    /// the caller.
+    /// A unit of work the caller drives and commits.
+    ///
+    /// On PostgreSQL its transaction begins with the first statement whose answer it needs (a
+    /// read, a guarded update); a unit of work that only adds rows — a registration — never
+    /// needs one: its rows go as one statement when it commits ([`Tx::commit`]).
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), waiting its
     /// turn behind the busy timeout: a deferred one that read first could not upgrade after
     /// another writer's commit, and failed at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED`
-    /// to a clerk). PostgreSQL ignores the mode.
+    /// to a clerk).
     pub async fn begin(&self) -> Result<Tx, DbErr> {
         let turn = xinfang_platform::database::write_turn(&self.db).await;
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        Ok(Tx {
-            txn: self.db.begin_with_options(options).await?,
+        let tx = Tx {
+            db: self.db.clone(),
+            txn: OnceCell::new(),
+            pending: Mutex::new(Vec::new()),
             writer: self.writer.clone(),
             _turn: turn,
-        })
+        };
+        if self.db.get_database_backend() != DatabaseBackend::Postgres {
+            tx.txn().await?;
+        }
+        Ok(tx)
     }
 
     /// [`Tx::apply`] inside a transaction the caller holds.
@@ -207,7 +212,11 @@ impl UnitOfWork {
 
 /// An open unit of work.
 pub struct Tx {
-    txn: DatabaseTransaction,
+    db: DatabaseConnection,
+    /// Begun by the first statement whose answer the unit of work needs.
+    txn: OnceCell<DatabaseTransaction>,
+    /// Rows added while no transaction had begun, in order.
+    pending: Mutex<Added>,
     writer: Arc<Writer>,
     /// This process's write turn on SQLite, held until the transaction ends (declared after
     /// the transaction, so let go after it).
@@ -215,15 +224,74 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub fn txn(&self) -> &DatabaseTransaction {
-        &self.txn
+    /// The transaction, begun now if it was not, with the rows added so far sent into it.
+    pub async fn txn(&self) -> Result<&DatabaseTransaction, DbErr> {
+        let txn = self
+            .txn
+            .get_or_try_init(|| {
+                let options = TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                };
+                self.db.begin_with_options(options)
+            })
+            .await?;
+        let pending = std::mem::take(&mut *self.pending());
+        writes::send(txn, pending).await?;
+        Ok(txn)
     }
 
-    /// Commits, then wakes the service's relay for the events just written.
+    /// Rows a change added: into the transaction if it has begun, else kept for the commit.
+    pub(crate) async fn defer(&self, added: Added) -> Result<(), DbErr> {
+        match self.txn.get() {
+            Some(txn) => writes::send(txn, added).await,
+            None => {
+                self.pending().extend(added);
+                Ok(())
+            }
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Added> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Commits, then wakes the service's relay for the events just written. Without a begun
+    /// transaction, rows that fit one statement are sent as that statement alone — atomic as
+    /// any statement, and two round trips (BEGIN, COMMIT) fewer.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await?;
+        let pending = std::mem::take(&mut *self.pending());
+        match self.txn.into_inner() {
+            Some(txn) => {
+                writes::send(&txn, pending).await?;
+                txn.commit().await?;
+            }
+            None if pending.is_empty() => return Ok(()),
+            None => {
+                let mut statements = writes::statements(self.db.get_database_backend(), pending);
+                if statements.len() == 1 {
+                    self.db.execute_raw(statements.remove(0)).await?;
+                } else {
+                    let txn = self.db.begin().await?;
+                    for statement in statements {
+                        txn.execute_raw(statement).await?;
+                    }
+                    txn.commit().await?;
+                }
+            }
+        }
         outbox::committed(self.writer.service);
         Ok(())
+    }
+
+    /// Rolls back what was written; rows not yet sent are dropped.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        match self.txn.into_inner() {
+            Some(txn) => txn.rollback().await,
+            None => Ok(()),
+        }
     }
 
     /// Loads the aggregate, decides, and writes the outcome in this transaction.
@@ -236,8 +304,18 @@ impl Tx {
             Option<&R::Aggregate>,
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
-        let loaded = repo.load(&self.txn, id).await?;
-        apply(&self.txn, &self.writer, repo, id, meta, loaded, decide).await
+        let txn = self.txn().await?;
+        let loaded = repo.load(txn, id).await?;
+        apply(
+            Target::Begun(txn),
+            &self.writer,
+            repo,
+            id,
+            meta,
+            loaded,
+            decide,
+        )
+        .await
     }
 
     /// [`Tx::apply`] to an aggregate the caller knows is new (an id it just generated), without
@@ -251,7 +329,16 @@ impl Tx {
             Option<&R::Aggregate>,
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
-        apply(&self.txn, &self.writer, repo, id, meta, None, decide).await
+        apply(
+            Target::Deferred(self),
+            &self.writer,
+            repo,
+            id,
+            meta,
+            None,
+            decide,
+        )
+        .await
     }
 }
 
@@ -272,12 +359,13 @@ impl TxRef<'_> {
         ) -> Result<Vec<<R::Aggregate as Aggregate>::Event>, Refusal>,
     ) -> Result<Saved<R::Aggregate>, WriteError> {
         let loaded = repo.load(self.txn, id).await?;
-        apply(self.txn, &self.writer, repo, id, meta, loaded, decide).await
+        let to = Target::Begun(self.txn);
+        apply(to, &self.writer, repo, id, meta, loaded, decide).await
     }
 }
 
 async fn apply<R: Repository>(
-    txn: &DatabaseTransaction,
+    to: Target<'_>,
     writer: &Writer,
     repo: &R,
     id: &str,
@@ -305,7 +393,7 @@ async fn apply<R: Repository>(
         )))
     })?;
     let new_version = version + events.len() as i64;
-    let mut writes = Writes::new(txn);
+    let mut writes = Writes::new(to);
     if !repo
         .store(&mut writes, id, &after, &events, base, new_version)
         .await?
@@ -315,7 +403,7 @@ async fn apply<R: Repository>(
     let stream = format!("{}/{id}", R::KIND);
     // A new aggregate has no log yet: its chain starts empty, without a read.
     let mut prev = match base {
-        Some(_) => audit::head(txn, writer.service, &stream).await?,
+        Some(_) => audit::head(writes.txn().await?, writer.service, &stream).await?,
         None => String::new(),
     };
     for (i, event) in events.iter().enumerate() {

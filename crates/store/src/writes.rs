@@ -15,29 +15,44 @@
 //! sequence (outbox rows, which the relay sends in that order; step rows) must be numbered in
 //! the order they were added, so a second insert into a table starts the next statement.
 
+use crate::unit_of_work::Tx;
 use sea_orm::sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    DbErr, EntityName, EntityTrait, QueryTrait,
+    DbErr, EntityName, EntityTrait, QueryTrait, Statement,
 };
 
+/// Inserts, each with the table it adds to, in the order they were added.
+pub(crate) type Added = Vec<(String, InsertStatement)>;
+
 pub struct Writes<'t> {
-    txn: &'t DatabaseTransaction,
-    /// Each insert with the table it adds to.
-    added: Vec<(String, InsertStatement)>,
+    to: Target<'t>,
+    added: Added,
+}
+
+/// Where the added rows go when the change is saved.
+#[derive(Clone, Copy)]
+pub(crate) enum Target<'t> {
+    /// A transaction already begun (a consumer's, or one a read began).
+    Begun(&'t DatabaseTransaction),
+    /// A unit of work that has not needed its transaction yet, and may never need it.
+    Deferred(&'t Tx),
 }
 
 impl<'t> Writes<'t> {
-    pub fn new(txn: &'t DatabaseTransaction) -> Self {
+    pub(crate) fn new(to: Target<'t>) -> Self {
         Self {
-            txn,
+            to,
             added: Vec::new(),
         }
     }
 
-    /// The transaction, for a statement whose answer is needed now.
-    pub fn txn(&self) -> &'t DatabaseTransaction {
-        self.txn
+    /// The transaction, for a statement whose answer is needed now (begun here if it was not).
+    pub async fn txn(&self) -> Result<&'t DatabaseTransaction, DbErr> {
+        match self.to {
+            Target::Begun(txn) => Ok(txn),
+            Target::Deferred(tx) => tx.txn().await,
+        }
     }
 
     /// Adds rows to `table` when the change is saved; an error of the insert (a unique key
@@ -55,48 +70,57 @@ impl<'t> Writes<'t> {
         self.add(table, A::Entity::insert(row).into_query());
     }
 
-    /// Sends what was added, in as few statements as keep each table's rows in order: one,
-    /// unless a table is added to twice.
+    /// Sends what was added into the transaction, or leaves it to the unit of work's commit
+    /// while its transaction has not begun.
     pub async fn flush(self) -> Result<(), DbErr> {
-        let Writes { txn, added } = self;
-        if txn.get_database_backend() != DatabaseBackend::Postgres {
-            for (_, insert) in &added {
-                txn.execute(insert).await?;
-            }
-            return Ok(());
+        match self.to {
+            Target::Begun(txn) => send(txn, self.added).await,
+            Target::Deferred(tx) => tx.defer(self.added).await,
         }
-        let mut statement: Vec<(String, InsertStatement)> = Vec::new();
-        for (table, insert) in added {
-            if statement.iter().any(|(t, _)| *t == table) {
-                send(txn, std::mem::take(&mut statement)).await?;
-            }
-            statement.push((table, insert));
-        }
-        send(txn, statement).await
     }
 }
 
-/// One statement: the last insert the main query, the others CTEs before it.
-async fn send(
-    txn: &DatabaseTransaction,
-    mut inserts: Vec<(String, InsertStatement)>,
-) -> Result<(), DbErr> {
-    let Some((_, last)) = inserts.pop() else {
-        return Ok(());
-    };
+/// Sends `added` over `db`, in as few statements as keep each table's rows in order: one,
+/// unless a table is added to twice. One by one on SQLite.
+pub(crate) async fn send(db: &impl ConnectionTrait, added: Added) -> Result<(), DbErr> {
+    for statement in statements(db.get_database_backend(), added) {
+        db.execute_raw(statement).await?;
+    }
+    Ok(())
+}
+
+/// The statements `added` takes on `backend`. On PostgreSQL a statement's last insert is its
+/// main query and the others CTEs before it, and a second insert into a table starts the next
+/// statement.
+pub(crate) fn statements(backend: DatabaseBackend, added: Added) -> Vec<Statement> {
+    if backend != DatabaseBackend::Postgres {
+        return added
+            .iter()
+            .map(|(_, insert)| backend.build(insert))
+            .collect();
+    }
+    let mut statements = Vec::new();
+    let mut current: Added = Vec::new();
+    for (table, insert) in added {
+        if current.iter().any(|(t, _)| *t == table) {
+            statements.extend(combine(backend, std::mem::take(&mut current)));
+        }
+        current.push((table, insert));
+    }
+    statements.extend(combine(backend, current));
+    statements
+}
+
+fn combine(backend: DatabaseBackend, mut inserts: Added) -> Option<Statement> {
+    let (_, last) = inserts.pop()?;
     if inserts.is_empty() {
-        txn.execute(&last).await?;
-        return Ok(());
+        return Some(backend.build(&last));
     }
     let mut with = WithClause::new();
     for (n, (_, insert)) in inserts.into_iter().enumerate() {
-        with.cte(
-            CommonTableExpression::new()
-                .table_name(Alias::new(format!("w{n}")))
-                .query(insert)
-                .to_owned(),
-        );
+        let mut cte = CommonTableExpression::new();
+        cte.table_name(Alias::new(format!("w{n}"))).query(insert);
+        with.cte(cte);
     }
-    txn.execute(&with.query(last)).await?;
-    Ok(())
+    Some(backend.build(&with.query(last)))
 }

@@ -67,7 +67,7 @@ pub async fn run(
     reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let cases = handler.cases.clone();
-    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown).await?;
     let calendar = tokio::spawn(
         cases
             .clone()

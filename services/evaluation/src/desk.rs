@@ -36,7 +36,7 @@ impl Desk {
         let change = &change;
         let saved = self
             .uow
-            .run(|tx| async move { self.apply(tx.txn(), change).await })
+            .run(|tx| async move { self.apply(tx.txn().await?, change).await })
             .await?;
         saved.state.ok_or_else(|| {
             EvaluationError::Refused(xinfang_domain::Refusal::new(

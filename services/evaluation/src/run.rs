@@ -66,7 +66,7 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
-    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown).await?;
     let watching = {
         let watcher = Watcher {
             desk: desk.clone(),

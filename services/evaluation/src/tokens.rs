@@ -20,10 +20,7 @@ pub fn issue() -> (String, String) {
 
 /// The hash a token is kept as, typed as people type it.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(codes::typed(token).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(codes::typed(token).as_bytes()))
 }
 
 /// Queues the SMS that carries `token` to the petitioner of `petition_id`.

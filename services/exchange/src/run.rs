@@ -55,9 +55,7 @@ pub async fn run(
     let numbering = follower(&db, reference.clone()).await?;
     let sent = numbering.sent.clone();
     let events = if node {
-        Some(EventTasks::start(
-            settings, &db, SERVICE, SOURCES, numbering, &shutdown,
-        )?)
+        Some(EventTasks::start(settings, &db, SERVICE, SOURCES, numbering, &shutdown).await?)
     } else {
         None
     };

@@ -245,7 +245,7 @@ impl IntakeApi {
         from: std::net::IpAddr,
         request: RegisterPetitionRequest,
     ) -> Result<RegisterPetitionResponse, IntakeError> {
-        let digest = hex(&Sha256::digest(request.encode_to_vec()));
+        let digest = hex::encode(Sha256::digest(request.encode_to_vec()));
         // A key is the caller's own: a user's, or for citizens their address's.
         let key = match caller {
             Some(c) => format!("user:{}|{}", c.user_id, request.idempotency_key),
@@ -301,12 +301,12 @@ impl IntakeApi {
         let (registration, receipt) = (&registration, &receipt);
         let draw = self.case_numbers.draw(year).await?;
         let node = &self.node;
-        let repo = PetitionRepository { vault: &self.vault };
+        let repo = PetitionRepository::new(&self.vault);
         let (repo, meta, ctx, id_ref) = (&repo, &meta, &ctx, &id);
         let written = self
             .uow
             .run(|tx| async move {
-                let number = draw.number(tx.txn()).await?;
+                let number = draw.number(&tx).await?;
                 let case_number = format!("{node}-{year}-{number:06}");
                 // A fresh id: nothing to read first.
                 tx.create(repo, id_ref, meta, |state| {
@@ -328,7 +328,7 @@ impl IntakeApi {
             Ok(saved) => {
                 let state = saved.state.as_ref().map(|p| p.state.as_str());
                 tracing::info!(petition = %id, state = state.unwrap_or_default(), "registered");
-                let (stored, petitioners) = repo.registered_rows(&id, &saved).ok_or_else(|| {
+                let (stored, petitioners) = repo.registered_rows().ok_or_else(|| {
                     IntakeError::Corrupt(format!("petition {id} registered without its rows"))
                 })?;
                 Ok(RegisterPetitionResponse {
@@ -560,10 +560,6 @@ impl IntakeApi {
 
 fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn page_token(at: DateTime<Utc>, id: &str) -> String {

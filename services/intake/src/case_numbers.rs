@@ -11,8 +11,9 @@
 //! registrations is the count of items, never the last number.
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 use tokio::sync::Mutex;
+use xinfang_store::Tx;
 
 /// Numbers reserved at a time.
 pub const BLOCK: i64 = 32;
@@ -75,11 +76,12 @@ pub enum Draw {
 }
 
 impl Draw {
-    /// The number, inside the registration's transaction `txn`.
-    pub async fn number(self, txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+    /// The number, inside the registration's unit of work `tx` (which a number already taken
+    /// leaves without a transaction of its own).
+    pub async fn number(self, tx: &Tx) -> Result<i64, DbErr> {
         match self {
             Draw::Taken(number) => Ok(number),
-            Draw::InTransaction { year } => reserve(txn, year, 1).await,
+            Draw::InTransaction { year } => reserve(tx.txn().await?, year, 1).await,
         }
     }
 }

@@ -345,7 +345,7 @@ impl EventHandler for FollowedSteps {
             policy: &policy,
         };
         let meta = Meta::from_actor(envelope.actor.as_ref(), occurred_at);
-        let repo = PetitionRepository { vault: &self.vault };
+        let repo = PetitionRepository::new(&self.vault);
         self.uow
             .within(txn)
             .apply(&repo, &envelope.petition_id, &meta, |state| {

@@ -11,6 +11,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, IntoActiveModel, QueryFilter,
     QueryTrait,
 };
+use std::sync::Mutex;
 use xinfang_domain::identity::mask_name;
 use xinfang_domain::lifecycle::State;
 use xinfang_domain::petition::{
@@ -21,26 +22,35 @@ use xinfang_events::Payload;
 use xinfang_platform::pii::PiiVault;
 use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::petition::v1 as pb;
-use xinfang_store::{Meta, Repository, Saved, Versioned, Writes};
+use xinfang_store::{Meta, Repository, Versioned, Writes};
 
 pub struct PetitionRepository<'v> {
-    pub vault: &'v PiiVault,
+    vault: &'v PiiVault,
+    /// The rows a registration stored, kept for its answer: built (hashed, sealed) once.
+    stored: Mutex<Option<Registered>>,
 }
 
-impl PetitionRepository<'_> {
-    /// The rows a registration wrote, as reading them back would give them: the clerk's answer
-    /// comes from them without a second trip to the database.
-    pub fn registered_rows(
-        &self,
-        id: &str,
-        saved: &Saved<Petition>,
-    ) -> Option<(petition::Model, Vec<petitioner::Model>)> {
-        let event = saved.events.first()?;
-        let row = self.registered_row(id, saved.state.as_ref()?, event, saved.version)?;
-        let PetitionEvent::Registered { registration, .. } = event else {
-            return None;
-        };
-        Some((row, petitioner_rows(id, registration, self.vault)))
+/// A registration's petition row and its petitioners' rows.
+type Registered = (petition::Model, Vec<petitioner::Model>);
+
+impl<'v> PetitionRepository<'v> {
+    pub fn new(vault: &'v PiiVault) -> Self {
+        Self {
+            vault,
+            stored: Mutex::new(None),
+        }
+    }
+
+    /// The rows the registration just saved wrote, as reading them back would give them: the
+    /// clerk's answer comes from them without a second trip to the database.
+    pub fn registered_rows(&self) -> Option<Registered> {
+        self.stored().take()
+    }
+
+    fn stored(&self) -> std::sync::MutexGuard<'_, Option<Registered>> {
+        self.stored
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The petition's row when `event` is its registration.
@@ -114,7 +124,8 @@ impl Repository for PetitionRepository<'_> {
             {
                 // A second request with the same idempotency key fails the save, on its unique
                 // key.
-                writes.add_row(row.into_active_model());
+                writes.add_row(row.clone().into_active_model());
+                *self.stored() = Some((row, Vec::new()));
                 Ok(true)
             }
             (Some(expected), _) => {
@@ -127,7 +138,7 @@ impl Repository for PetitionRepository<'_> {
                     .col_expr(petition::Column::Version, Expr::value(version))
                     .filter(petition::Column::Id.eq(id))
                     .filter(petition::Column::Version.eq(expected))
-                    .exec(writes.txn())
+                    .exec(writes.txn().await?)
                     .await?;
                 Ok(updated.rows_affected == 1)
             }
@@ -204,15 +215,16 @@ impl Repository for PetitionRepository<'_> {
             match event {
                 PetitionEvent::Registered { registration, .. } => {
                     // All of them in one insert: a group visit's petitioners cost one CTE.
-                    let rows: Vec<_> = petitioner_rows(id, registration, self.vault)
-                        .into_iter()
-                        .map(IntoActiveModel::into_active_model)
-                        .collect();
+                    let rows = petitioner_rows(id, registration, self.vault);
                     if !rows.is_empty() {
+                        let models = rows.iter().cloned().map(IntoActiveModel::into_active_model);
                         writes.add(
                             petitioner::Entity.table_name(),
-                            petitioner::Entity::insert_many(rows).into_query(),
+                            petitioner::Entity::insert_many(models).into_query(),
                         );
+                    }
+                    if let Some((_, petitioners)) = self.stored().as_mut() {
+                        *petitioners = rows;
                     }
                 }
                 PetitionEvent::CaseFollowed(step) => {
@@ -307,7 +319,7 @@ fn petition_row(
 }
 
 /// The petitioners as stored: numbers sealed, hashed for look-up and masked for reading.
-pub fn petitioner_rows(id: &str, r: &Registration, vault: &PiiVault) -> Vec<petitioner::Model> {
+fn petitioner_rows(id: &str, r: &Registration, vault: &PiiVault) -> Vec<petitioner::Model> {
     r.petitioners
         .iter()
         .enumerate()

@@ -66,7 +66,7 @@ pub async fn run(
         clock: NodeClock::new(&settings.clock).map_err(anyhow::Error::msg)?,
         case_numbers: Arc::new(CaseNumbers::new(db.clone())),
     };
-    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown).await?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

@@ -63,7 +63,7 @@ pub async fn run(
         vault: PiiVault::new(&settings.pii)?,
         public: PublicLimits::new(db.clone(), SERVICE, &settings.public),
     };
-    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, items, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, items, &shutdown).await?;
     let auth = Authenticator::start(&settings.auth, settings.embedded()).await?;
     let served = GrpcServer::new(auth, &settings.input)
         .watch_calendar(&api.reference, api.clock)

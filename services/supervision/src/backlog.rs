@@ -137,7 +137,10 @@ async fn add(
     o.uow
         .run(|tx| async move {
             if let Some(list) = list {
-                list.clone().into_active_model().insert(tx.txn()).await?;
+                list.clone()
+                    .into_active_model()
+                    .insert(tx.txn().await?)
+                    .await?;
             }
             for petition in petition_ids {
                 tx.apply(

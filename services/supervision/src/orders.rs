@@ -128,7 +128,7 @@ pub async fn issue(
                 .filter(order::Column::PetitionId.eq(petition.as_str()))
                 .filter(order::Column::LimitName.eq("manual"))
                 .filter(order::Column::DueDate.eq(today.to_string()))
-                .count(tx.txn())
+                .count(tx.txn().await?)
                 .await?;
             if issued_today > 0 {
                 return Err(Refusal::new(

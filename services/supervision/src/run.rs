@@ -72,7 +72,7 @@ pub async fn run(
     reference_updates::restore(&db, SERVICE, &reference, &Update::ALL).await?;
     let handler = follower(settings, db.clone(), reference)?;
     let oversight = handler.oversight.clone();
-    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown)?;
+    let events = EventTasks::start(settings, &db, SERVICE, SOURCES, handler, &shutdown).await?;
     let watching = {
         let watcher = Watcher {
             oversight: oversight.clone(),

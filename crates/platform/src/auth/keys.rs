@@ -19,7 +19,7 @@ pub struct SigningKey {
 impl SigningKey {
     fn new(key: ed25519_dalek::SigningKey) -> Self {
         let digest = Sha256::digest(key.verifying_key().as_bytes());
-        let kid = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let kid = hex::encode(&digest[..8]);
         Self { key, kid }
     }
 

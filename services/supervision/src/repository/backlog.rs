@@ -52,7 +52,7 @@ impl Repository for EntryRepository {
             .add(backlog_item::Column::ListId.eq(list))
             .add(backlog_item::Column::PetitionId.eq(petition));
         write_row(
-            writes.txn(),
+            writes.txn().await?,
             row,
             key,
             backlog_item::Column::Version,

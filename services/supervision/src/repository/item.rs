@@ -45,7 +45,14 @@ impl Repository for ItemRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, self.warn_days, version).into_active_model();
         let key = Condition::all().add(item::Column::PetitionId.eq(id));
-        write_row(writes.txn(), row, key, item::Column::Version, expected).await
+        write_row(
+            writes.txn().await?,
+            row,
+            key,
+            item::Column::Version,
+            expected,
+        )
+        .await
     }
 
     fn announce(&self, id: &str, _after: &Item, event: &ItemEvent) -> Option<(String, Payload)> {
@@ -96,7 +103,7 @@ impl Repository for ItemRepository {
         _events: &[ItemEvent],
         _meta: &Meta,
     ) -> Result<(), DbErr> {
-        counts::apply_change(writes.txn(), &self.definitions, before, after).await
+        counts::apply_change(writes.txn().await?, &self.definitions, before, after).await
     }
 }
 

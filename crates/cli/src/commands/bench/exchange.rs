@@ -89,7 +89,7 @@ async fn fill(node: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
         let last = (next + 999).min(n);
         let rows: Vec<String> = (next..=last)
             .map(|s| {
-                let hex: String = item(s).iter().map(|b| format!("{b:02x}")).collect();
+                let hex = hex::encode(item(s));
                 format!(
                     "({s}, 'bench-{s:012}', '340100-2026-{s:07}', 'item', '\\x{hex}', 'pending', 0, '', '', now())"
                 )
