@@ -1,17 +1,17 @@
 //! Writing an aggregate's row the way every repository does, and the dates rows keep as text.
 
+use crate::writes::Writes;
 use chrono::NaiveDate;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter,
 };
 
-/// Writes `row`: inserted when `expected` is None (false if a row with its key, or another
-/// unique key, exists), else updated only where `key` matches and `version` is still
-/// `expected` (false when another writer moved it on).
+/// Writes `row` in the unit of work's transaction: inserted when `expected` is None (false if a
+/// row with its key, or another unique key, exists), else updated only where `key` matches and
+/// `version` is still `expected` (false when another writer moved it on).
 pub async fn write_row<A>(
-    txn: &DatabaseTransaction,
+    writes: &Writes<'_>,
     row: A,
     key: Condition,
     version: <A::Entity as EntityTrait>::Column,
@@ -20,6 +20,7 @@ pub async fn write_row<A>(
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
 {
+    let txn = writes.txn().await?;
     let written = match expected {
         Some(expected) => {
             A::Entity::update_many()

@@ -47,14 +47,7 @@ impl Repository for CaseRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(state, version)?.into_active_model();
         let key = Condition::all().add(case::Column::PetitionId.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            case::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, case::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, _after: &Case, event: &CaseEvent) -> Option<(String, Payload)> {

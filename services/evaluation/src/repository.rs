@@ -93,14 +93,7 @@ impl Repository for ItemRepository<'_> {
     ) -> Result<bool, DbErr> {
         let row = self.to_row(id, state, version)?.into_active_model();
         let key = Condition::all().add(item::Column::PetitionId.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            item::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Item, event: &ItemEvent) -> Option<(String, Payload)> {

@@ -66,14 +66,7 @@ impl Repository for ReceptionRepository {
         }
         .into_active_model();
         let key = Condition::all().add(reception::Column::Id.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            reception::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, reception::Column::Version, expected).await
     }
 
     /// 谁接访、谁包案: each item received is announced, keyed by the item, with its leader.

@@ -54,14 +54,7 @@ impl Repository for MeetingRepository {
         }
         .into_active_model();
         let key = Condition::all().add(meeting::Column::Id.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            meeting::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, meeting::Column::Version, expected).await
     }
 
     fn announce(

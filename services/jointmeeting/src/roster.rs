@@ -50,14 +50,7 @@ impl Repository for RosterRepository {
         }
         .into_active_model();
         let key = Condition::all().add(roster::Column::Id.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            roster::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, roster::Column::Version, expected).await
     }
 
     /// The roster is the office's own; the portal reads it from here.

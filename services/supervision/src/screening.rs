@@ -113,14 +113,7 @@ impl Repository for ReportRepository {
         }
         .into_active_model();
         let key = Condition::all().add(row::Column::Id.eq(id));
-        write_row(
-            writes.txn().await?,
-            model,
-            key,
-            row::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, model, key, row::Column::Version, expected).await
     }
 
     /// Reports stay with supervision (the exchange may carry them later).

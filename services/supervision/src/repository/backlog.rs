@@ -51,14 +51,7 @@ impl Repository for EntryRepository {
         let key = Condition::all()
             .add(backlog_item::Column::ListId.eq(list))
             .add(backlog_item::Column::PetitionId.eq(petition));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            backlog_item::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, backlog_item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Entry, event: &EntryEvent) -> Option<(String, Payload)> {

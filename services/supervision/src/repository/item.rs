@@ -45,14 +45,7 @@ impl Repository for ItemRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, self.warn_days, version).into_active_model();
         let key = Condition::all().add(item::Column::PetitionId.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            item::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, item::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, _after: &Item, event: &ItemEvent) -> Option<(String, Payload)> {

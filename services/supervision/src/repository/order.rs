@@ -38,14 +38,7 @@ impl Repository for OrderRepository {
     ) -> Result<bool, DbErr> {
         let row = to_row(id, state, version).into_active_model();
         let key = Condition::all().add(order::Column::Id.eq(id));
-        write_row(
-            writes.txn().await?,
-            row,
-            key,
-            order::Column::Version,
-            expected,
-        )
-        .await
+        write_row(writes, row, key, order::Column::Version, expected).await
     }
 
     fn announce(&self, id: &str, after: &Order, event: &OrderEvent) -> Option<(String, Payload)> {
