@@ -53,14 +53,14 @@ impl<'v> PetitionRepository<'v> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The petition's row when `event` is its registration.
-    fn registered_row(
+    /// The petition's row and its petitioners' rows when `event` is its registration.
+    fn registration_rows(
         &self,
         id: &str,
         state: &Petition,
         event: &PetitionEvent,
         version: i64,
-    ) -> Option<petition::Model> {
+    ) -> Option<Registered> {
         let PetitionEvent::Registered {
             registration,
             receipt,
@@ -70,7 +70,7 @@ impl<'v> PetitionRepository<'v> {
         else {
             return None;
         };
-        Some(petition_row(
+        let row = petition_row(
             id,
             state,
             registration,
@@ -78,7 +78,8 @@ impl<'v> PetitionRepository<'v> {
             screening,
             self.vault,
             version,
-        ))
+        );
+        Some((row, petitioner_rows(id, registration, self.vault)))
     }
 }
 
@@ -120,12 +121,22 @@ impl Repository for PetitionRepository<'_> {
     ) -> Result<bool, DbErr> {
         match (expected, events.first()) {
             (None, Some(event))
-                if let Some(row) = self.registered_row(id, state, event, version) =>
+                if let Some((row, petitioners)) =
+                    self.registration_rows(id, state, event, version) =>
             {
                 // A second request with the same idempotency key fails the save, on its unique
                 // key.
                 writes.add_row(row.clone().into_active_model());
-                *self.stored() = Some((row, Vec::new()));
+                // All of them in one insert: a group visit's petitioners cost one CTE.
+                if !petitioners.is_empty() {
+                    let models =
+                        (petitioners.iter().cloned()).map(IntoActiveModel::into_active_model);
+                    writes.add(
+                        petitioner::Entity.table_name(),
+                        petitioner::Entity::insert_many(models).into_query(),
+                    );
+                }
+                *self.stored() = Some((row, petitioners));
                 Ok(true)
             }
             (Some(expected), _) => {
@@ -213,20 +224,8 @@ impl Repository for PetitionRepository<'_> {
     ) -> Result<(), DbErr> {
         for event in events {
             match event {
-                PetitionEvent::Registered { registration, .. } => {
-                    // All of them in one insert: a group visit's petitioners cost one CTE.
-                    let rows = petitioner_rows(id, registration, self.vault);
-                    if !rows.is_empty() {
-                        let models = rows.iter().cloned().map(IntoActiveModel::into_active_model);
-                        writes.add(
-                            petitioner::Entity.table_name(),
-                            petitioner::Entity::insert_many(models).into_query(),
-                        );
-                    }
-                    if let Some((_, petitioners)) = self.stored().as_mut() {
-                        *petitioners = rows;
-                    }
-                }
+                // Its row and its petitioners' are written whole by `store`.
+                PetitionEvent::Registered { .. } => {}
                 PetitionEvent::CaseFollowed(step) => {
                     writes.add_row(public_step_row(id, step));
                 }
