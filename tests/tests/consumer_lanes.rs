@@ -1,8 +1,10 @@
 //! A consumer applying several petitions' events at once, against the real broker and
 //! PostgreSQL: each petition's events still apply in their order, and a consumer stopped with
-//! events received but not applied loses none and applies none twice after its restart.
+//! events received but not applied loses none and applies none twice after its restart. Events
+//! waiting together are applied in one transaction, and one of them that can never apply is
+//! parked alone while the others apply once.
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement};
 use std::time::Duration;
 use xinfang_events::Envelope;
 use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
@@ -133,5 +135,110 @@ async fn lanes_keep_each_petitions_order_and_a_restart_loses_and_repeats_nothing
         0,
         "no petition's step applied before the one before it: {}",
         db.dump("probe_disorder").await
+    );
+}
+
+/// Records each event and the transaction that applied it; refuses, for ever, the event `refused`.
+struct Refusing;
+
+impl EventHandler for Refusing {
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        txn.execute_unprepared(&format!(
+            "INSERT INTO probe_effect (event_id, txid) VALUES ('{}', txid_current())",
+            envelope.event_id
+        ))
+        .await
+        .map_err(|e| HandlerError::Transient(e.into()))?;
+        if envelope.event_id == "refused" {
+            return Err(HandlerError::Permanent("this one never applies".into()));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alone() {
+    let db = TestDatabase::create().await;
+    let broker = Broker::start().await;
+    broker.create_topic(TOPIC, 1).await;
+    db.db
+        .execute_unprepared(
+            "CREATE TABLE probe_effect (id SERIAL PRIMARY KEY, event_id TEXT, txid BIGINT)",
+        )
+        .await
+        .unwrap();
+    let when = at("2026-02-03T09:00:00+08:00");
+    let ids: Vec<String> = (0..60)
+        .map(|n| {
+            if n == 30 {
+                "refused".into()
+            } else {
+                format!("e{n}")
+            }
+        })
+        .collect();
+    let events: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let mut event = registered_event("one-petition", "east-t1", "340102001", when);
+            event.event_id = id.clone();
+            event
+        })
+        .collect();
+    publish(&broker.address(), TOPIC, &events).await;
+
+    let consumer = EventConsumer::new(
+        db.db.clone(),
+        "dispatch",
+        "batch-test",
+        &EventSettings {
+            brokers: broker.address(),
+            ..Settings::default().events
+        },
+        &[TOPIC],
+        Refusing,
+    )
+    .unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone().cancelled_owned()));
+    assert!(
+        db.reaches("dispatch_inbox", 60, 60).await,
+        "every event recorded, the refused one as parked"
+    );
+    stop.cancel();
+    running.await.unwrap();
+
+    let applied: Vec<String> = db
+        .db
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT event_id FROM probe_effect ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "event_id").unwrap())
+        .collect();
+    let expected: Vec<String> = ids.iter().filter(|id| *id != "refused").cloned().collect();
+    assert_eq!(
+        applied, expected,
+        "each applied once, in their order; the refused one left nothing"
+    );
+    assert_eq!(
+        db.count(
+            "dispatch_parked WHERE event_id = 'refused' AND reason = 'this one never applies'"
+        )
+        .await,
+        1
+    );
+    let transactions = db.count("(SELECT DISTINCT txid FROM probe_effect) t").await;
+    assert!(
+        transactions < 59,
+        "59 waiting events took {transactions} transactions: not applied together"
     );
 }

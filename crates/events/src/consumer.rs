@@ -8,6 +8,11 @@
 //! A Kafka consumer applies several events at once on lanes, each petition's on one lane in
 //! order, and stores a partition's offset only as far as every event before it is applied
 //! ([`crate::progress`]).
+//!
+//! Events that are already waiting when a consumer turns to them (a busy intake, a log caught up
+//! after a stop) are applied together in one transaction, each with its inbox row — one commit
+//! instead of one per event — and apart again should any of them fail
+//! ([`Applier::deliver_all`]). A consumer that keeps up applies each event as it comes.
 
 use crate::group_consumer::GroupConsumer;
 use crate::inbox;
@@ -80,6 +85,14 @@ pub trait EventHandler: Send + Sync {
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+
+    /// Whether a Kafka consumer's lanes may apply several of its events in one transaction.
+    /// Not for a handler whose events update rows that many petitions share, each event in an
+    /// order of its own: two lanes' transactions would then lock them in opposite orders and
+    /// deadlock. (The embedded log applies events together regardless: its writes take turns.)
+    fn applies_together(&self) -> bool {
+        true
+    }
 }
 
 /// What became of one delivered event.
@@ -169,13 +182,9 @@ impl<H: EventHandler> Applier<'_, H> {
         }
     }
 
-    async fn apply(
-        &self,
-        envelope: &Envelope,
-        delivery: &Delivery<'_>,
-        advance: Advance<'_>,
-    ) -> Result<Outcome, HandlerError> {
-        // Semantic conventions for messaging: a consumer span named "process <topic>".
+    /// Semantic conventions for messaging: a consumer span named "process <topic>", continuing
+    /// the trace the event carries.
+    fn span(&self, envelope: &Envelope, delivery: &Delivery<'_>) -> tracing::Span {
         let span = tracing::info_span!(
             "consume",
             otel.name = %format!("process {}", delivery.topic),
@@ -195,32 +204,127 @@ impl<H: EventHandler> Applier<'_, H> {
         .into_iter()
         .collect();
         xinfang_platform::telemetry::continue_trace(&span, &trace);
+        span
+    }
+
+    /// Records the event in the inbox and, the first time, lets the handler apply it; false for
+    /// a redelivery.
+    async fn record_and_apply(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+        delivery: &Delivery<'_>,
+    ) -> Result<bool, HandlerError> {
         async {
-            let _turn = xinfang_platform::database::write_turn(self.db).await;
-            let txn = self.db.begin().await?;
             let fresh = inbox::record(
-                &txn,
+                txn,
                 self.service,
                 self.group,
                 &envelope.event_id,
                 delivery.topic,
             )
             .await?;
-            if fresh && let Err(err) = self.handler.apply(&txn, envelope).await {
+            if fresh {
+                self.handler.apply(txn, envelope).await?;
+            }
+            Ok(fresh)
+        }
+        .instrument(self.span(envelope, delivery))
+        .await
+    }
+
+    async fn apply(
+        &self,
+        envelope: &Envelope,
+        delivery: &Delivery<'_>,
+        advance: Advance<'_>,
+    ) -> Result<Outcome, HandlerError> {
+        let _turn = xinfang_platform::database::write_turn(self.db).await;
+        let txn = self.db.begin().await?;
+        let fresh = match self.record_and_apply(&txn, envelope, delivery).await {
+            Ok(fresh) => fresh,
+            Err(err) => {
                 txn.rollback().await?;
                 return Err(err);
             }
-            self.advance(&txn, advance).await?;
-            txn.commit().await?;
-            if !fresh {
-                tracing::debug!(event = %envelope.event_id, "consumer: already applied");
-                return Ok(Outcome::Duplicate);
-            }
-            crate::outbox::committed(self.service);
-            Ok(Outcome::Applied)
+        };
+        self.advance(&txn, advance).await?;
+        txn.commit().await?;
+        if !fresh {
+            tracing::debug!(event = %envelope.event_id, "consumer: already applied");
+            return Ok(Outcome::Duplicate);
         }
-        .instrument(span)
-        .await
+        crate::outbox::committed(self.service);
+        Ok(Outcome::Applied)
+    }
+
+    /// Delivers events that arrived together, in their log's order: first all in one
+    /// transaction — one commit, one flush of the database's log — with the position moved past
+    /// the last; should any of them fail there, nothing of it stays and each is delivered alone
+    /// ([`Applier::deliver`]: retried, or parked with its reason). Returns how many were done
+    /// (applied, skipped as redelivered, or parked) before `shutdown` interrupted.
+    pub async fn deliver_all<S: Future<Output = ()>>(
+        &self,
+        deliveries: &[(Delivery<'_>, Advance<'_>)],
+        shutdown: &mut std::pin::Pin<&mut S>,
+    ) -> usize {
+        if deliveries.len() > 1 {
+            match self.apply_together(deliveries).await {
+                Ok(()) => return deliveries.len(),
+                Err(err) => tracing::debug!(
+                    group = %self.group,
+                    events = deliveries.len(),
+                    error = %err,
+                    "consumer: applying together failed; one by one"
+                ),
+            }
+        }
+        for (done, (delivery, advance)) in deliveries.iter().enumerate() {
+            if self.deliver(delivery, *advance, shutdown).await == Outcome::Interrupted {
+                return done;
+            }
+        }
+        deliveries.len()
+    }
+
+    async fn apply_together(
+        &self,
+        deliveries: &[(Delivery<'_>, Advance<'_>)],
+    ) -> Result<(), HandlerError> {
+        let envelopes = deliveries
+            .iter()
+            .map(|(delivery, _)| Envelope::decode(delivery.payload))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| HandlerError::Permanent(format!("undecodable event: {err}")))?;
+        let Some((_, last)) = deliveries.last() else {
+            return Ok(());
+        };
+        let _turn = xinfang_platform::database::write_turn(self.db).await;
+        let txn = self.db.begin().await?;
+        let applying = async {
+            for (envelope, (delivery, _)) in envelopes.iter().zip(deliveries) {
+                self.record_and_apply(&txn, envelope, delivery).await?;
+            }
+            self.advance(&txn, *last).await?;
+            Ok::<_, HandlerError>(())
+        };
+        match tokio::time::timeout(self.time_limit, applying).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                txn.rollback().await?;
+                return Err(err);
+            }
+            Err(_) => {
+                txn.rollback().await?;
+                return Err(HandlerError::Permanent(format!(
+                    "applying together took longer than {:?}",
+                    self.time_limit
+                )));
+            }
+        }
+        txn.commit().await?;
+        crate::outbox::committed(self.service);
+        Ok(())
     }
 
     async fn park(
@@ -274,10 +378,13 @@ pub struct EventConsumer<H> {
     parked: AtomicU64,
     time_limit: Duration,
     lanes: usize,
+    /// At most how many waiting events a lane applies in one transaction.
+    batch: usize,
 }
 
 impl<H: EventHandler> EventConsumer<H> {
-    /// A consumer of `topics` as `settings` say: brokers, fetch wait, handler time limit, lanes.
+    /// A consumer of `topics` as `settings` say: brokers, fetch wait, handler time limit, lanes,
+    /// batch.
     pub fn new(
         db: DatabaseConnection,
         service: &str,
@@ -290,6 +397,11 @@ impl<H: EventHandler> EventConsumer<H> {
             crate::kafka::consumer_config(&settings.brokers, group, settings.fetch_wait_ms)
                 .create_with_context(LagContext::new(group))?;
         consumer.subscribe(topics)?;
+        let batch = if handler.applies_together() {
+            (settings.consumer_batch as usize).max(1)
+        } else {
+            1
+        };
         Ok(Self {
             db,
             service: service.to_owned(),
@@ -299,6 +411,7 @@ impl<H: EventHandler> EventConsumer<H> {
             parked: AtomicU64::new(0),
             time_limit: Duration::from_millis(settings.handler_time_limit_ms),
             lanes: (settings.consumer_lanes as usize).max(1),
+            batch,
         })
     }
 
@@ -316,8 +429,8 @@ impl<H: EventHandler> EventConsumer<H> {
     }
 
     /// Consumes until `shutdown` completes. The receiving loop hands each event to the lane of
-    /// its key; a lane applies its events one after the other and stores the partition's offset
-    /// as far as every earlier event is applied ([`Progress`]).
+    /// its key; a lane applies its events in order (those waiting, together) and stores the
+    /// partition's offset as far as every earlier event is applied ([`Progress`]).
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let applier = Applier {
             db: &self.db,
@@ -329,8 +442,9 @@ impl<H: EventHandler> EventConsumer<H> {
         };
         let stop = CancellationToken::new();
         let progress = Mutex::new(Progress::default());
-        let (senders, receivers): (Vec<_>, Vec<_>) =
-            (0..self.lanes).map(|_| mpsc::channel(LANE_DEPTH)).unzip();
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..self.lanes)
+            .map(|_| mpsc::channel(LANE_DEPTH.max(self.batch)))
+            .unzip();
         let lanes = futures::future::join_all(
             receivers
                 .into_iter()
@@ -369,7 +483,8 @@ impl<H: EventHandler> EventConsumer<H> {
         self.consumer.close(&self.group, CLOSE_WAIT).await;
     }
 
-    /// One lane: applies its events in order until the consumer stops.
+    /// One lane: applies its events in order until the consumer stops — those waiting in its
+    /// queue together, up to the batch.
     async fn lane(
         &self,
         applier: &Applier<'_, H>,
@@ -377,33 +492,47 @@ impl<H: EventHandler> EventConsumer<H> {
         progress: &Mutex<Progress>,
         stop: &CancellationToken,
     ) {
+        let mut waiting = Vec::with_capacity(self.batch);
         loop {
-            let message = tokio::select! {
+            let received = tokio::select! {
                 biased;
                 _ = stop.cancelled() => return,
-                m = events.recv() => match m { Some(m) => m, None => return },
+                n = events.recv_many(&mut waiting, self.batch) => n,
             };
-            let (topic, partition, offset) =
-                (message.topic(), message.partition(), message.offset());
-            let delivery = Delivery {
-                topic,
-                position: format!("partition {partition} offset {offset}"),
-                payload: message.payload().unwrap_or_default(),
-            };
-            let stopped = stop.cancelled();
-            tokio::pin!(stopped);
-            let outcome = applier
-                .deliver(&delivery, Advance::Offset, &mut stopped)
-                .await;
-            if outcome == Outcome::Interrupted {
+            if received == 0 {
                 return;
             }
-            let through = lock(progress).applied(topic, partition, offset);
-            if let Some(through) = through
-                && let Err(err) = self.consumer.store_offset(topic, partition, through)
-            {
-                tracing::warn!(%err, "consumer: storing the offset failed; events may be redelivered");
+            let deliveries: Vec<_> = waiting
+                .iter()
+                .map(|message| {
+                    let delivery = Delivery {
+                        topic: message.topic(),
+                        position: format!(
+                            "partition {} offset {}",
+                            message.partition(),
+                            message.offset()
+                        ),
+                        payload: message.payload().unwrap_or_default(),
+                    };
+                    (delivery, Advance::Offset)
+                })
+                .collect();
+            let stopped = stop.cancelled();
+            tokio::pin!(stopped);
+            let done = applier.deliver_all(&deliveries, &mut stopped).await;
+            for message in &waiting[..done] {
+                let (topic, partition) = (message.topic(), message.partition());
+                let through = lock(progress).applied(topic, partition, message.offset());
+                if let Some(through) = through
+                    && let Err(err) = self.consumer.store_offset(topic, partition, through)
+                {
+                    tracing::warn!(%err, "consumer: storing the offset failed; events may be redelivered");
+                }
             }
+            if done < waiting.len() {
+                return;
+            }
+            waiting.clear();
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The embedded default's event log: consumers read the producers' outbox tables in id order,
 //! keeping a cursor per source, and apply each event with its inbox row and the new cursor in one
-//! transaction — parking what can never apply, as the Kafka consumer does. Safe where writes are
+//! transaction (rows already waiting together, up to `events.consumer_batch`: one commit, one
+//! flush of SQLite's log for all) — parking what can never apply, as the Kafka consumer does. Safe where writes are
 //! serialised (SQLite, one process): ids are then assigned in commit order, so a cursor never
 //! passes a row that is not yet visible.
 
-use crate::consumer::{Advance, Applier, EventHandler, Outcome};
+use crate::consumer::{Advance, Applier, EventHandler};
 use crate::outbox;
 use crate::parked::Delivery;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
@@ -22,6 +23,8 @@ pub struct SqlLogConsumer<H> {
     interval: Duration,
     parked: AtomicU64,
     time_limit: Duration,
+    /// At most how many rows are applied in one transaction.
+    batch: usize,
 }
 
 impl<H: EventHandler> SqlLogConsumer<H> {
@@ -42,12 +45,19 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             interval,
             parked: AtomicU64::new(0),
             time_limit: crate::consumer::HANDLER_TIME_LIMIT,
+            batch: 1,
         }
     }
 
     /// Parks an event whose handler takes longer than `limit`.
     pub fn within(mut self, limit: Duration) -> Self {
         self.time_limit = limit;
+        self
+    }
+
+    /// Applies up to `batch` waiting rows in one transaction (at least one).
+    pub fn batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
         self
     }
 
@@ -119,21 +129,34 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             parked: &self.parked,
             time_limit: self.time_limit,
         };
+        let rows = rows
+            .iter()
+            .map(|row| {
+                Ok::<_, DbErr>((
+                    row.try_get::<i64>("", "id")?,
+                    row.try_get::<String>("", "topic")?,
+                    row.try_get::<Vec<u8>>("", "payload")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut applied = 0;
-        for row in rows {
-            let id: i64 = row.try_get("", "id")?;
-            let topic: String = row.try_get("", "topic")?;
-            let payload: Vec<u8> = row.try_get("", "payload")?;
-            let delivery = Delivery {
-                topic: &topic,
-                position: format!("outbox row {id}"),
-                payload: &payload,
-            };
-            let advance = Advance::Cursor { source, id };
-            if applier.deliver(&delivery, advance, shutdown).await == Outcome::Interrupted {
+        for chunk in rows.chunks(self.batch) {
+            let deliveries: Vec<_> = chunk
+                .iter()
+                .map(|(id, topic, payload)| {
+                    let delivery = Delivery {
+                        topic,
+                        position: format!("outbox row {id}"),
+                        payload,
+                    };
+                    (delivery, Advance::Cursor { source, id: *id })
+                })
+                .collect();
+            let done = applier.deliver_all(&deliveries, shutdown).await;
+            applied += done;
+            if done < deliveries.len() {
                 return Ok(None);
             }
-            applied += 1;
         }
         Ok(Some(applied))
     }

@@ -32,6 +32,7 @@ pub async fn subscribe<H: EventHandler>(
             let interval = Duration::from_millis(settings.relay_interval_ms);
             SqlLogConsumer::new(db, service, group, sources, handler, interval)
                 .within(Duration::from_millis(settings.handler_time_limit_ms))
+                .batch(settings.consumer_batch as usize)
                 .run(shutdown)
                 .await;
         }

@@ -209,6 +209,11 @@ pub struct EventSettings {
     /// database, and one at a time falls behind a busy intake. Each lane holds one database
     /// connection while it applies.
     pub consumer_lanes: u32,
+    /// At most how many events a consumer applies in one transaction when they are waiting
+    /// (a lane's queue, the embedded log's next rows): one commit, one flush of the database's
+    /// log for all of them. Should one fail, that transaction is rolled back and each is
+    /// applied alone. 1 applies every event in a transaction of its own.
+    pub consumer_batch: u32,
     /// How long a Kafka broker may hold a consumer's fetch while it has nothing new, in
     /// milliseconds. Kafka answers as soon as data arrives; a broker that looks again only when
     /// the wait ends (tansu) adds up to this wait to every event's way (at librdkafka's 500 ms
@@ -457,6 +462,7 @@ impl Default for Settings {
                 relay_batch: 500,
                 handler_time_limit_ms: 60_000,
                 consumer_lanes: 4,
+                consumer_batch: 16,
                 fetch_wait_ms: 20,
                 retention_days: 14,
             },
@@ -702,6 +708,11 @@ impl Settings {
                 "events.consumer_lanes: at least 1 (events applied at once by a consumer)".into(),
             ));
         }
+        if self.events.consumer_batch == 0 {
+            return Err(config::ConfigError::Message(
+                "events.consumer_batch: at least 1 (events applied in one transaction)".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -734,5 +745,7 @@ mod tests {
         assert!(err.to_string().contains("events.backend"), "{err}");
         let err = Settings::load(&[("events.consumer_lanes", "0")]).unwrap_err();
         assert!(err.to_string().contains("events.consumer_lanes"), "{err}");
+        let err = Settings::load(&[("events.consumer_batch", "0")]).unwrap_err();
+        assert!(err.to_string().contains("events.consumer_batch"), "{err}");
     }
 }

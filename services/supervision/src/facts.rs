@@ -158,6 +158,13 @@ impl Facts {
 }
 
 impl EventHandler for Facts {
+    /// The metrics' counts are rows every petition of a region adds to, each event locking its
+    /// own in key order: a transaction of several petitions, on two lanes at once, would lock
+    /// them in opposite orders.
+    fn applies_together(&self) -> bool {
+        false
+    }
+
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
