@@ -14,6 +14,9 @@ use std::future::Future;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+/// Rows read at a time.
+const PAGE: u64 = 100;
+
 pub struct SqlLogConsumer<H> {
     db: DatabaseConnection,
     service: String,
@@ -61,8 +64,10 @@ impl<H: EventHandler> SqlLogConsumer<H> {
         self
     }
 
-    /// Reads its sources until `shutdown`: at once when one of them commits in this process
-    /// (the embedded node is one process), else every `interval`.
+    /// Reads its sources until `shutdown`: a source at once when it commits in this process (the
+    /// embedded node is one process), again while it has a full page waiting, and every source
+    /// every `interval` (what other processes commit). Its cursors are read once and then kept:
+    /// it alone moves them.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut commits: Vec<_> = self
@@ -70,57 +75,75 @@ impl<H: EventHandler> SqlLogConsumer<H> {
             .iter()
             .map(|s| crate::outbox::commits(s))
             .collect();
+        let mut cursors: Vec<Option<i64>> = vec![None; self.sources.len()];
+        let mut due = vec![true; self.sources.len()];
         loop {
-            let mut applied = 0;
-            for source in &self.sources {
-                match self.drain(source, &mut shutdown).await {
-                    Ok(Some(n)) => applied += n,
+            let mut more = false;
+            for (i, source) in self.sources.iter().enumerate() {
+                if !due[i] {
+                    continue;
+                }
+                // Seen before reading: a commit after this read wakes the loop again.
+                commits[i].borrow_and_update();
+                match self.drain(source, &mut cursors[i], &mut shutdown).await {
+                    Ok(Some(full)) => {
+                        due[i] = full;
+                        more |= full;
+                    }
                     Ok(None) => return,
                     Err(err) => {
+                        cursors[i] = None;
                         tracing::warn!(group = %self.group, %source, %err, "sql log: reading failed, retrying")
                     }
                 }
             }
-            let pause = if applied > 0 {
-                Duration::ZERO
-            } else {
-                self.interval
-            };
+            if more {
+                continue;
+            }
             let committed = async {
                 if commits.is_empty() {
                     std::future::pending::<()>().await;
                 }
-                let _ =
-                    futures::future::select_all(commits.iter_mut().map(|c| Box::pin(c.changed())))
-                        .await;
+                let changed = commits.iter_mut().map(|c| Box::pin(c.changed()));
+                futures::future::select_all(changed).await.1
             };
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = tokio::time::sleep(pause) => {}
-                _ = committed => {}
+                _ = tokio::time::sleep(self.interval) => due.fill(true),
+                source = committed => due[source] = true,
+            }
+            // Others that committed meanwhile.
+            for (due, commits) in due.iter_mut().zip(&commits) {
+                *due |= commits.has_changed().unwrap_or(false);
             }
         }
     }
 
-    /// Applies the next rows of `source`'s outbox; returns how many, None at shutdown.
+    /// Applies the next rows of `source`'s outbox after `cursor` (read first if unknown) and
+    /// moves it; whether a full page was read (more may wait), None at shutdown.
     async fn drain<S: Future<Output = ()>>(
         &self,
         source: &str,
+        cursor: &mut Option<i64>,
         shutdown: &mut std::pin::Pin<&mut S>,
-    ) -> Result<Option<usize>, DbErr> {
-        let cursor = self.cursor(source).await?;
+    ) -> Result<Option<bool>, DbErr> {
+        let after = match *cursor {
+            Some(id) => id,
+            None => *cursor.insert(self.cursor(source).await?),
+        };
         let rows = self
             .db
             .query_all(
                 &Query::select()
                     .columns(["id", "topic", "payload"])
                     .from(outbox::table(source))
-                    .and_where(Expr::col("id").gt(cursor))
+                    .and_where(Expr::col("id").gt(after))
                     .order_by("id", Order::Asc)
-                    .limit(100)
+                    .limit(PAGE)
                     .to_owned(),
             )
             .await?;
+        let full = rows.len() as u64 == PAGE;
         let applier = Applier {
             db: &self.db,
             service: &self.service,
@@ -139,7 +162,6 @@ impl<H: EventHandler> SqlLogConsumer<H> {
                 ))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut applied = 0;
         for chunk in rows.chunks(self.batch) {
             let deliveries: Vec<_> = chunk
                 .iter()
@@ -153,12 +175,14 @@ impl<H: EventHandler> SqlLogConsumer<H> {
                 })
                 .collect();
             let done = applier.deliver_all(&deliveries, shutdown).await;
-            applied += done;
+            if let Some((id, _, _)) = done.checked_sub(1).map(|last| &chunk[last]) {
+                *cursor = Some(*id);
+            }
             if done < deliveries.len() {
                 return Ok(None);
             }
         }
-        Ok(Some(applied))
+        Ok(Some(full))
     }
 
     async fn cursor(&self, source: &str) -> Result<i64, DbErr> {
