@@ -52,20 +52,27 @@ impl EventHandler for Steps {
     }
 }
 
-fn consumer(db: &TestDatabase, broker: &Broker, group: &str) -> EventConsumer<Steps> {
+/// A consumer of `TOPIC` with the default settings (four lanes, batches of 16), recording in
+/// `service`'s inbox.
+fn consumer<H: EventHandler>(
+    db: &TestDatabase,
+    broker: &Broker,
+    service: &str,
+    group: &str,
+    handler: H,
+) -> EventConsumer<H> {
     EventConsumer::new(
         db.db.clone(),
-        "probe",
+        service,
         group,
         &EventSettings {
             brokers: broker.address(),
             ..Settings::default().events
         },
         &[TOPIC],
-        Steps,
+        handler,
     )
     .unwrap()
-    .lanes(4)
 }
 
 #[tokio::test]
@@ -97,7 +104,9 @@ async fn lanes_keep_each_petitions_order_and_a_restart_loses_and_repeats_nothing
     // Stopped about a third of the way, with events received on every lane and not applied.
     let group = "lanes-test";
     let stop = tokio_util::sync::CancellationToken::new();
-    let running = tokio::spawn(consumer(&db, &broker, group).run(stop.clone().cancelled_owned()));
+    let running = tokio::spawn(
+        consumer(&db, &broker, "probe", group, Steps).run(stop.clone().cancelled_owned()),
+    );
     let partway = eventually(60, || async {
         (db.count("probe_effect").await >= total / 3).then_some(())
     })
@@ -109,7 +118,9 @@ async fn lanes_keep_each_petitions_order_and_a_restart_loses_and_repeats_nothing
     assert!(before_restart < total, "stopped before the end");
 
     let stop = tokio_util::sync::CancellationToken::new();
-    let running = tokio::spawn(consumer(&db, &broker, group).run(stop.clone().cancelled_owned()));
+    let running = tokio::spawn(
+        consumer(&db, &broker, "probe", group, Steps).run(stop.clone().cancelled_owned()),
+    );
     assert!(
         db.reaches("probe_effect", total, 90).await,
         "the restarted consumer applies the rest: {} of {total}",
@@ -192,19 +203,8 @@ async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alon
         .collect();
     publish(&broker.address(), TOPIC, &events).await;
 
-    let consumer = EventConsumer::new(
-        db.db.clone(),
-        "dispatch",
-        "batch-test",
-        &EventSettings {
-            brokers: broker.address(),
-            ..Settings::default().events
-        },
-        &[TOPIC],
-        Refusing,
-    )
-    .unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
+    let consumer = consumer(&db, &broker, "dispatch", "batch-test", Refusing);
     let running = tokio::spawn(consumer.run(stop.clone().cancelled_owned()));
     assert!(
         db.reaches("dispatch_inbox", 60, 60).await,
