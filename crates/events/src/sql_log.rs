@@ -1,9 +1,9 @@
 //! The embedded default's event log: consumers read the producers' outbox tables in id order,
 //! keeping a cursor per source, and apply each event with its inbox row and the new cursor in one
 //! transaction (rows already waiting together, up to `events.consumer_batch`: one commit, one
-//! flush of SQLite's log for all) — parking what can never apply, as the Kafka consumer does. Safe where writes are
-//! serialised (SQLite, one process): ids are then assigned in commit order, so a cursor never
-//! passes a row that is not yet visible.
+//! flush of SQLite's log for all) — parking what can never apply, as the Kafka consumer does.
+//! Safe where writes are serialised (SQLite, one process): ids are then assigned in commit
+//! order, so a cursor never passes a row that is not yet visible.
 
 use crate::consumer::{Advance, Applier, EventHandler};
 use crate::outbox;
