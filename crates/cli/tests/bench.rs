@@ -1,10 +1,11 @@
 //! The load generator as an operator runs it: `xinfang bench` against a running intake on
-//! PostgreSQL and the broker, and its raw ceiling through pgbench on the same database.
+//! PostgreSQL and the broker, its raw ceiling through pgbench on the same database, and the way
+//! from registration to case through a running dispatch.
 
 use std::process::Output;
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
-use xinfang_testkit::services::{settings, spawn_intake};
+use xinfang_testkit::services::{settings, spawn_dispatch, spawn_intake};
 use xinfang_testkit::token;
 
 async fn bench(args: &[&str], endpoint: &str) -> Output {
@@ -78,5 +79,30 @@ async fn bench_registers_reads_and_measures_the_ceiling_on_a_real_node() {
     );
     assert!(read.contains(": 20 ok"), "{read}");
     assert_eq!(db.count("intake_petition").await, 35, "the five read");
+
+    let dispatch = spawn_dispatch(settings(&db.url, Some(&broker.address()))).await;
+    let piped = stdout(
+        &bench(
+            &[
+                "pipeline",
+                "-c",
+                "4",
+                "--count",
+                "20",
+                "--warmup",
+                "0",
+                "--database-url",
+                &db.url,
+            ],
+            &endpoint,
+        )
+        .await,
+    );
+    assert!(piped.contains(": 20 ok"), "{piped}");
+    assert!(
+        piped.contains("registered → case opened, 20 of 20 items:\nlatency ms: p50 "),
+        "every item's case found and timed: {piped}"
+    );
+    dispatch.stop().await;
     intake.stop().await;
 }

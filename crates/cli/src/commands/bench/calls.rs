@@ -24,6 +24,16 @@ pub fn identity_number(n: u64) -> String {
     format!("{first17}{check}")
 }
 
+/// Where a run's people start among the 18 million numbers: each run its own, so that a second
+/// run against the same database registers new people's first petitions again, not repeat
+/// items (重复件, which open no case).
+fn first_person(run: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    run.hash(&mut hasher);
+    hasher.finish() % 18_000_000
+}
+
 /// A clerk's registration of a visit about unpaid wages, by the `n`th person of the run.
 pub fn registration(run: &str, n: u64) -> RegisterPetitionRequest {
     RegisterPetitionRequest {
@@ -36,7 +46,7 @@ pub fn registration(run: &str, n: u64) -> RegisterPetitionRequest {
         petitioners: vec![Petitioner {
             name: "张三".into(),
             id_type: IdType::ResidentId as i32,
-            id_number: identity_number(n),
+            id_number: identity_number(first_person(run) + n),
             phone: "13800138000".into(),
             address: "长江街道1号".into(),
             ..Default::default()

@@ -1,6 +1,6 @@
 //! Registered → case opened: how long an item takes from intake's commit to dispatch's, through
 //! the outbox, the relay, the broker and dispatch's consumer — read from the two events'
-//! outbox timestamps once every registered item has its case.
+//! outbox timestamps (a case's: its transaction's last) once every registered item has its case.
 
 use super::report::Report;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
@@ -35,25 +35,66 @@ pub async fn latencies(
     Ok(report)
 }
 
-/// Microseconds from registration to case for those of `ids` whose case opened.
+/// Microseconds from registration to case for those of `ids` whose case opened. A case counts
+/// as opened when its transaction ends: dispatch applies the events waiting together in one
+/// transaction, so the time is that of the transaction's last `CaseOpened` row, not the row's
+/// own, which may be written well before the commit. The transaction is told by the `xmin` of
+/// its inbox rows (never updated; the outbox's are, when the relay marks them sent).
 async fn opened(db: &DatabaseConnection, ids: &[String]) -> anyhow::Result<Vec<i64>> {
-    let (registered, opened) = (Alias::new("i"), Alias::new("d"));
+    let (registered, inbox, opened) = (Alias::new("i"), Alias::new("di"), Alias::new("d"));
+    let case_of = |registered: &Alias, opened: &Alias| {
+        Expr::col((opened.clone(), "message_key"))
+            .equals((registered.clone(), "message_key"))
+            .and(Expr::col((opened.clone(), "event_type")).eq("CaseOpened"))
+    };
+    let applied = |registered: &Alias, inbox: &Alias| {
+        Expr::col((inbox.clone(), "event_id"))
+            .equals((registered.clone(), "event_id"))
+            .and(Expr::col((inbox.clone(), "consumer")).eq("dispatch"))
+    };
+    let transactions = Query::select()
+        .expr_as(Expr::cust("di.xmin::text"), "tx")
+        .expr_as(Expr::cust("max(d.created_at)"), "done")
+        .from_as("intake_outbox", registered.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            "dispatch_inbox",
+            inbox.clone(),
+            applied(&registered, &inbox),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            "dispatch_outbox",
+            opened.clone(),
+            case_of(&registered, &opened),
+        )
+        .add_group_by([Expr::cust("di.xmin::text")])
+        .to_owned();
     let select = Query::select()
         .expr_as(
-            Expr::cust(
-                "CAST(EXTRACT(EPOCH FROM (d.created_at - i.created_at)) * 1000000 AS BIGINT)",
-            ),
+            Expr::cust("CAST(EXTRACT(EPOCH FROM (t.done - i.created_at)) * 1000000 AS BIGINT)"),
             "micros",
         )
         .from_as("intake_outbox", registered.clone())
         .join_as(
             JoinType::InnerJoin,
+            "dispatch_inbox",
+            inbox.clone(),
+            applied(&registered, &inbox),
+        )
+        .join_as(
+            JoinType::InnerJoin,
             "dispatch_outbox",
             opened.clone(),
-            Expr::col((opened.clone(), "message_key")).equals((registered.clone(), "message_key")),
+            case_of(&registered, &opened),
+        )
+        .join_subquery(
+            JoinType::InnerJoin,
+            transactions,
+            Alias::new("t"),
+            Expr::cust("t.tx = di.xmin::text"),
         )
         .and_where(Expr::col((registered.clone(), "event_type")).eq("PetitionRegistered"))
-        .and_where(Expr::col((opened, "event_type")).eq("CaseOpened"))
         .and_where(Expr::col((registered, "message_key")).is_in(ids.iter().cloned()))
         .to_owned();
     db.query_all(&select)
