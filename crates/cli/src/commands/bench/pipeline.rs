@@ -3,7 +3,7 @@
 //! outbox timestamps (a case's: its transaction's last) once every registered item has its case.
 
 use super::report::Report;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::time::Duration;
 
@@ -41,52 +41,15 @@ pub async fn latencies(
 /// own, which may be written well before the commit. The transaction is told by the `xmin` of
 /// its inbox rows (never updated; the outbox's are, when the relay marks them sent).
 async fn opened(db: &DatabaseConnection, ids: &[String]) -> anyhow::Result<Vec<i64>> {
-    let (registered, inbox, opened) = (Alias::new("i"), Alias::new("di"), Alias::new("d"));
-    let case_of = |registered: &Alias, opened: &Alias| {
-        Expr::col((opened.clone(), "message_key"))
-            .equals((registered.clone(), "message_key"))
-            .and(Expr::col((opened.clone(), "event_type")).eq("CaseOpened"))
-    };
-    let applied = |registered: &Alias, inbox: &Alias| {
-        Expr::col((inbox.clone(), "event_id"))
-            .equals((registered.clone(), "event_id"))
-            .and(Expr::col((inbox.clone(), "consumer")).eq("dispatch"))
-    };
-    let transactions = Query::select()
+    let transactions = registered_and_opened()
         .expr_as(Expr::cust("di.xmin::text"), "tx")
         .expr_as(Expr::cust("max(d.created_at)"), "done")
-        .from_as("intake_outbox", registered.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            "dispatch_inbox",
-            inbox.clone(),
-            applied(&registered, &inbox),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            "dispatch_outbox",
-            opened.clone(),
-            case_of(&registered, &opened),
-        )
         .add_group_by([Expr::cust("di.xmin::text")])
         .to_owned();
-    let select = Query::select()
+    let select = registered_and_opened()
         .expr_as(
             Expr::cust("CAST(EXTRACT(EPOCH FROM (t.done - i.created_at)) * 1000000 AS BIGINT)"),
             "micros",
-        )
-        .from_as("intake_outbox", registered.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            "dispatch_inbox",
-            inbox.clone(),
-            applied(&registered, &inbox),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            "dispatch_outbox",
-            opened.clone(),
-            case_of(&registered, &opened),
         )
         .join_subquery(
             JoinType::InnerJoin,
@@ -94,12 +57,37 @@ async fn opened(db: &DatabaseConnection, ids: &[String]) -> anyhow::Result<Vec<i
             Alias::new("t"),
             Expr::cust("t.tx = di.xmin::text"),
         )
-        .and_where(Expr::col((registered.clone(), "event_type")).eq("PetitionRegistered"))
-        .and_where(Expr::col((registered, "message_key")).is_in(ids.iter().cloned()))
+        .and_where(Expr::col((Alias::new("i"), "message_key")).is_in(ids.iter().cloned()))
         .to_owned();
     db.query_all(&select)
         .await?
         .iter()
         .map(|row| Ok(row.try_get("", "micros")?))
         .collect()
+}
+
+/// Every registration whose case opened: intake's `PetitionRegistered` row (`i`), dispatch's
+/// inbox row of that event (`di`) and the `CaseOpened` row (`d`).
+fn registered_and_opened() -> SelectStatement {
+    let (registered, inbox, opened) = (Alias::new("i"), Alias::new("di"), Alias::new("d"));
+    Query::select()
+        .from_as("intake_outbox", registered.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            "dispatch_inbox",
+            inbox.clone(),
+            Expr::col((inbox.clone(), "event_id"))
+                .equals((registered.clone(), "event_id"))
+                .and(Expr::col((inbox, "consumer")).eq("dispatch")),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            "dispatch_outbox",
+            opened.clone(),
+            Expr::col((opened.clone(), "message_key"))
+                .equals((registered.clone(), "message_key"))
+                .and(Expr::col((opened, "event_type")).eq("CaseOpened")),
+        )
+        .and_where(Expr::col((registered, "event_type")).eq("PetitionRegistered"))
+        .to_owned()
 }
