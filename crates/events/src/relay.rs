@@ -138,6 +138,7 @@ impl Relay {
                 _ = commits.changed(), if !failed => {}
             }
         }
+        self.release_lease().await;
     }
 
     /// A producer that failed a batch starts afresh: one that lived through a broker outage
@@ -214,10 +215,28 @@ impl Relay {
         Ok(self.db.query_one(&peek).await?.is_some())
     }
 
+    /// Gives the lease up on a stop, so that the relay started in this one's place (a rolling
+    /// update) sends at once, not after the lease ran out.
+    async fn release_lease(&self) {
+        let release = Query::delete()
+            .from_table(lease_table(&self.service))
+            .and_where(Expr::col("holder").eq(self.holder.as_str()))
+            .to_owned();
+        match tokio::time::timeout(FINISH_WAIT, self.db.execute(&release)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                tracing::warn!(service = %self.service, %err, "outbox relay: could not give the lease up; it runs out")
+            }
+            Err(_) => {
+                tracing::warn!(service = %self.service, "outbox relay: the database did not answer; the lease runs out")
+            }
+        }
+    }
+
     /// Takes the lease, or renews it, in one statement: inserted when nobody held it, taken
     /// over when its holder's time ran out, renewed when it is this relay's; false otherwise.
     async fn take_lease(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {
-        let table = Alias::new(format!("{}_relay_lease", self.service));
+        let table = lease_table(&self.service);
         let now = Utc::now();
         let take = Query::insert()
             .into_table(table.clone())
@@ -240,6 +259,10 @@ impl Relay {
             .to_owned();
         Ok(txn.execute(&take).await?.rows_affected() == 1)
     }
+}
+
+fn lease_table(service: &str) -> Alias {
+    Alias::new(format!("{service}_relay_lease"))
 }
 
 impl ClaimedBatch<'_> {
