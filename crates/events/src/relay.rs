@@ -1,8 +1,9 @@
 //! The outbox relay: publishes a service's committed events to Kafka in outbox order, then marks
 //! them sent, all inside one transaction that also renews the relay's lease. Only the holder of
-//! the lease relays (one active relay per service); a batch stops at the first failed delivery
-//! instead of skipping ahead; a relay that dies before marking leaves its rows unsent, so they
-//! are published again and consumers' inboxes drop the duplicates. After a failed batch the relay
+//! the lease relays (one active relay per service), and a stopping relay gives it up; a batch
+//! stops at the first failed delivery instead of skipping ahead; a relay that dies before
+//! marking leaves its rows unsent (and its lease to run out), so they are published again and
+//! consumers' inboxes drop the duplicates. After a failed batch the relay
 //! starts from a fresh producer (one that outlived a broker outage may never recover). A row the
 //! broker can never take (too large, malformed) is parked with its reason, logged at ERROR and
 //! listed by `xinfang events parked`, so that it cannot block every row behind it. The relay
@@ -31,7 +32,8 @@ pub enum RelayError {
     Kafka(#[from] rdkafka::error::KafkaError),
 }
 
-/// How long a stopping relay lets the batch in flight finish.
+/// How long a stopping relay lets the batch in flight finish, and then waits for the database to
+/// take its lease back.
 const FINISH_WAIT: StdDuration = StdDuration::from_secs(3);
 
 pub struct Relay {
