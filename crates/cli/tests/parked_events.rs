@@ -91,16 +91,20 @@ async fn a_poisoned_event_is_parked_the_next_applied_and_a_replay_applies_it_onc
         ],
     )
     .await;
+    // The two petitions may go to different lanes: the next one's case can open before the
+    // poisoned one is parked, so both are waited for.
     let applied = eventually(60, || async {
-        (db.count(&format!("dispatch_case WHERE petition_id = '{next}'"))
+        let opened = db
+            .count(&format!("dispatch_case WHERE petition_id = '{next}'"))
             .await
-            == 1)
-            .then_some(())
+            == 1;
+        let parked = db.count("dispatch_parked").await == 1;
+        (opened && parked).then_some(())
     })
     .await;
     assert!(
         applied.is_some(),
-        "the event after the poisoned one is applied"
+        "the event after the poisoned one is applied, and the poisoned one parked"
     );
     let parked = parked::list(&db.db, "dispatch", false).await.unwrap();
     assert_eq!(parked.len(), 1);
