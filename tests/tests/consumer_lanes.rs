@@ -7,7 +7,7 @@
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement};
 use std::time::Duration;
 use xinfang_events::Envelope;
-use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError};
+use xinfang_events::consumer::{EventConsumer, EventHandler, HandlerError, Outcome, deliver_one};
 use xinfang_platform::config::{EventSettings, Settings};
 use xinfang_testkit::broker::Broker;
 use xinfang_testkit::database::TestDatabase;
@@ -240,5 +240,84 @@ async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alon
     assert!(
         transactions < 59,
         "59 waiting events took {transactions} transactions: not applied together"
+    );
+}
+
+#[tokio::test]
+async fn events_applied_together_skip_those_applied_before_and_a_second_copy_in_the_batch() {
+    let db = TestDatabase::create().await;
+    let broker = Broker::start().await;
+    broker.create_topic(TOPIC, 1).await;
+    db.db
+        .execute_unprepared(
+            "CREATE TABLE probe_effect (id SERIAL PRIMARY KEY, event_id TEXT, txid BIGINT)",
+        )
+        .await
+        .unwrap();
+    let when = at("2026-02-03T09:00:00+08:00");
+    let event = |id: &str| {
+        let mut event = registered_event("one-petition", "east-t1", "340102001", when);
+        event.event_id = id.to_owned();
+        event
+    };
+    // e3 and e7 were applied before (as by a consumer that stopped before its commit reached
+    // the broker); e10 comes twice in a row (a producer's retry).
+    for early in ["e3", "e7"] {
+        let outcome = deliver_one(
+            &db.db,
+            "dispatch",
+            "redelivery-test",
+            &Refusing,
+            TOPIC,
+            &event(early),
+        )
+        .await;
+        assert_eq!(outcome, Outcome::Applied);
+    }
+    let mut published: Vec<_> = (0..20).map(|n| event(&format!("e{n}"))).collect();
+    published.insert(11, event("e10"));
+    publish(&broker.address(), TOPIC, &published).await;
+
+    let stop = tokio_util::sync::CancellationToken::new();
+    let consumer = consumer(&db, &broker, "dispatch", "redelivery-test", Refusing);
+    let running = tokio::spawn(consumer.run(stop.clone().cancelled_owned()));
+    assert!(
+        db.reaches("probe_effect", 20, 60).await,
+        "every event applied"
+    );
+    let caught_up = eventually(60, || async {
+        group_caught_up(&broker.address(), "redelivery-test", TOPIC).then_some(())
+    })
+    .await;
+    assert!(caught_up.is_some(), "the group's offsets reach the end");
+    stop.cancel();
+    running.await.unwrap();
+
+    let applied: Vec<String> = db
+        .db
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT event_id FROM probe_effect ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "event_id").unwrap())
+        .collect();
+    let expected: Vec<String> = ["e3", "e7"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            (0..20)
+                .filter(|n| ![3, 7].contains(n))
+                .map(|n| format!("e{n}")),
+        )
+        .collect();
+    assert_eq!(applied, expected, "each applied once, in the log's order");
+    assert_eq!(db.count("dispatch_inbox").await, 20);
+    let transactions = db.count("(SELECT DISTINCT txid FROM probe_effect) t").await;
+    assert!(
+        transactions < 20,
+        "the waiting events took {transactions} transactions: not applied together"
     );
 }

@@ -207,30 +207,29 @@ impl<H: EventHandler> Applier<'_, H> {
         span
     }
 
-    /// Records the event in the inbox and, the first time, lets the handler apply it; false for
-    /// a redelivery.
+    /// Records the events in the inbox, in one statement, and lets the handler apply those
+    /// recorded now, in order; how many it applied (the others were redeliveries).
     async fn record_and_apply(
         &self,
         txn: &DatabaseTransaction,
-        envelope: &Envelope,
-        delivery: &Delivery<'_>,
-    ) -> Result<bool, HandlerError> {
-        async {
-            let fresh = inbox::record(
-                txn,
-                self.service,
-                self.group,
-                &envelope.event_id,
-                delivery.topic,
-            )
-            .await?;
-            if fresh {
-                self.handler.apply(txn, envelope).await?;
+        events: &[(&Envelope, &Delivery<'_>)],
+    ) -> Result<usize, HandlerError> {
+        let ids: Vec<_> = events
+            .iter()
+            .map(|(envelope, delivery)| (envelope.event_id.as_str(), delivery.topic))
+            .collect();
+        let mut fresh = inbox::record_all(txn, self.service, self.group, &ids).await?;
+        let mut applied = 0;
+        for (envelope, delivery) in events {
+            if fresh.remove(&envelope.event_id) {
+                self.handler
+                    .apply(txn, envelope)
+                    .instrument(self.span(envelope, delivery))
+                    .await?;
+                applied += 1;
             }
-            Ok(fresh)
         }
-        .instrument(self.span(envelope, delivery))
-        .await
+        Ok(applied)
     }
 
     async fn apply(
@@ -239,17 +238,17 @@ impl<H: EventHandler> Applier<'_, H> {
         delivery: &Delivery<'_>,
         advance: Advance<'_>,
     ) -> Result<Outcome, HandlerError> {
-        let _turn = xinfang_platform::database::write_turn(self.db).await;
+        let turn = xinfang_platform::database::write_turn(self.db).await;
         let txn = self.db.begin().await?;
-        let fresh = match self.record_and_apply(&txn, envelope, delivery).await {
-            Ok(fresh) => fresh,
+        let fresh = match self.record_and_apply(&txn, &[(envelope, delivery)]).await {
+            Ok(applied) => applied == 1,
             Err(err) => {
                 txn.rollback().await?;
                 return Err(err);
             }
         };
         self.advance(&txn, advance).await?;
-        txn.commit().await?;
+        self.commit(txn, turn).await?;
         if !fresh {
             tracing::debug!(event = %envelope.event_id, "consumer: already applied");
             return Ok(Outcome::Duplicate);
@@ -299,12 +298,15 @@ impl<H: EventHandler> Applier<'_, H> {
         let Some((_, last)) = deliveries.last() else {
             return Ok(());
         };
-        let _turn = xinfang_platform::database::write_turn(self.db).await;
+        let turn = xinfang_platform::database::write_turn(self.db).await;
         let txn = self.db.begin().await?;
+        let events: Vec<_> = envelopes
+            .iter()
+            .zip(deliveries)
+            .map(|(envelope, (delivery, _))| (envelope, delivery))
+            .collect();
         let applying = async {
-            for (envelope, (delivery, _)) in envelopes.iter().zip(deliveries) {
-                self.record_and_apply(&txn, envelope, delivery).await?;
-            }
+            self.record_and_apply(&txn, &events).await?;
             self.advance(&txn, *last).await?;
             Ok::<_, HandlerError>(())
         };
@@ -322,9 +324,21 @@ impl<H: EventHandler> Applier<'_, H> {
                 )));
             }
         }
-        txn.commit().await?;
+        self.commit(txn, turn).await?;
         crate::outbox::committed(self.service);
         Ok(())
+    }
+
+    /// Commits and lets the write turn go, then waits until the commit is durable
+    /// ([`xinfang_platform::database::flush`]): the position has moved past the events.
+    async fn commit(
+        &self,
+        txn: DatabaseTransaction,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Result<(), DbErr> {
+        txn.commit().await?;
+        drop(turn);
+        xinfang_platform::database::flush(self.db).await
     }
 
     async fn park(
@@ -333,7 +347,7 @@ impl<H: EventHandler> Applier<'_, H> {
         reason: &str,
         advance: Advance<'_>,
     ) -> Result<(), DbErr> {
-        let _turn = xinfang_platform::database::write_turn(self.db).await;
+        let turn = xinfang_platform::database::write_turn(self.db).await;
         let txn = self.db.begin().await?;
         if let Ok(envelope) = Envelope::decode(delivery.payload) {
             inbox::record(
@@ -347,7 +361,7 @@ impl<H: EventHandler> Applier<'_, H> {
         }
         parked::park(&txn, self.service, self.group, delivery, reason).await?;
         self.advance(&txn, advance).await?;
-        txn.commit().await?;
+        self.commit(txn, turn).await?;
         let count = self.parked.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::error!(
             group = %self.group,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use prost::Message as _;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use xinfang_platform::database;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 fn table(service: &str) -> Alias {
@@ -201,7 +202,7 @@ pub async fn replay<H: EventHandler>(
     };
     match outcome {
         Ok(()) => {
-            txn.commit().await?;
+            database::commit(db, txn).await?;
             Ok(Replay::Applied)
         }
         Err(HandlerError::Permanent(reason)) => {

@@ -261,20 +261,31 @@ impl Tx {
     /// Commits, then wakes the service's relay for the events just written. Without a begun
     /// transaction, rows that fit one statement are sent as that statement alone — atomic as
     /// any statement, and two round trips (BEGIN, COMMIT) fewer.
+    ///
+    /// Returns when the commit is durable: on SQLite after the write turn is let go and the
+    /// database's log synced for this commit and the others waiting
+    /// ([`xinfang_platform::database::flush`]).
     pub async fn commit(self) -> Result<(), DbErr> {
         let pending = std::mem::take(&mut *self.pending());
-        match self.txn.into_inner() {
+        let Tx {
+            db,
+            txn,
+            writer,
+            _turn: turn,
+            ..
+        } = self;
+        match txn.into_inner() {
             Some(txn) => {
                 writes::send(&txn, pending).await?;
                 txn.commit().await?;
             }
             None if pending.is_empty() => return Ok(()),
             None => {
-                let mut statements = writes::statements(self.db.get_database_backend(), pending);
+                let mut statements = writes::statements(db.get_database_backend(), pending);
                 if statements.len() == 1 {
-                    self.db.execute_raw(statements.remove(0)).await?;
+                    db.execute_raw(statements.remove(0)).await?;
                 } else {
-                    let txn = self.db.begin().await?;
+                    let txn = db.begin().await?;
                     for statement in statements {
                         txn.execute_raw(statement).await?;
                     }
@@ -282,7 +293,9 @@ impl Tx {
                 }
             }
         }
-        outbox::committed(self.writer.service);
+        drop(turn);
+        xinfang_platform::database::flush(&db).await?;
+        outbox::committed(writer.service);
         Ok(())
     }
 

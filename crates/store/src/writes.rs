@@ -6,8 +6,10 @@
 //! service and of the database's backend on a machine whose cores they share (issue #9). Sent
 //! together they are one statement of data-modifying CTEs — `WITH w0 AS (INSERT …), w1 AS
 //! (INSERT …) INSERT …` — atomic as any statement, its foreign keys checked at its end. SQLite
-//! (which has no data-modifying CTEs, and no round trips: it runs in the process) takes them
-//! one by one.
+//! has no data-modifying CTEs; it takes them as one script of statements run in order
+//! (`INSERT …; INSERT …`), inside the unit of work's transaction. It runs in the process, but
+//! sqlx runs each connection on a thread of its own, and every statement sent there is a
+//! hand-off between threads and back: most of the embedded node's CPU went to those switches.
 //!
 //! Only rows that are added go here: PostgreSQL runs a statement's CTEs in no fixed order, so
 //! two of them changing the same row would be undefined; an update goes to [`Writes::txn`].
@@ -19,7 +21,7 @@ use crate::unit_of_work::Tx;
 use sea_orm::sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    DbErr, EntityName, EntityTrait, QueryTrait, Statement,
+    DbErr, EntityName, EntityTrait, QueryTrait, Statement, Values,
 };
 
 /// Inserts, each with the table it adds to, in the order they were added.
@@ -91,13 +93,10 @@ pub(crate) async fn send(db: &impl ConnectionTrait, added: Added) -> Result<(), 
 
 /// The statements `added` takes on `backend`. On PostgreSQL a statement's last insert is its
 /// main query and the others CTEs before it, and a second insert into a table starts the next
-/// statement.
+/// statement. On SQLite all of them are one script.
 pub(crate) fn statements(backend: DatabaseBackend, added: Added) -> Vec<Statement> {
     if backend != DatabaseBackend::Postgres {
-        return added
-            .iter()
-            .map(|(_, insert)| backend.build(insert))
-            .collect();
+        return script(backend, added).into_iter().collect();
     }
     let mut statements = Vec::new();
     let mut current: Added = Vec::new();
@@ -123,4 +122,22 @@ fn combine(backend: DatabaseBackend, mut inserts: Added) -> Option<Statement> {
         with.cte(cte);
     }
     Some(backend.build(&with.query(last)))
+}
+
+/// The inserts as one script, run in order, its values bound in order across its statements.
+fn script(backend: DatabaseBackend, added: Added) -> Option<Statement> {
+    let mut statements = added.iter().map(|(_, insert)| backend.build(insert));
+    let mut script = statements.next()?;
+    for statement in statements {
+        script.sql.push_str("; ");
+        script.sql.push_str(&statement.sql);
+        if let Some(Values(values)) = statement.values {
+            script
+                .values
+                .get_or_insert_with(|| Values(Vec::new()))
+                .0
+                .extend(values);
+        }
+    }
+    Some(script)
 }

@@ -23,6 +23,7 @@ pub struct Admin {
 }
 
 use crate::storage;
+use xinfang_platform::database;
 
 /// A list's page: after which number it starts (its token), and how many rows it holds.
 struct Page {
@@ -229,7 +230,7 @@ impl Admin {
         corrected.status = Set("corrected".into());
         corrected.reason = Set(format!("corrected by record {sequence}"));
         corrected.update(&txn).await.map_err(storage)?;
-        txn.commit().await.map_err(storage)?;
+        database::commit(&self.db, txn).await.map_err(storage)?;
         Ok(RecordResult {
             sequence: sequence as u64,
             accepted: false,

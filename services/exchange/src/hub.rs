@@ -43,6 +43,7 @@ pub struct Hub {
 }
 
 use crate::storage;
+use xinfang_platform::database;
 
 /// A record's verdict.
 struct Verdict {
@@ -408,7 +409,7 @@ impl Hub {
         )
         .exec_without_returning(&txn)
         .await?;
-        txn.commit().await?;
+        database::commit(&self.db, txn).await?;
         Ok(PushBatchResponse {
             acknowledged_through: through as u64,
             results,

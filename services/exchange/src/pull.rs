@@ -35,6 +35,7 @@ use xinfang_domain::region::RegionCode;
 use xinfang_events::Payload;
 use xinfang_events::envelope::EventDraft;
 use xinfang_events::outbox::{self, Position};
+use xinfang_platform::database;
 use xinfang_platform::reference::ReferenceStore;
 use xinfang_proto::xinfang::events::v1::{
     CalendarPublished, OrganisationPublished, TransferredStepReceived,
@@ -373,7 +374,7 @@ impl Puller {
             .into_active_model();
         row.pull_cursor = Set(cursor);
         row.update(&txn).await?;
-        txn.commit().await?;
+        database::commit(&self.db, txn).await?;
         outbox::committed(SERVICE);
         match o {
             Outcome::Applied(_) => self.sent.reload(&self.db).await?,

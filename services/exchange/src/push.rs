@@ -17,6 +17,7 @@ use sea_orm::{
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
+use xinfang_platform::database;
 use xinfang_proto::xinfang::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use xinfang_proto::xinfang::exchange::v1::up_record::Record;
 use xinfang_proto::xinfang::exchange::v1::{
@@ -73,6 +74,9 @@ impl Pusher {
                 self.hand_over(&mut clients.intake, transfer).await?;
             }
         }
+        // What leaves for the province is on this node's disk first: a record the hub holds is
+        // never one a crash could take back and number again.
+        database::flush(&self.db).await?;
         let request = self.hub.request(PushBatchRequest {
             node_region_code: self.node.clone(),
             records,
@@ -137,7 +141,7 @@ impl Pusher {
         row.last_contact = Set(Some(chrono::Utc::now()));
         row.last_error = Set(String::new());
         row.update(&txn).await?;
-        txn.commit().await?;
+        database::commit(&self.db, txn).await?;
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use xinfang_domain::identity::mask_other_id;
 use xinfang_domain::region::RegionCode;
+use xinfang_platform::database;
 use xinfang_platform::pii::{PiiError, PiiVault, place};
 use xinfang_proto::xinfang::exchange::v1::down_record::Record;
 use xinfang_proto::xinfang::exchange::v1::{DownRecord, ExchangeItem, ItemNumbers};
@@ -187,7 +188,7 @@ pub async fn assign(
         record: Some(Record::Assignment(item)),
     };
     store(&txn, vault, node, key, &province_number, &record).await?;
-    txn.commit().await?;
+    database::commit(db, txn).await?;
     Ok(Assigned::New(record))
 }
 
@@ -202,7 +203,7 @@ pub async fn publish(
 ) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
     let queued = enqueue(&txn, vault, node, &format!("{key}:{node}"), "", record).await?;
-    txn.commit().await?;
+    database::commit(db, txn).await?;
     Ok(queued)
 }
 
@@ -299,6 +300,6 @@ pub async fn acknowledge(
         row.pulled_through = Set(through);
         row.update(&txn).await?;
     }
-    txn.commit().await?;
+    database::commit(db, txn).await?;
     Ok(Acknowledged::Through(through as u64))
 }

@@ -10,6 +10,7 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
+use xinfang_platform::database;
 use xinfang_platform::pii::{PiiError, PiiVault};
 
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +139,7 @@ pub async fn rotate_batch(
             .exec(&txn)
             .await?;
     }
-    txn.commit().await?;
+    database::commit(db, txn).await?;
     Ok(Remaining {
         petitions: petitions.len() as u64,
         petitioners: people.len() as u64,

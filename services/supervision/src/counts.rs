@@ -19,6 +19,7 @@ use sea_orm::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use xinfang_domain::metrics::{Contribution, DateBasis, Definitions, Metric, Ratio, contributions};
 use xinfang_domain::supervision::Item;
+use xinfang_platform::database;
 
 const TABLE: &str = "supervision_metric_count";
 const KEY: [&str; 8] = [
@@ -187,7 +188,7 @@ pub async fn rebuild(db: &DatabaseConnection, definitions: &Definitions) -> Resu
         .await?;
     let totals = recount(&txn, definitions).await?;
     add(&txn, &totals).await?;
-    txn.commit().await
+    database::commit(db, txn).await
 }
 
 /// [`rebuild`] on PostgreSQL: the items streamed in one query, the counts written with COPY

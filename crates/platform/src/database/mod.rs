@@ -1,8 +1,12 @@
 //! The database connection: PostgreSQL in production, SQLite (one file, WAL) for the embedded
 //! default. Which one is only the URL's business.
 
+mod group_commit;
+
 use crate::config::DatabaseSettings;
-use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -59,7 +63,10 @@ fn options(settings: &DatabaseSettings) -> Result<ConnectOptions, DbErr> {
         .test_before_acquire_if_idle_for(Duration::from_secs(IDLE_BEFORE_PING_SECS))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
+            // A commit appends to the log; `flush` then makes it durable, one sync for all the
+            // commits waiting.
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
@@ -75,22 +82,55 @@ fn options(settings: &DatabaseSettings) -> Result<ConnectOptions, DbErr> {
 ///
 /// Hold it for one transaction and take no other turn meanwhile: a writer waiting for a second
 /// transaction while it holds one would wait for ever (on SQLite it could not have both anyway).
+/// Let it go before [`flush`]: the sync is what the others need not wait for.
 pub async fn write_turn(db: &DatabaseConnection) -> Option<OwnedMutexGuard<()>> {
-    static TURNS: OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    Some(sqlite_file(db)?.turn.clone().lock_owned().await)
+}
+
+/// Returns once every commit this process made to `db` before the call is on the disk. On
+/// SQLite, whose connections commit without syncing (see [`group_commit`]), every writer
+/// calls it after its commit — and after letting its write turn go — before it answers or acts
+/// on what it wrote. On PostgreSQL a commit is durable when it returns: nothing to do.
+pub async fn flush(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let Some(file) = sqlite_file(db) else {
+        return Ok(());
+    };
+    file.log
+        .flush()
+        .await
+        .map_err(|err| DbErr::Custom(format!("syncing the database's log to the disk: {err}")))
+}
+
+/// Commits `txn`, begun on `db`, and returns once the commit is durable ([`flush`]).
+pub async fn commit(db: &DatabaseConnection, txn: DatabaseTransaction) -> Result<(), DbErr> {
+    txn.commit().await?;
+    flush(db).await
+}
+
+/// What this process keeps for one SQLite database file.
+struct SqliteFile {
+    turn: Arc<Mutex<()>>,
+    log: group_commit::WalFlush,
+}
+
+fn sqlite_file(db: &DatabaseConnection) -> Option<Arc<SqliteFile>> {
+    static FILES: OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<SqliteFile>>>> = OnceLock::new();
     if db.get_database_backend() != DatabaseBackend::Sqlite {
         return None;
     }
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_owned();
-    let turn = TURNS
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let name = options.get_filename();
+    let file = FILES
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(file)
-        .or_default()
+        .entry(name.to_owned())
+        .or_insert_with(|| {
+            Arc::new(SqliteFile {
+                turn: Arc::default(),
+                log: group_commit::WalFlush::new(name),
+            })
+        })
         .clone();
-    Some(turn.lock_owned().await)
+    Some(file)
 }
