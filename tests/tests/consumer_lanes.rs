@@ -172,8 +172,8 @@ impl EventHandler for Refusing {
     }
 }
 
-#[tokio::test]
-async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alone() {
+/// A database with `Refusing`'s table, and a broker with `TOPIC` in one partition.
+async fn one_partition_and_probe() -> (TestDatabase, Broker) {
     let db = TestDatabase::create().await;
     let broker = Broker::start().await;
     broker.create_topic(TOPIC, 1).await;
@@ -183,6 +183,26 @@ async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alon
         )
         .await
         .unwrap();
+    (db, broker)
+}
+
+/// The events `Refusing` applied, in the order it applied them.
+async fn applied_in_order(db: &TestDatabase) -> Vec<String> {
+    db.db
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT event_id FROM probe_effect ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "event_id").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alone() {
+    let (db, broker) = one_partition_and_probe().await;
     let when = at("2026-02-03T09:00:00+08:00");
     let ids: Vec<String> = (0..60)
         .map(|n| {
@@ -213,17 +233,7 @@ async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alon
     stop.cancel();
     running.await.unwrap();
 
-    let applied: Vec<String> = db
-        .db
-        .query_all_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            "SELECT event_id FROM probe_effect ORDER BY id",
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get("", "event_id").unwrap())
-        .collect();
+    let applied = applied_in_order(&db).await;
     let expected: Vec<String> = ids.iter().filter(|id| *id != "refused").cloned().collect();
     assert_eq!(
         applied, expected,
@@ -245,15 +255,7 @@ async fn waiting_events_apply_together_and_one_that_never_applies_is_parked_alon
 
 #[tokio::test]
 async fn events_applied_together_skip_those_applied_before_and_a_second_copy_in_the_batch() {
-    let db = TestDatabase::create().await;
-    let broker = Broker::start().await;
-    broker.create_topic(TOPIC, 1).await;
-    db.db
-        .execute_unprepared(
-            "CREATE TABLE probe_effect (id SERIAL PRIMARY KEY, event_id TEXT, txid BIGINT)",
-        )
-        .await
-        .unwrap();
+    let (db, broker) = one_partition_and_probe().await;
     let when = at("2026-02-03T09:00:00+08:00");
     let event = |id: &str| {
         let mut event = registered_event("one-petition", "east-t1", "340102001", when);
@@ -293,17 +295,7 @@ async fn events_applied_together_skip_those_applied_before_and_a_second_copy_in_
     stop.cancel();
     running.await.unwrap();
 
-    let applied: Vec<String> = db
-        .db
-        .query_all_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            "SELECT event_id FROM probe_effect ORDER BY id",
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get("", "event_id").unwrap())
-        .collect();
+    let applied = applied_in_order(&db).await;
     let expected: Vec<String> = ["e3", "e7"]
         .into_iter()
         .map(String::from)

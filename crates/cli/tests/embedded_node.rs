@@ -156,12 +156,9 @@ async fn dev_login(port: u16, unit: &str) -> String {
         .unwrap()
 }
 
-/// Ports nobody listens on, all different: each is held until all are chosen, since a port let
-/// go may be handed out again at once (two services were once given the same one).
+/// Ports nobody listens on, all different (two services were once given the same one).
 fn free_ports() -> Ports {
-    let held: [std::net::TcpListener; _] =
-        std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap());
-    held.map(|l| l.local_addr().unwrap().port())
+    std::array::from_fn(|_| xinfang_testkit::processes::free_port())
 }
 
 #[tokio::test]

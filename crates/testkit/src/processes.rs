@@ -12,12 +12,22 @@ pub struct ServiceProcess {
     child: Child,
 }
 
-/// A free port on the loopback interface (released for the process to bind).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// A port on the loopback interface for a service to listen on, nobody listening there now.
+/// Chosen below the range the kernel hands out to outgoing connections and to `bind(0)`
+/// (32768–60999 by default): a port taken from that range and let go until the service binds
+/// it was once taken meanwhile by a test's own connection (`Address already in use`). Never the
+/// same twice in one test process.
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = rand::random_range(20_000..32_000);
+        let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.insert(port);
+            return port;
+        }
+    }
 }
 
 /// The environment variable of a settings key: `clock.start` → `XINFANG__CLOCK__START`.
