@@ -254,6 +254,28 @@ async fn a_node_pushes_every_record_once_across_a_killed_hub_and_only_its_own_re
         .unwrap()
         .into_inner();
     assert!(rejected.records.is_empty(), "{:?}", rejected.records);
+    // Each step names its item by the city number the item's record carries.
+    let records = stored(&node_db, 1, 30).await;
+    let city_of: std::collections::HashMap<_, _> = records
+        .iter()
+        .filter_map(|r| match &r.record {
+            Some(up_record::Record::Item(i)) => i.numbers.clone(),
+            _ => None,
+        })
+        .map(|n| (n.local, n.city))
+        .collect();
+    let steps: Vec<_> = records
+        .iter()
+        .filter_map(|r| match &r.record {
+            Some(up_record::Record::Step(s)) => s.numbers.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((city_of.len(), steps.len()), (15, 15));
+    for step in steps {
+        assert!(step.city.starts_with("340100-"), "{step:?}");
+        assert_eq!(city_of.get(&step.local), Some(&step.city), "{step:?}");
+    }
 
     // A batch sent twice is stored once and answered the same way.
     let mut hub_client = ExchangeServiceClient::connect(the_hub.endpoint())

@@ -102,18 +102,20 @@ impl EventHandler for Numbering {
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
-        let case_number = match &envelope.payload {
-            Some(Payload::PetitionRegistered(e)) => e.case_number.clone(),
-            _ => case_number(txn, &envelope.petition_id).await?,
-        };
         let (reference, sent) = (self.reference.current(), self.sent.current());
         let mapping = Mapping {
             reference: &reference,
             sent: &sent,
         };
-        let Some(mut record) = records::record(envelope, &mapping, &case_number) else {
+        let Some(record) = records::record(envelope, &mapping) else {
             return Ok(());
         };
+        // Looked up only for what the province receives: most events are not.
+        let case_number = match &envelope.payload {
+            Some(Payload::PetitionRegistered(e)) => e.case_number.clone(),
+            _ => case_number(txn, &envelope.petition_id).await?,
+        };
+        let mut record = records::with_city(record, &case_number);
         if let Record::Transfer(transfer) = &mut record {
             transfer.item = Some(item(txn, &envelope.petition_id).await?);
         }

@@ -42,14 +42,15 @@ pub fn item_numbers(record: &Record) -> Option<&ex::ItemNumbers> {
     }
 }
 
-/// The record an event makes for the province, if it makes one. `case_number` is the item's
-/// city number as far as this node's exchange knows it.
-pub fn record(envelope: &Envelope, mapping: &Mapping<'_>, case_number: &str) -> Option<Record> {
+/// The record an event makes for the province, if it makes one. A registration carries its
+/// item's city number; a later event's record gets it from [`with_city`], so that the number is
+/// looked up only for the events the province receives.
+pub fn record(envelope: &Envelope, mapping: &Mapping<'_>) -> Option<Record> {
     let payload = envelope.payload.as_ref()?;
     // A step of the item's handling.
     let at = |name: &str, organ: &str, destination: &str, text: &str, back: &str| {
         Some(Record::Step(ex::HandlingStep {
-            numbers: numbers(&envelope.petition_id, case_number),
+            numbers: numbers(&envelope.petition_id, ""),
             action: mapping.code("action", name),
             organ: mapping.code("organ", organ),
             officer: envelope
@@ -133,13 +134,27 @@ pub fn record(envelope: &Envelope, mapping: &Mapping<'_>, case_number: &str) -> 
         Payload::PetitionTerminated(e) => at("terminate", "", "", &e.reason, ""),
         Payload::ProvinceEvaluationMarked(e) => at("province_evaluation", "", "", &e.reason, ""),
         Payload::EvaluationSubmitted(e) => Some(Record::Evaluation(ex::ExchangeEvaluation {
-            numbers: numbers(&envelope.petition_id, case_number),
+            numbers: numbers(&envelope.petition_id, ""),
             department: e.department,
             handling_organ: e.handling_organ,
             evaluated_at: envelope.occurred_at,
         })),
         _ => None,
     }
+}
+
+/// `record` naming its item by `case_number`, the city number the item's registration got.
+pub fn with_city(mut record: Record, case_number: &str) -> Record {
+    let numbers = match &mut record {
+        Record::Step(s) => s.numbers.as_mut(),
+        Record::Evaluation(e) => e.numbers.as_mut(),
+        // An item's record has it from the registration, a transfer's from the item's record.
+        Record::Item(_) | Record::Transfer(_) => None,
+    };
+    if let Some(numbers) = numbers {
+        numbers.city = case_number.to_owned();
+    }
+    record
 }
 
 /// `record` with its codes mapped again by the mapping in use (after a correction).
