@@ -241,12 +241,32 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         dispatch.get_case(authed(case, &clerk)).await.is_ok(),
         "the case survived too"
     );
+    // Every reader keeps its place at the end of each log it reads, in the file: a restart
+    // resumes there and reads nothing again.
+    let url = format!("sqlite://{}/xinfang.db", data.display());
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let mut places = readers_places(&db).await;
+    for _ in 0..100 {
+        if places.iter().all(|(_, _, at, end)| at == end) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        places = readers_places(&db).await;
+    }
+    assert!(
+        places
+            .iter()
+            .any(|(reader, source, ..)| reader == "dispatch" && source == "intake"),
+        "dispatch keeps its place in intake's log: {places:?}"
+    );
+    assert!(
+        places.iter().all(|(_, _, at, end)| at == end),
+        "(reader, log, place, end) {places:?}"
+    );
     drop((client, dispatch));
     node.stop().await;
 
     // Its event is in the SQL log (the outbox table) of the node's file.
-    let url = format!("sqlite://{}/xinfang.db", data.display());
-    let db = sea_orm::Database::connect(url).await.unwrap();
     use sea_orm::ConnectionTrait;
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
@@ -287,6 +307,44 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Each reader's place (reader, log, the last id applied) beside the end of that log.
+async fn readers_places(db: &sea_orm::DatabaseConnection) -> Vec<(String, String, i64, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = |text: String| Statement::from_string(db.get_database_backend(), text);
+    let tables = db
+        .query_all_raw(sql(
+            "SELECT name FROM sqlite_master WHERE name LIKE '%\\_log\\_cursor' ESCAPE '\\'".into(),
+        ))
+        .await
+        .unwrap();
+    let mut places = Vec::new();
+    for table in tables {
+        let table: String = table.try_get("", "name").unwrap();
+        let reader = table.trim_end_matches("_log_cursor").to_owned();
+        let rows = db
+            .query_all_raw(sql(format!("SELECT source, last_id FROM {table}")))
+            .await
+            .unwrap();
+        for row in rows {
+            let source: String = row.try_get("", "source").unwrap();
+            let end = db
+                .query_one_raw(sql(format!(
+                    "SELECT COALESCE(MAX(id), 0) AS end FROM {source}_outbox"
+                )))
+                .await
+                .unwrap()
+                .unwrap();
+            places.push((
+                reader.clone(),
+                source,
+                row.try_get("", "last_id").unwrap(),
+                end.try_get("", "end").unwrap(),
+            ));
+        }
+    }
+    places
 }
 
 /// Eight clerks registering at once on one SQLite file: every call is taken (none waits out the

@@ -207,18 +207,27 @@ impl<H: EventHandler> Applier<'_, H> {
         span
     }
 
-    /// Records the events in the inbox, in one statement, and lets the handler apply those
-    /// recorded now, in order; how many it applied (the others were redeliveries).
+    /// Records the events in the inbox, in one statement with the log's position moved past
+    /// them, and lets the handler apply those recorded now, in order; how many it applied (the
+    /// others were redeliveries).
     async fn record_and_apply(
         &self,
         txn: &DatabaseTransaction,
         events: &[(&Envelope, &Delivery<'_>)],
+        advance: Advance<'_>,
     ) -> Result<usize, HandlerError> {
         let ids: Vec<_> = events
             .iter()
             .map(|(envelope, delivery)| (envelope.event_id.as_str(), delivery.topic))
             .collect();
-        let mut fresh = inbox::record_all(txn, self.service, self.group, &ids).await?;
+        let cursor = match advance {
+            Advance::Offset => None,
+            Advance::Cursor { source, id } => {
+                let upsert = crate::sql_log::cursor_move(self.service, self.group, source, id);
+                Some(self.db.get_database_backend().build(&upsert))
+            }
+        };
+        let mut fresh = inbox::record_all(txn, self.service, self.group, &ids, cursor).await?;
         let mut applied = 0;
         for (envelope, delivery) in events {
             if fresh.remove(&envelope.event_id) {
@@ -240,14 +249,16 @@ impl<H: EventHandler> Applier<'_, H> {
     ) -> Result<Outcome, HandlerError> {
         let turn = xinfang_platform::database::write_turn(self.db).await;
         let txn = self.db.begin().await?;
-        let fresh = match self.record_and_apply(&txn, &[(envelope, delivery)]).await {
+        let fresh = match self
+            .record_and_apply(&txn, &[(envelope, delivery)], advance)
+            .await
+        {
             Ok(applied) => applied == 1,
             Err(err) => {
                 txn.rollback().await?;
                 return Err(err);
             }
         };
-        self.advance(&txn, advance).await?;
         self.commit(txn, turn).await?;
         if !fresh {
             tracing::debug!(event = %envelope.event_id, "consumer: already applied");
@@ -306,8 +317,7 @@ impl<H: EventHandler> Applier<'_, H> {
             .map(|(envelope, (delivery, _))| (envelope, delivery))
             .collect();
         let applying = async {
-            self.record_and_apply(&txn, &events).await?;
-            self.advance(&txn, *last).await?;
+            self.record_and_apply(&txn, &events, *last).await?;
             Ok::<_, HandlerError>(())
         };
         match tokio::time::timeout(self.time_limit, applying).await {

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
 use std::collections::HashSet;
 
 /// Records `event_id` for `consumer`; false when it was recorded before (a redelivery).
@@ -14,20 +14,28 @@ pub async fn record(
     event_id: &str,
     topic: &str,
 ) -> Result<bool, DbErr> {
-    Ok(!record_all(txn, service, consumer, &[(event_id, topic)])
-        .await?
-        .is_empty())
+    Ok(
+        !record_all(txn, service, consumer, &[(event_id, topic)], None)
+            .await?
+            .is_empty(),
+    )
 }
 
 /// Records the events applied together (id, topic) in one statement: the ids recorded now, the
-/// others having been recorded before (redeliveries).
+/// others having been recorded before (redeliveries). `ahead`, a statement of the same
+/// transaction, goes first in the same script (SQLite only: the SQL log's cursor move, one
+/// hand-off to the connection's thread fewer).
 pub async fn record_all(
     txn: &DatabaseTransaction,
     service: &str,
     consumer: &str,
     events: &[(&str, &str)],
+    ahead: Option<Statement>,
 ) -> Result<HashSet<String>, DbErr> {
     if events.is_empty() {
+        if let Some(statement) = ahead {
+            txn.execute_raw(statement).await?;
+        }
         return Ok(HashSet::new());
     }
     let now = Utc::now();
@@ -49,7 +57,13 @@ pub async fn record_all(
             now.into(),
         ]);
     }
-    txn.query_all(&insert)
+    let backend = txn.get_database_backend();
+    let insert = backend.build(&insert);
+    let statement = match ahead {
+        Some(ahead) => xinfang_platform::database::script(ahead, [insert]),
+        None => insert,
+    };
+    txn.query_all_raw(statement)
         .await?
         .iter()
         .map(|row| row.try_get("", "event_id"))

@@ -8,7 +8,7 @@
 use crate::consumer::{Advance, Applier, EventHandler};
 use crate::outbox;
 use crate::parked::Delivery;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
@@ -215,7 +215,14 @@ pub(crate) async fn set_cursor(
     source: &str,
     id: i64,
 ) -> Result<(), DbErr> {
-    let upsert = Query::insert()
+    txn.execute(&cursor_move(service, group, source, id))
+        .await?;
+    Ok(())
+}
+
+/// The statement [`set_cursor`] runs.
+pub(crate) fn cursor_move(service: &str, group: &str, source: &str, id: i64) -> InsertStatement {
+    Query::insert()
         .into_table(cursor_table(service))
         .columns(["consumer", "source", "last_id"])
         .values_panic([group.into(), source.into(), id.into()])
@@ -224,7 +231,5 @@ pub(crate) async fn set_cursor(
                 .update_column("last_id")
                 .to_owned(),
         )
-        .to_owned();
-    txn.execute(&upsert).await?;
-    Ok(())
+        .to_owned()
 }

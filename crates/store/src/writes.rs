@@ -11,8 +11,10 @@
 //! sqlx runs each connection on a thread of its own, and every statement sent there is a
 //! hand-off between threads and back: most of the embedded node's CPU went to those switches.
 //!
-//! Only rows that are added go here: PostgreSQL runs a statement's CTEs in no fixed order, so
-//! two of them changing the same row would be undefined; an update goes to [`Writes::txn`].
+//! Only rows that are added go here — or upserted into a table nothing else in the change
+//! writes (the metric counts an item's change adds to): PostgreSQL runs a statement's CTEs in no
+//! fixed order, so two of them changing the same row would be undefined; an update goes to
+//! [`Writes::txn`].
 //! For the same reason a statement never holds two inserts into one table: rows numbered by a
 //! sequence (outbox rows, which the relay sends in that order; step rows) must be numbered in
 //! the order they were added, so a second insert into a table starts the next statement.
@@ -21,7 +23,7 @@ use crate::unit_of_work::Tx;
 use sea_orm::sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    DbErr, EntityName, EntityTrait, QueryTrait, Statement, Values,
+    DbErr, EntityName, EntityTrait, QueryTrait, Statement,
 };
 
 /// Inserts, each with the table it adds to, in the order they were added.
@@ -58,7 +60,8 @@ impl<'t> Writes<'t> {
     }
 
     /// Adds rows to `table` when the change is saved; an error of the insert (a unique key
-    /// taken) fails the save.
+    /// taken) fails the save. An upsert (`ON CONFLICT … DO UPDATE`) only into a table nothing
+    /// else in the change writes.
     pub fn add(&mut self, table: impl Into<String>, insert: InsertStatement) {
         self.added.push((table.into(), insert));
     }
@@ -124,20 +127,9 @@ fn combine(backend: DatabaseBackend, mut inserts: Added) -> Option<Statement> {
     Some(backend.build(&with.query(last)))
 }
 
-/// The inserts as one script, run in order, its values bound in order across its statements.
+/// The inserts as one script ([`xinfang_platform::database::script`]).
 fn script(backend: DatabaseBackend, added: Added) -> Option<Statement> {
     let mut statements = added.iter().map(|(_, insert)| backend.build(insert));
-    let mut script = statements.next()?;
-    for statement in statements {
-        script.sql.push_str("; ");
-        script.sql.push_str(&statement.sql);
-        if let Some(Values(values)) = statement.values {
-            script
-                .values
-                .get_or_insert_with(|| Values(Vec::new()))
-                .0
-                .extend(values);
-        }
-    }
-    Some(script)
+    let first = statements.next()?;
+    Some(xinfang_platform::database::script(first, statements))
 }

@@ -11,7 +11,9 @@ use crate::metrics::{Dimension, MetricQuery};
 use crate::repository::item_from_row;
 use chrono::{Datelike, Months, NaiveDate};
 use futures::TryStreamExt;
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query, SimpleExpr,
+};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
     QueryResult, StreamTrait, TransactionTrait, sqlx,
@@ -20,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use xinfang_domain::metrics::{Contribution, DateBasis, Definitions, Metric, Ratio, contributions};
 use xinfang_domain::supervision::Item;
 use xinfang_platform::database;
+use xinfang_store::Writes;
 
 const TABLE: &str = "supervision_metric_count";
 const KEY: [&str; 8] = [
@@ -70,38 +73,48 @@ fn rows(key: &Keyed) -> impl Iterator<Item = Key> + '_ {
     })
 }
 
-/// Adds `deltas` to the kept counts, in key order (concurrent writers then lock rows in the same
-/// order and do not deadlock).
+/// Adds `deltas` to the kept counts.
 async fn add(db: &impl ConnectionTrait, deltas: &BTreeMap<Key, i64>) -> Result<(), DbErr> {
-    let rows: Vec<_> = deltas.iter().filter(|(_, n)| **n != 0).collect();
-    for chunk in rows.chunks(500) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(Alias::new(TABLE))
-            .columns(KEY.iter().copied().chain(["n"]).map(Alias::new));
-        for (key, n) in chunk {
-            insert.values_panic(key.iter().map(|v| v.clone().into()).chain([(**n).into()]));
-        }
-        insert.on_conflict(
-            OnConflict::columns(KEY.map(Alias::new))
-                .value(
-                    Alias::new("n"),
-                    Expr::cust(format!("{TABLE}.n + excluded.n")),
-                )
-                .to_owned(),
-        );
-        db.execute(&insert).await?;
+    for upsert in upserts(deltas) {
+        db.execute(&upsert).await?;
     }
     Ok(())
 }
 
-/// Adds the difference an item's change makes to the counts.
-pub async fn apply_change(
-    db: &impl ConnectionTrait,
+/// The statements that add `deltas` to the kept counts, in key order (concurrent writers then
+/// lock rows in the same order and do not deadlock).
+fn upserts(deltas: &BTreeMap<Key, i64>) -> Vec<InsertStatement> {
+    let rows: Vec<_> = deltas.iter().filter(|(_, n)| **n != 0).collect();
+    rows.chunks(500)
+        .map(|chunk| {
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new(TABLE))
+                .columns(KEY.iter().copied().chain(["n"]).map(Alias::new));
+            for (key, n) in chunk {
+                insert.values_panic(key.iter().map(|v| v.clone().into()).chain([(**n).into()]));
+            }
+            insert.on_conflict(
+                OnConflict::columns(KEY.map(Alias::new))
+                    .value(
+                        Alias::new("n"),
+                        Expr::cust(format!("{TABLE}.n + excluded.n")),
+                    )
+                    .to_owned(),
+            );
+            insert
+        })
+        .collect()
+}
+
+/// Adds the difference an item's change makes to the counts, with the change's other rows
+/// (one statement with them on PostgreSQL, one script on SQLite: no round trip of its own).
+pub fn apply_change(
+    writes: &mut Writes<'_>,
     definitions: &Definitions,
     before: Option<&Item>,
     after: &Item,
-) -> Result<(), DbErr> {
+) {
     let mut deltas: BTreeMap<Key, i64> = BTreeMap::new();
     for key in before.map(|b| keyed(b, definitions)).unwrap_or_default() {
         for row in rows(&key) {
@@ -113,7 +126,9 @@ pub async fn apply_change(
             *deltas.entry(row).or_default() += 1;
         }
     }
-    add(db, &deltas).await
+    for upsert in upserts(&deltas) {
+        writes.add(TABLE, upsert);
+    }
 }
 
 /// Counts while recounting: each contribution with the item's groups interned, so that millions

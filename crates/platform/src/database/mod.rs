@@ -6,6 +6,7 @@ mod group_commit;
 use crate::config::DatabaseSettings;
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    Statement, Values,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -105,6 +106,26 @@ pub async fn flush(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub async fn commit(db: &DatabaseConnection, txn: DatabaseTransaction) -> Result<(), DbErr> {
     txn.commit().await?;
     flush(db).await
+}
+
+/// `first` and the `rest` as one SQLite script, run in order, their values bound in order across them
+/// (sqlx binds a script's arguments by position). sqlx runs each SQLite connection on a thread
+/// of its own, and every statement sent there is a hand-off between threads and back: a script
+/// is one. Not for PostgreSQL, which takes one statement with values at a time.
+pub fn script(first: Statement, rest: impl IntoIterator<Item = Statement>) -> Statement {
+    let mut script = first;
+    for statement in rest {
+        script.sql.push_str("; ");
+        script.sql.push_str(&statement.sql);
+        if let Some(Values(values)) = statement.values {
+            script
+                .values
+                .get_or_insert_with(|| Values(Vec::new()))
+                .0
+                .extend(values);
+        }
+    }
+    script
 }
 
 /// What this process keeps for one SQLite database file.

@@ -96,7 +96,8 @@ impl Repository for ItemRepository {
         _events: &[ItemEvent],
         _meta: &Meta,
     ) -> Result<(), DbErr> {
-        counts::apply_change(writes.txn().await?, &self.definitions, before, after).await
+        counts::apply_change(writes, &self.definitions, before, after);
+        Ok(())
     }
 }
 
