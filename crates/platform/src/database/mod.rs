@@ -108,10 +108,10 @@ pub async fn commit(db: &DatabaseConnection, txn: DatabaseTransaction) -> Result
     flush(db).await
 }
 
-/// `first` and the `rest` as one SQLite script, run in order, their values bound in order across them
-/// (sqlx binds a script's arguments by position). sqlx runs each SQLite connection on a thread
-/// of its own, and every statement sent there is a hand-off between threads and back: a script
-/// is one. Not for PostgreSQL, which takes one statement with values at a time.
+/// `first` and the `rest` as one SQLite script, run in order, their values bound in order
+/// across them (sqlx binds a script's arguments by position). sqlx runs each SQLite connection
+/// on a thread of its own, and every statement sent there is a hand-off between threads and
+/// back: a script is one. Not for PostgreSQL, which takes one statement with values at a time.
 pub fn script(first: Statement, rest: impl IntoIterator<Item = Statement>) -> Statement {
     let mut script = first;
     for statement in rest {
