@@ -222,10 +222,12 @@ impl<H: EventHandler> Applier<'_, H> {
             .collect();
         let cursor = match advance {
             Advance::Offset => None,
-            Advance::Cursor { source, id } => {
-                let upsert = crate::sql_log::cursor_move(self.service, self.group, source, id);
-                Some(self.db.get_database_backend().build(&upsert))
-            }
+            Advance::Cursor { source, id } => Some(crate::sql_log::cursor_move(
+                self.service,
+                self.group,
+                source,
+                id,
+            )),
         };
         let mut fresh = inbox::record_all(txn, self.service, self.group, &ids, cursor).await?;
         let mut applied = 0;

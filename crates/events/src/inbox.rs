@@ -2,8 +2,8 @@
 //! it idempotent.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
+use sea_orm::sea_query::{Alias, InsertStatement, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use std::collections::HashSet;
 
 /// Records `event_id` for `consumer`; false when it was recorded before (a redelivery).
@@ -30,11 +30,11 @@ pub async fn record_all(
     service: &str,
     consumer: &str,
     events: &[(&str, &str)],
-    ahead: Option<Statement>,
+    ahead: Option<InsertStatement>,
 ) -> Result<HashSet<String>, DbErr> {
     if events.is_empty() {
         if let Some(statement) = ahead {
-            txn.execute_raw(statement).await?;
+            txn.execute(&statement).await?;
         }
         return Ok(HashSet::new());
     }
@@ -60,7 +60,7 @@ pub async fn record_all(
     let backend = txn.get_database_backend();
     let insert = backend.build(&insert);
     let statement = match ahead {
-        Some(ahead) => xinfang_platform::database::script(ahead, [insert]),
+        Some(ahead) => xinfang_platform::database::script(backend.build(&ahead), [insert]),
         None => insert,
     };
     txn.query_all_raw(statement)

@@ -141,17 +141,18 @@ fn sqlite_file(db: &DatabaseConnection) -> Option<Arc<SqliteFile>> {
     }
     let options = db.get_sqlite_connection_pool().connect_options();
     let name = options.get_filename();
-    let file = FILES
+    let mut files = FILES
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(name.to_owned())
-        .or_insert_with(|| {
-            Arc::new(SqliteFile {
-                turn: Arc::default(),
-                log: group_commit::WalFlush::new(name),
-            })
-        })
-        .clone();
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Every write asks twice (its turn, its flush): the name is copied only the first time.
+    if let Some(file) = files.get(name) {
+        return Some(file.clone());
+    }
+    let file = Arc::new(SqliteFile {
+        turn: Arc::default(),
+        log: group_commit::WalFlush::new(name),
+    });
+    files.insert(name.to_owned(), file.clone());
     Some(file)
 }
