@@ -4,8 +4,8 @@
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
-use xinfang_proto::xinfang::dispatch::v1::GetCaseRequest;
 use xinfang_proto::xinfang::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use xinfang_proto::xinfang::dispatch::v1::{AcceptRequest, ForwardRequest, GetCaseRequest};
 use xinfang_proto::xinfang::exchange::v1::GetLinkStatusRequest;
 use xinfang_proto::xinfang::exchange::v1::exchange_admin_service_client::ExchangeAdminServiceClient;
 use xinfang_proto::xinfang::intake::v1::intake_service_client::IntakeServiceClient;
@@ -215,6 +215,25 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(pushed, "the hub acknowledged the node's record");
+    // Forwarded to the city's housing bureau and accepted there: the case, the petition and the
+    // supervised item each change after they were made, each change a row of its audit log.
+    let forward = ForwardRequest {
+        petition_id: registered.id.clone(),
+        organ_code: "city-zjj".into(),
+        note: String::new(),
+    };
+    dispatch
+        .forward(authed(forward, &clerk))
+        .await
+        .expect("forwarded");
+    let accept = AcceptRequest {
+        petition_id: registered.id.clone(),
+        notice_text: "您的信访事项已受理".into(),
+    };
+    dispatch
+        .accept(authed(accept, &dev_token(&data, "city-zjj")))
+        .await
+        .expect("accepted");
     // The portal's dev login signs a token with the node's own key; the clerk sees the case.
     let console = dev_login(ports[7], "city-xfj").await;
     assert!(console.contains(&registered.case_number), "{console}");
@@ -244,7 +263,7 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     // Every reader keeps its place at the end of each log it reads, in the file: a restart
     // resumes there and reads nothing again.
     let url = format!("sqlite://{}/xinfang.db", data.display());
-    let db = sea_orm::Database::connect(url).await.unwrap();
+    let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
     let mut places = readers_places(&db).await;
     for _ in 0..100 {
         if places.iter().all(|(_, _, at, end)| at == end) {
@@ -265,6 +284,21 @@ async fn the_embedded_node_keeps_petitions_and_events_across_a_restart() {
     );
     drop((client, dispatch));
     node.stop().await;
+
+    // Each row of every audit log links to the row before it, the updates' rows too (whose
+    // link the update of the aggregate's row reads on the way).
+    let verified = StdCommand::new(env!("CARGO_BIN_EXE_xinfang"))
+        .args(["audit", "verify"])
+        .env("XINFANG__DATABASE__URL", &url)
+        .env("XINFANG__TELEMETRY__LOG_FILTER", "error")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{report}");
+    assert!(
+        report.contains("✓ dispatch: 3 rows of 1 aggregates checked, 0 broken"),
+        "{report}"
+    );
 
     // Its event is in the SQL log (the outbox table) of the node's file.
     use sea_orm::ConnectionTrait;

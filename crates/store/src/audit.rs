@@ -10,7 +10,7 @@
 
 use crate::writes::Writes;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 use std::collections::HashSet;
 use xinfang_platform::config::AuditSettings;
@@ -122,20 +122,26 @@ pub async fn head(
     service: &str,
     aggregate: &str,
 ) -> Result<String, DbErr> {
-    let select = Query::select()
+    Ok(
+        match db.query_one(&head_select(service, aggregate)).await? {
+            Some(row) => row
+                .try_get::<Option<String>>("", "hash")?
+                .unwrap_or_default(),
+            None => String::new(),
+        },
+    )
+}
+
+/// The query [`head`] runs: `aggregate`'s last row's `hash`, no row when its log is empty.
+pub fn head_select(service: &str, aggregate: &str) -> SelectStatement {
+    Query::select()
         .column("hash")
         .from(table(service))
         .and_where(Expr::col("aggregate").eq(aggregate))
         .order_by("version", Order::Desc)
         .order_by("id", Order::Desc)
         .limit(1)
-        .to_owned();
-    Ok(match db.query_one(&select).await? {
-        Some(row) => row
-            .try_get::<Option<String>>("", "hash")?
-            .unwrap_or_default(),
-        None => String::new(),
-    })
+        .to_owned()
 }
 
 /// Adds `entry` after the row whose hash is `prev`; returns the new row's hash.

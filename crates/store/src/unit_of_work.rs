@@ -406,18 +406,20 @@ async fn apply<R: Repository>(
         )))
     })?;
     let new_version = version + events.len() as i64;
-    let mut writes = Writes::new(to);
+    let stream = format!("{}/{id}", R::KIND);
+    let mut writes = Writes::new(to, audit::head_select(writer.service, &stream));
     if !repo
         .store(&mut writes, id, &after, &events, base, new_version)
         .await?
     {
         return Err(WriteError::Conflict);
     }
-    let stream = format!("{}/{id}", R::KIND);
-    // A new aggregate has no log yet: its chain starts empty, without a read.
-    let mut prev = match base {
-        Some(_) => audit::head(writes.txn().await?, writer.service, &stream).await?,
-        None => String::new(),
+    // A new aggregate has no log yet: its chain starts empty, without a read. An existing one's
+    // head came back with the update of its row, unless its repository writes it another way.
+    let mut prev = match (base, writes.take_head()) {
+        (None, _) => String::new(),
+        (Some(_), Some(head)) => head,
+        (Some(_), None) => audit::head(writes.txn().await?, writer.service, &stream).await?,
     };
     for (i, event) in events.iter().enumerate() {
         let sequence = version + 1 + i as i64;

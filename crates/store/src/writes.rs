@@ -20,7 +20,9 @@
 //! the order they were added, so a second insert into a table starts the next statement.
 
 use crate::unit_of_work::Tx;
-use sea_orm::sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, InsertStatement, SelectStatement, WithClause,
+};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
     DbErr, EntityName, EntityTrait, QueryTrait, Statement,
@@ -32,6 +34,11 @@ pub(crate) type Added = Vec<(String, InsertStatement)>;
 pub struct Writes<'t> {
     to: Target<'t>,
     added: Added,
+    /// The query for the head of the changed aggregate's audit log, which a guarded update of
+    /// its row answers in the same statement ([`crate::rows::write_row`]): one round trip
+    /// fewer for every change of an aggregate that exists.
+    head_query: SelectStatement,
+    head: Option<String>,
 }
 
 /// Where the added rows go when the change is saved.
@@ -44,11 +51,40 @@ pub(crate) enum Target<'t> {
 }
 
 impl<'t> Writes<'t> {
-    pub(crate) fn new(to: Target<'t>) -> Self {
+    pub(crate) fn new(to: Target<'t>, head_query: SelectStatement) -> Self {
         Self {
             to,
             added: Vec::new(),
+            head_query,
+            head: None,
         }
+    }
+
+    /// Whether a new row of the aggregate, found absent in this change's transaction, can go
+    /// with the rows only added. On SQLite: a transaction that read the aggregate is the only
+    /// writer of the file once it writes (a write lock held from its start, or a snapshot that
+    /// fails to write if another wrote since its read), so nobody took the key in between. On
+    /// PostgreSQL another transaction may have, and the insert is sent alone to tell.
+    pub(crate) fn new_rows_cannot_collide(&self) -> bool {
+        match self.to {
+            Target::Begun(txn) => txn.get_database_backend() == DatabaseBackend::Sqlite,
+            Target::Deferred(_) => false,
+        }
+    }
+
+    /// The audit log's head query, for a statement that answers it with its own work.
+    pub(crate) fn head_query(&self) -> &SelectStatement {
+        &self.head_query
+    }
+
+    /// The audit log's head as a statement of the change read it ("" for an empty log).
+    pub(crate) fn read_head(&mut self, hash: String) {
+        self.head = Some(hash);
+    }
+
+    /// The head read on the way, if a statement read it.
+    pub(crate) fn take_head(&mut self) -> Option<String> {
+        self.head.take()
     }
 
     /// The transaction, for a statement whose answer is needed now (begun here if it was not).

@@ -22,6 +22,7 @@ use xinfang_events::Payload;
 use xinfang_platform::pii::PiiVault;
 use xinfang_proto::xinfang::events::v1::PetitionRegistered;
 use xinfang_proto::xinfang::petition::v1 as pb;
+use xinfang_store::rows::update_guarded;
 use xinfang_store::{Meta, Repository, Versioned, Writes};
 
 pub struct PetitionRepository<'v> {
@@ -140,7 +141,7 @@ impl Repository for PetitionRepository<'_> {
                 Ok(true)
             }
             (Some(expected), _) => {
-                let updated = petition::Entity::update_many()
+                let update = petition::Entity::update_many()
                     .col_expr(petition::Column::State, Expr::value(state.state.as_str()))
                     .col_expr(
                         petition::Column::OrganCode,
@@ -149,9 +150,8 @@ impl Repository for PetitionRepository<'_> {
                     .col_expr(petition::Column::Version, Expr::value(version))
                     .filter(petition::Column::Id.eq(id))
                     .filter(petition::Column::Version.eq(expected))
-                    .exec(writes.txn().await?)
-                    .await?;
-                Ok(updated.rows_affected == 1)
+                    .into_query();
+                update_guarded(writes, update).await
             }
             (None, _) => Err(DbErr::Custom(format!(
                 "petition {id} starts with its registration"
