@@ -5,6 +5,7 @@ use crate::error::WriteError;
 use crate::repository::{Repository, Versioned};
 use crate::writes::{self, Added, Target, Writes};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::InsertStatement;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -192,6 +193,7 @@ impl UnitOfWork {
             db: self.db.clone(),
             txn: OnceCell::new(),
             pending: Mutex::new(Vec::new()),
+            on_commit: Mutex::new(Vec::new()),
             writer: self.writer.clone(),
             _turn: turn,
         };
@@ -215,8 +217,10 @@ pub struct Tx {
     db: DatabaseConnection,
     /// Begun by the first statement whose answer the unit of work needs.
     txn: OnceCell<DatabaseTransaction>,
-    /// Rows added while no transaction had begun, in order.
+    /// Rows added and not yet sent, in order: sent with the next rows the change sends.
     pending: Mutex<Added>,
+    /// What is told of the commit, before the write turn is let go.
+    on_commit: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
     writer: Arc<Writer>,
     /// This process's write turn on SQLite, held until the transaction ends (declared after
     /// the transaction, so let go after it).
@@ -241,21 +245,34 @@ impl Tx {
         Ok(txn)
     }
 
-    /// Rows a change added: into the transaction if it has begun, else kept for the commit.
+    /// Rows a change added: into the transaction if it has begun (after the rows added before
+    /// them), else kept for the commit.
     pub(crate) async fn defer(&self, added: Added) -> Result<(), DbErr> {
+        self.pending().extend(added);
         match self.txn.get() {
-            Some(txn) => writes::send(txn, added).await,
-            None => {
-                self.pending().extend(added);
-                Ok(())
+            Some(txn) => {
+                let rows = std::mem::take(&mut *self.pending());
+                writes::send(txn, rows).await
             }
+            None => Ok(()),
         }
     }
 
+    /// Adds a row that is not an aggregate's (a counter the change moves on): sent with the
+    /// next rows the change sends, or by its commit. An upsert only into a table nothing else in
+    /// the change writes ([`Writes::add`]).
+    pub fn add(&self, table: impl Into<String>, insert: InsertStatement) {
+        self.pending().push((table.into(), insert));
+    }
+
+    /// Runs `told` once the transaction has committed, before its write turn is let go: what a
+    /// writer keeps in memory about its rows stays what they are while nobody else can write.
+    pub fn on_commit(&self, told: impl FnOnce() + Send + 'static) {
+        lock(&self.on_commit).push(Box::new(told));
+    }
+
     fn pending(&self) -> std::sync::MutexGuard<'_, Added> {
-        self.pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.pending)
     }
 
     /// Commits, then wakes the service's relay for the events just written. Without a begun
@@ -271,6 +288,7 @@ impl Tx {
             db,
             txn,
             writer,
+            on_commit,
             _turn: turn,
             ..
         } = self;
@@ -279,7 +297,10 @@ impl Tx {
                 writes::send(&txn, pending).await?;
                 txn.commit().await?;
             }
-            None if pending.is_empty() => return Ok(()),
+            None if pending.is_empty() => {
+                tell(on_commit);
+                return Ok(());
+            }
             None => {
                 let mut statements = writes::statements(db.get_database_backend(), pending);
                 if statements.len() == 1 {
@@ -293,6 +314,7 @@ impl Tx {
                 }
             }
         }
+        tell(on_commit);
         drop(turn);
         xinfang_platform::database::flush(&db).await?;
         outbox::committed(writer.service);
@@ -353,6 +375,22 @@ impl Tx {
         )
         .await
     }
+}
+
+/// Tells a committed transaction's listeners ([`Tx::on_commit`]).
+fn tell(on_commit: Mutex<Vec<Box<dyn FnOnce() + Send>>>) {
+    for told in on_commit
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
+        told();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A unit of work inside a transaction someone else holds.

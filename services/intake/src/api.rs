@@ -302,7 +302,7 @@ impl IntakeApi {
         let draw = self.case_numbers.draw(year).await?;
         let node = &self.node;
         let repo = PetitionRepository::new(&self.vault);
-        let (repo, meta, ctx, id_ref) = (&repo, &meta, &ctx, &id);
+        let (repo, meta, ctx, id_ref, draw) = (&repo, &meta, &ctx, &id, &draw);
         let written = self
             .uow
             .run(|tx| async move {
