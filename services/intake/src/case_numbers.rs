@@ -30,6 +30,7 @@ pub struct CaseNumbers {
     last: Arc<std::sync::Mutex<Option<Last>>>,
 }
 
+/// A year's last number, committed.
 #[derive(Debug, Clone, Copy)]
 pub struct Last {
     year: i32,
