@@ -381,7 +381,7 @@ impl Tx {
 fn tell(on_commit: Mutex<Vec<Box<dyn FnOnce() + Send>>>) {
     for told in on_commit
         .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
     {
         told();
     }
@@ -390,7 +390,7 @@ fn tell(on_commit: Mutex<Vec<Box<dyn FnOnce() + Send>>>) {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A unit of work inside a transaction someone else holds.

@@ -302,11 +302,12 @@ impl IntakeApi {
         let draw = self.case_numbers.draw(year).await?;
         let node = &self.node;
         let repo = PetitionRepository::new(&self.vault);
-        let (repo, meta, ctx, id_ref, draw) = (&repo, &meta, &ctx, &id, &draw);
+        let numbers = &self.case_numbers;
+        let (repo, meta, ctx, id_ref) = (&repo, &meta, &ctx, &id);
         let written = self
             .uow
             .run(|tx| async move {
-                let number = draw.number(&tx).await?;
+                let number = numbers.number(draw, &tx).await?;
                 let case_number = format!("{node}-{year}-{number:06}");
                 // A fresh id: nothing to read first.
                 tx.create(repo, id_ref, meta, |state| {

@@ -32,7 +32,7 @@ pub struct CaseNumbers {
 
 /// A year's last number, committed.
 #[derive(Debug, Clone, Copy)]
-pub struct Last {
+struct Last {
     year: i32,
     number: i64,
 }
@@ -63,10 +63,7 @@ impl CaseNumbers {
     /// 312/s and a p99 of half a second).
     pub async fn draw(&self, year: i32) -> Result<Draw, DbErr> {
         if self.db.get_database_backend() == DatabaseBackend::Sqlite {
-            return Ok(Draw::InTransaction {
-                year,
-                last: self.last.clone(),
-            });
+            return Ok(Draw::InTransaction { year });
         }
         let mut reserved = self.reserved.lock().await;
         if !matches!(&*reserved, Some(block) if block.year == year && block.next < block.end) {
@@ -87,18 +84,15 @@ impl CaseNumbers {
 }
 
 /// A case number drawn, or to be drawn in the registration's transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Draw {
     Taken(i64),
-    InTransaction {
-        year: i32,
-        last: Arc<std::sync::Mutex<Option<Last>>>,
-    },
+    InTransaction { year: i32 },
 }
 
-impl Draw {
-    /// The number, inside the registration's unit of work `tx` (which a number already taken
-    /// leaves without a transaction of its own).
+impl CaseNumbers {
+    /// The number `draw` stands for, inside the registration's unit of work `tx` (which a
+    /// number already taken leaves without a transaction of its own).
     ///
     /// On SQLite the transaction holds the node's write turn from its start to the end of its
     /// commit, so nobody else draws meanwhile. The year's last number comes from memory, and
@@ -107,25 +101,26 @@ impl Draw {
     /// and given the new number back only by the commit). The counter row is written with the
     /// registration's rows: one round trip fewer on the node's serialised write path, and no
     /// gaps.
-    pub async fn number(&self, tx: &Tx) -> Result<i64, DbErr> {
-        let (year, kept) = match self {
-            Draw::Taken(number) => return Ok(*number),
-            Draw::InTransaction { year, last } => (*year, last),
+    pub async fn number(&self, draw: Draw, tx: &Tx) -> Result<i64, DbErr> {
+        let year = match draw {
+            Draw::Taken(number) => return Ok(number),
+            Draw::InTransaction { year } => year,
         };
-        let known = lock(kept).take().filter(|last| last.year == year);
+        let known = lock(&self.last).take().filter(|last| last.year == year);
         let number = match known {
             Some(last) => last.number,
             None => read_last(tx.txn().await?, year).await?,
         } + 1;
         tx.add(TABLE, set_last(year, number));
-        let kept = kept.clone();
+        let kept = self.last.clone();
         tx.on_commit(move || *lock(&kept) = Some(Last { year, number }));
         Ok(number)
     }
 }
 
 fn lock(last: &std::sync::Mutex<Option<Last>>) -> std::sync::MutexGuard<'_, Option<Last>> {
-    last.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    last.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The year's counter as stored (0 before its first registration).
@@ -195,9 +190,9 @@ mod tests {
         numbers: &CaseNumbers,
         commits: bool,
     ) -> Result<i64, WriteError> {
-        let draw = &numbers.draw(2026).await?;
+        let draw = numbers.draw(2026).await?;
         uow.run(|tx| async move {
-            let number = draw.number(&tx).await?;
+            let number = numbers.number(draw, &tx).await?;
             match commits {
                 true => Ok(number),
                 false => Err(Refusal::new(Reason::IdempotencyKeyReused, "after its number").into()),
