@@ -179,28 +179,21 @@ impl UnitOfWork {
 
     /// A unit of work the caller drives and commits.
     ///
-    /// On PostgreSQL its transaction begins with the first statement whose answer it needs (a
-    /// read, a guarded update); a unit of work that only adds rows — a registration — never
-    /// needs one: its rows go as one statement when it commits ([`Tx::commit`]).
-    ///
-    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), waiting its
-    /// turn behind the busy timeout: a deferred one that read first could not upgrade after
-    /// another writer's commit, and failed at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED`
-    /// to a clerk).
+    /// Its transaction begins with the first statement whose answer it needs (a read, a guarded
+    /// update); a unit of work that only adds rows — a registration — never needs one: its rows
+    /// go with its commit ([`Tx::commit`]). On SQLite the process's write turn is taken here,
+    /// and the transaction, once begun, takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred one that read first could not upgrade after another writer's commit, and failed
+    /// at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED` to a clerk).
     pub async fn begin(&self) -> Result<Tx, DbErr> {
-        let turn = xinfang_platform::database::write_turn(&self.db).await;
-        let tx = Tx {
+        Ok(Tx {
             db: self.db.clone(),
             txn: OnceCell::new(),
             pending: Mutex::new(Vec::new()),
             on_commit: Mutex::new(Vec::new()),
             writer: self.writer.clone(),
-            _turn: turn,
-        };
-        if self.db.get_database_backend() != DatabaseBackend::Postgres {
-            tx.txn().await?;
-        }
-        Ok(tx)
+            _turn: xinfang_platform::database::write_turn(&self.db).await,
+        })
     }
 
     /// [`Tx::apply`] inside a transaction the caller holds.
@@ -276,8 +269,8 @@ impl Tx {
     }
 
     /// Commits, then wakes the service's relay for the events just written. Without a begun
-    /// transaction, rows that fit one statement are sent as that statement alone — atomic as
-    /// any statement, and two round trips (BEGIN, COMMIT) fewer.
+    /// transaction the rows go as one round trip where they can ([`writes::send_alone`]): two
+    /// (BEGIN, COMMIT) fewer.
     ///
     /// Returns when the commit is durable: on SQLite after the write turn is let go and the
     /// database's log synced for this commit and the others waiting
@@ -301,18 +294,7 @@ impl Tx {
                 tell(on_commit);
                 return Ok(());
             }
-            None => {
-                let mut statements = writes::statements(db.get_database_backend(), pending);
-                if statements.len() == 1 {
-                    db.execute_raw(statements.remove(0)).await?;
-                } else {
-                    let txn = db.begin().await?;
-                    for statement in statements {
-                        txn.execute_raw(statement).await?;
-                    }
-                    txn.commit().await?;
-                }
-            }
+            None => writes::send_alone(&db, pending).await?,
         }
         tell(on_commit);
         drop(turn);

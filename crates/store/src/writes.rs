@@ -24,8 +24,8 @@ use sea_orm::sea_query::{
     Alias, CommonTableExpression, InsertStatement, SelectStatement, WithClause,
 };
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    DbErr, EntityName, EntityTrait, QueryTrait, Statement,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityName, EntityTrait, QueryTrait, Statement, TransactionTrait,
 };
 
 /// Inserts, each with the table it adds to, in the order they were added.
@@ -128,6 +128,30 @@ pub(crate) async fn send(db: &impl ConnectionTrait, added: Added) -> Result<(), 
         db.execute_raw(statement).await?;
     }
     Ok(())
+}
+
+/// Sends the rows of a unit of work that never needed its transaction, atomically. On
+/// PostgreSQL rows that fit one statement go as that statement alone, atomic as any statement;
+/// more in a transaction. On SQLite the script is wrapped in its transaction's `BEGIN` and
+/// `COMMIT`: one hand-off to the connection's thread instead of three, on the node's serialised
+/// write path (a registration on the embedded node).
+pub(crate) async fn send_alone(db: &DatabaseConnection, added: Added) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let mut statements = statements(backend, added);
+    match statements.len() {
+        0 => Ok(()),
+        1 if backend == DatabaseBackend::Sqlite => {
+            xinfang_platform::database::run_as_transaction(db, statements.remove(0)).await
+        }
+        1 => db.execute_raw(statements.remove(0)).await.map(drop),
+        _ => {
+            let txn = db.begin().await?;
+            for statement in statements {
+                txn.execute_raw(statement).await?;
+            }
+            txn.commit().await
+        }
+    }
 }
 
 /// The statements `added` takes on `backend`. On PostgreSQL a statement's last insert is its

@@ -6,8 +6,9 @@ mod group_commit;
 use crate::config::DatabaseSettings;
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    Statement, Values,
+    RuntimeErr, Statement, Values,
 };
+use sea_query_sqlx::SqlxValues;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -128,6 +129,35 @@ pub fn script(first: Statement, rest: impl IntoIterator<Item = Statement>) -> St
     script
 }
 
+/// Runs `script` (SQLite, [`script`]) as a transaction of its own in one hand-off to a
+/// connection's thread — `BEGIN IMMEDIATE; …; COMMIT` — where beginning, writing and
+/// committing cost one each. Should a statement of it fail, what it wrote is rolled back on the
+/// same connection before the connection goes back to the pool, and one that cannot say so is
+/// closed (closing a SQLite connection rolls back what it left open).
+pub async fn run_as_transaction(db: &DatabaseConnection, script: Statement) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{self, AssertSqlSafe};
+    let mut conn = db
+        .get_sqlite_connection_pool()
+        .acquire()
+        .await
+        .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err.into())))?;
+    let sql = format!("BEGIN IMMEDIATE; {}; COMMIT", script.sql);
+    let values = SqlxValues(script.values.unwrap_or(Values(Vec::new())));
+    let ran = sqlx::query_with(AssertSqlSafe(sql), values)
+        .execute(&mut *conn)
+        .await;
+    if ran.is_err()
+        && sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
+            .execute(&mut *conn)
+            .await
+            .is_err()
+    {
+        conn.close_on_drop();
+    }
+    ran.map(drop)
+        .map_err(|err| DbErr::Exec(RuntimeErr::SqlxError(err.into())))
+}
+
 /// What this process keeps for one SQLite database file.
 struct SqliteFile {
     turn: Arc<Mutex<()>>,
@@ -155,4 +185,64 @@ fn sqlite_file(db: &DatabaseConnection) -> Option<Arc<SqliteFile>> {
     });
     files.insert(name.to_owned(), file.clone());
     Some(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ConnectionTrait;
+
+    async fn count(db: &DatabaseConnection) -> i64 {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "SELECT count(*) AS n FROM note",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
+    fn insert(key: i64) -> Statement {
+        Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "INSERT INTO note (key) VALUES (?)",
+            [key.into()],
+        )
+    }
+
+    /// A script that fails half-way leaves nothing of it, and the one connection it ran on goes
+    /// on serving: it came back without the transaction the script began.
+    #[tokio::test]
+    async fn a_script_run_as_a_transaction_is_all_or_nothing_and_leaves_its_connection_clean() {
+        let file = std::env::temp_dir().join(format!(
+            "xinfang-script-{}-{}.db",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let db = connect(&DatabaseSettings {
+            url: format!("sqlite://{}?mode=rwc", file.display()),
+            max_connections: 1,
+        })
+        .await
+        .unwrap();
+        db.execute_unprepared("CREATE TABLE note (key INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+
+        let twice = script(insert(1), [insert(2), insert(1)]);
+        let err = run_as_transaction(&db, twice).await.unwrap_err();
+        assert!(err.to_string().contains("UNIQUE"), "{err}");
+        assert_eq!(count(&db).await, 0, "nothing of the failed script stays");
+
+        run_as_transaction(&db, script(insert(1), [insert(2)]))
+            .await
+            .expect("the next script begins its own transaction");
+        assert_eq!(count(&db).await, 2);
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
 }
