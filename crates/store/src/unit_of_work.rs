@@ -7,8 +7,8 @@ use crate::writes::{self, Added, Target, Writes};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::InsertStatement;
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use std::future::Future;
 use std::sync::{Arc, Mutex};
