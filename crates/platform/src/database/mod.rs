@@ -130,10 +130,10 @@ pub fn script(first: Statement, rest: impl IntoIterator<Item = Statement>) -> St
 }
 
 /// Runs `script` (SQLite, [`script`]) as a transaction of its own in one hand-off to a
-/// connection's thread — `BEGIN IMMEDIATE; …; COMMIT` — where beginning, writing and
-/// committing cost one each. Should a statement of it fail, what it wrote is rolled back on the
-/// same connection before the connection goes back to the pool, and one that cannot say so is
-/// closed (closing a SQLite connection rolls back what it left open).
+/// connection's thread — `BEGIN IMMEDIATE; …; COMMIT` — instead of one hand-off each to begin,
+/// write and commit. Should a statement of it fail, what it wrote is rolled back on the same
+/// connection before the connection goes back to the pool; a connection whose rollback fails is
+/// closed instead (closing a SQLite connection rolls back what it left open).
 pub async fn run_as_transaction(db: &DatabaseConnection, script: Statement) -> Result<(), DbErr> {
     use sea_orm::sqlx::{self, AssertSqlSafe};
     let mut conn = db
