@@ -448,14 +448,7 @@ async fn clerks_registering_at_once_on_the_embedded_node_get_consecutive_case_nu
     // A restart leaves no gap either: the next number follows the last.
     let node = Node::start(&data, ports).await;
     let mut client = IntakeServiceClient::connect(endpoint).await.unwrap();
-    let next = client
-        .register_petition(authed(wage_claim("after-restart", 999), &clerk))
-        .await
-        .unwrap()
-        .into_inner()
-        .petition
-        .unwrap()
-        .case_number;
+    let next = case_number_of(&mut client, wage_claim("after-restart", 999), &clerk).await;
     assert!(
         next.ends_with(&format!("-{:06}", CLERKS * EACH + 1)),
         "{next}"
@@ -463,6 +456,22 @@ async fn clerks_registering_at_once_on_the_embedded_node_get_consecutive_case_nu
     drop(client);
     node.stop().await;
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The case number a registration was given.
+async fn case_number_of(
+    client: &mut IntakeServiceClient<tonic::transport::Channel>,
+    request: RegisterPetitionRequest,
+    token: &str,
+) -> String {
+    client
+        .register_petition(authed(request, token))
+        .await
+        .expect("registered")
+        .into_inner()
+        .petition
+        .expect("the petition registered")
+        .case_number
 }
 
 /// The rows of `table` in the node's file.
@@ -517,15 +526,7 @@ async fn one_key_sent_eight_times_at_once_on_the_embedded_node_registers_one_pet
         .collect();
     assert_eq!(ids.len(), 1, "every copy answers the same petition");
     assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
-    let next = client
-        .clone()
-        .register_petition(authed(wage_claim("the-next-form", 42), &clerk))
-        .await
-        .unwrap()
-        .into_inner()
-        .petition
-        .unwrap()
-        .case_number;
+    let next = case_number_of(&mut client.clone(), wage_claim("the-next-form", 42), &clerk).await;
     assert!(next.ends_with("-000002"), "{next}");
 
     let url = format!("sqlite://{}/xinfang.db", data.display());
