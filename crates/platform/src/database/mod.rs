@@ -133,29 +133,36 @@ pub fn script(first: Statement, rest: impl IntoIterator<Item = Statement>) -> St
 /// connection's thread — `BEGIN IMMEDIATE; …; COMMIT` — instead of one hand-off each to begin,
 /// write and commit. Should a statement of it fail, what it wrote is rolled back on the same
 /// connection before the connection goes back to the pool; a connection whose rollback fails is
-/// closed instead (closing a SQLite connection rolls back what it left open).
+/// closed instead (closing a SQLite connection rolls back what it left open). It runs on a task
+/// of its own: a caller dropped half-way (a client gone) must not leave a connection in the pool
+/// inside a transaction that holds the database's write lock.
 pub async fn run_as_transaction(db: &DatabaseConnection, script: Statement) -> Result<(), DbErr> {
     use sea_orm::sqlx::{self, AssertSqlSafe};
-    let mut conn = db
-        .get_sqlite_connection_pool()
-        .acquire()
-        .await
-        .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err.into())))?;
-    let sql = format!("BEGIN IMMEDIATE; {}; COMMIT", script.sql);
-    let values = SqlxValues(script.values.unwrap_or(Values(Vec::new())));
-    let ran = sqlx::query_with(AssertSqlSafe(sql), values)
-        .execute(&mut *conn)
-        .await;
-    if ran.is_err()
-        && sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
-            .execute(&mut *conn)
+    let pool = db.get_sqlite_connection_pool().clone();
+    let running = tokio::spawn(async move {
+        let mut conn = pool
+            .acquire()
             .await
-            .is_err()
-    {
-        conn.close_on_drop();
-    }
-    ran.map(drop)
-        .map_err(|err| DbErr::Exec(RuntimeErr::SqlxError(err.into())))
+            .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err.into())))?;
+        let sql = format!("BEGIN IMMEDIATE; {}; COMMIT", script.sql);
+        let values = SqlxValues(script.values.unwrap_or(Values(Vec::new())));
+        let ran = sqlx::query_with(AssertSqlSafe(sql), values)
+            .execute(&mut *conn)
+            .await;
+        if ran.is_err()
+            && sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
+                .execute(&mut *conn)
+                .await
+                .is_err()
+        {
+            conn.close_on_drop();
+        }
+        ran.map(drop)
+            .map_err(|err| DbErr::Exec(RuntimeErr::SqlxError(err.into())))
+    });
+    running
+        .await
+        .map_err(|err| DbErr::Custom(format!("a write's task ended early: {err}")))?
 }
 
 /// What this process keeps for one SQLite database file.
@@ -235,6 +242,21 @@ mod tests {
         let err = run_as_transaction(&db, twice).await.unwrap_err();
         assert!(err.to_string().contains("UNIQUE"), "{err}");
         assert_eq!(count(&db).await, 0, "nothing of the failed script stays");
+
+        // A caller dropped while its script runs (a client gone): the script still ends, rolled
+        // back, before its connection serves the next.
+        let counting = Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) \
+             SELECT count(*) FROM n",
+        );
+        let slow = script(insert(1), [counting, insert(1)]);
+        let gone = Duration::from_millis(20);
+        let dropped = tokio::time::timeout(gone, run_as_transaction(&db, slow)).await;
+        assert!(
+            dropped.is_err(),
+            "the caller gave up before the script ended"
+        );
 
         run_as_transaction(&db, script(insert(1), [insert(2)]))
             .await
