@@ -156,12 +156,7 @@ async fn one_key_sent_eight_times_at_once_registers_one_petition_whole() {
                 .into_inner()
         })
         .collect();
-    let ids: std::collections::HashSet<_> = answers
-        .iter()
-        .map(|a| a.petition.as_ref().unwrap().id.clone())
-        .collect();
-    assert_eq!(ids.len(), 1, "every copy answers the same petition");
-    assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
+    xinfang_testkit::assert_one_petition(&answers);
     for table in [
         "intake_petition",
         "intake_petitioner",

@@ -520,12 +520,7 @@ async fn one_key_sent_eight_times_at_once_on_the_embedded_node_registers_one_pet
                 .into_inner(),
         );
     }
-    let ids: std::collections::HashSet<_> = answers
-        .iter()
-        .map(|a| a.petition.as_ref().unwrap().id.clone())
-        .collect();
-    assert_eq!(ids.len(), 1, "every copy answers the same petition");
-    assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
+    xinfang_testkit::assert_one_petition(&answers);
     let next = case_number_of(&mut client.clone(), wage_claim("the-next-form", 42), &clerk).await;
     assert!(next.ends_with("-000002"), "{next}");
 

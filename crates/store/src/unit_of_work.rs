@@ -269,7 +269,7 @@ impl Tx {
     }
 
     /// Commits, then wakes the service's relay for the events just written. Without a begun
-    /// transaction the rows go as one round trip where they can ([`writes::send_alone`]): two
+    /// transaction the rows go as one round trip where they can (`writes::send_alone`): two
     /// (BEGIN, COMMIT) fewer.
     ///
     /// Returns when the commit is durable: on SQLite after the write turn is let go and the

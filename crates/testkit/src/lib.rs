@@ -11,7 +11,7 @@ pub mod services;
 
 pub mod identity;
 
-use xinfang_proto::xinfang::intake::v1::RegisterPetitionRequest;
+use xinfang_proto::xinfang::intake::v1::{RegisterPetitionRequest, RegisterPetitionResponse};
 use xinfang_proto::xinfang::petition::v1::{IdType, Petitioner};
 
 /// A bearer token of a clerk of `unit`, from the tests' identity provider.
@@ -79,6 +79,23 @@ pub fn wage_claim(key: &str, id_number: &str) -> RegisterPetitionRequest {
         }],
         ..Default::default()
     }
+}
+
+/// Copies of one form sent at once were answered as one petition: every copy names it, and only
+/// one registered it (the others are replays).
+pub fn assert_one_petition(answers: &[RegisterPetitionResponse]) {
+    let ids: std::collections::HashSet<_> = answers
+        .iter()
+        .map(|a| {
+            a.petition
+                .as_ref()
+                .expect("a petition in every answer")
+                .id
+                .clone()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every copy answers the same petition");
+    assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
 }
 
 /// An event as a producing service would announce it, with a fresh id.

@@ -2,8 +2,9 @@
 //! handed out from blocks that each intake process reserves in a short transaction of its own,
 //! so that a registration no longer waits for every other registration's commit on the year's
 //! counter row (it did, and that row capped intake near 850/s whatever the cores). On the
-//! embedded SQLite node each is drawn in its registration's transaction ([`CaseNumbers::draw`]),
-//! from the year's last number kept in memory between registrations ([`Draw::number`]).
+//! embedded SQLite node each is drawn under its registration's write turn and written with its
+//! rows ([`CaseNumbers::draw`]), from the year's last number kept in memory between
+//! registrations ([`CaseNumbers::number`]).
 //!
 //! On PostgreSQL numbers are unique but not gap-free, and what a clerk is told about a gap: a
 //! number is skipped when a registration is refused after it was drawn, or when an intake
@@ -57,8 +58,8 @@ impl CaseNumbers {
     /// PostgreSQL from this process's block (a new block in a short transaction of its own, so
     /// that registrations do not queue on the counter row and a registration's transaction never
     /// waits for a second connection). On SQLite (the embedded node: one process, one writer at
-    /// a time) the number is drawn in the registration's own transaction, under the write lock
-    /// it already holds: no gaps, and no second writer. A block reserved in a transaction of its
+    /// a time) the number is drawn under the registration's own write turn and written in its
+    /// transaction: no gaps, and no second writer. A block reserved in a transaction of its
     /// own there waited for the lock while every registration waited for its number (at c=8,
     /// 312/s and a p99 of half a second).
     pub async fn draw(&self, year: i32) -> Result<Draw, DbErr> {
