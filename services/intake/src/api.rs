@@ -251,7 +251,12 @@ impl IntakeApi {
             Some(c) => format!("user:{}|{}", c.user_id, request.idempotency_key),
             None => format!("citizen:{from}|{}", request.idempotency_key),
         };
-        if let Some(existing) = self.store.by_idempotency_key(&key).await? {
+        // A citizen's retry is answered before it counts against the address's limits. A
+        // clerk's is found by the key's unique index when the rows are written, and answered
+        // then: a look-up less for every registration (issue #9).
+        if caller.is_none()
+            && let Some(existing) = self.store.by_idempotency_key(&key).await?
+        {
             return self
                 .replay(existing, &request.idempotency_key, &digest)
                 .await;
@@ -338,7 +343,7 @@ impl IntakeApi {
                     replayed: false,
                 })
             }
-            // Another request with the same key committed first.
+            // The key was taken: a clerk's retry, or another copy that committed first.
             Err(WriteError::Database(err)) if is_unique_violation(&err) => {
                 match self.store.by_idempotency_key(&key).await? {
                     Some(existing) => {

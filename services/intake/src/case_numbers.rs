@@ -7,7 +7,8 @@
 //! registrations ([`CaseNumbers::number`]).
 //!
 //! On PostgreSQL numbers are unique but not gap-free, and what a clerk is told about a gap: a
-//! number is skipped when a registration is refused after it was drawn, or when an intake
+//! number is skipped when a registration is refused after it was drawn (a clerk's request sent
+//! again among them: its key is checked as its rows are written), or when an intake
 //! process stops with part of its block unused (at most [`BLOCK`] − 1 numbers); with several
 //! intake replicas, numbers increase within each replica, not across them. The count of
 //! registrations is the count of items, never the last number.
