@@ -249,8 +249,10 @@ impl<H: EventHandler> Applier<'_, H> {
         delivery: &Delivery<'_>,
         advance: Advance<'_>,
     ) -> Result<Outcome, HandlerError> {
-        let turn = xinfang_platform::database::write_turn(self.db).await;
-        let txn = self.db.begin().await?;
+        let turn = xinfang_platform::database::write_turn(self.db).await?;
+        let txn = xinfang_platform::database::writer(&turn, self.db)
+            .begin()
+            .await?;
         let fresh = match self
             .record_and_apply(&txn, &[(envelope, delivery)], advance)
             .await
@@ -311,8 +313,10 @@ impl<H: EventHandler> Applier<'_, H> {
         let Some((_, last)) = deliveries.last() else {
             return Ok(());
         };
-        let turn = xinfang_platform::database::write_turn(self.db).await;
-        let txn = self.db.begin().await?;
+        let turn = xinfang_platform::database::write_turn(self.db).await?;
+        let txn = xinfang_platform::database::writer(&turn, self.db)
+            .begin()
+            .await?;
         let events: Vec<_> = envelopes
             .iter()
             .zip(deliveries)
@@ -346,7 +350,7 @@ impl<H: EventHandler> Applier<'_, H> {
     async fn commit(
         &self,
         txn: DatabaseTransaction,
-        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+        turn: Option<xinfang_platform::database::WriteTurn>,
     ) -> Result<(), DbErr> {
         txn.commit().await?;
         drop(turn);
@@ -359,8 +363,10 @@ impl<H: EventHandler> Applier<'_, H> {
         reason: &str,
         advance: Advance<'_>,
     ) -> Result<(), DbErr> {
-        let turn = xinfang_platform::database::write_turn(self.db).await;
-        let txn = self.db.begin().await?;
+        let turn = xinfang_platform::database::write_turn(self.db).await?;
+        let txn = xinfang_platform::database::writer(&turn, self.db)
+            .begin()
+            .await?;
         if let Ok(envelope) = Envelope::decode(delivery.payload) {
             inbox::record(
                 &txn,

@@ -13,7 +13,7 @@ use sea_orm::{
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{OnceCell, OwnedMutexGuard};
+use tokio::sync::OnceCell;
 use xinfang_domain::Refusal;
 use xinfang_domain::aggregate::Aggregate;
 use xinfang_events::EventDraft;
@@ -186,13 +186,14 @@ impl UnitOfWork {
     /// deferred one that read first could not upgrade after another writer's commit, and failed
     /// at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED` to a clerk).
     pub async fn begin(&self) -> Result<Tx, DbErr> {
+        let turn = xinfang_platform::database::write_turn(&self.db).await?;
         Ok(Tx {
-            db: self.db.clone(),
+            db: xinfang_platform::database::writer(&turn, &self.db).clone(),
             txn: OnceCell::new(),
             pending: Mutex::new(Vec::new()),
             on_commit: Mutex::new(Vec::new()),
             writer: self.writer.clone(),
-            _turn: xinfang_platform::database::write_turn(&self.db).await,
+            _turn: turn,
         })
     }
 
@@ -217,7 +218,7 @@ pub struct Tx {
     writer: Arc<Writer>,
     /// This process's write turn on SQLite, held until the transaction ends (declared after
     /// the transaction, so let go after it).
-    _turn: Option<OwnedMutexGuard<()>>,
+    _turn: Option<xinfang_platform::database::WriteTurn>,
 }
 
 impl Tx {

@@ -232,7 +232,7 @@ mod tests {
         let restarted = CaseNumbers::new(db.clone());
         assert_eq!(register(&uow, &restarted, true).await.unwrap(), 4);
         assert_eq!(register(&uow, &restarted, true).await.unwrap(), 5);
-        db.close().await.unwrap();
+        xinfang_platform::database::close(db).await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -142,7 +142,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .and(exchange)
         .and(portal)
         .and(hub)?;
-    node.db.close().await?;
+    xinfang_platform::database::close(node.db).await?;
     Ok(())
 }
 

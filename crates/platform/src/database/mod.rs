@@ -19,7 +19,24 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 const IDLE_BEFORE_PING_SECS: u64 = 10;
 
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(options(settings)?).await
+    let db = Database::connect(options(settings)?).await?;
+    // A writer kept from an earlier connection to a file of this name may be to a file since
+    // removed: the next write turn opens one to the file connected now.
+    if let Some(file) = sqlite_file(&db) {
+        file.writer().take();
+    }
+    Ok(db)
+}
+
+/// Closes `db` and, on SQLite, the process's writer connection to its file: the last connection
+/// to close moves the log into the database file, which then alone holds every commit (a copy of
+/// it is whole).
+pub async fn close(db: DatabaseConnection) -> Result<(), DbErr> {
+    let writer = sqlite_file(&db).and_then(|file| file.writer().take());
+    if let Some(writer) = writer {
+        writer.close().await?;
+    }
+    db.close().await
 }
 
 /// Connections for a service's outbox relay, beside its own pool: its transactions (held while
@@ -75,18 +92,76 @@ fn options(settings: &DatabaseSettings) -> Result<ConnectOptions, DbErr> {
     Ok(options)
 }
 
-/// This process's turn to write to a SQLite database, where one transaction writes at a time.
-/// Waiting for the lock inside SQLite means sleeping in its busy handler, in naps of up to
-/// 100 ms however soon the writer before finishes (registrations at c=8 on the embedded node:
-/// p99 180 ms); writers of this process queue here instead, in order, each woken as the one
-/// before it lets go (p99 19 ms). The busy handler remains for other processes. One turn per
-/// database file; `None` on PostgreSQL, where writers do not exclude each other.
+/// This process's turn to write to a SQLite database, where one transaction writes at a time,
+/// and the one connection it writes with ([`WriteTurn::connection`]). Waiting for the lock
+/// inside SQLite means sleeping in its busy handler, in naps of up to 100 ms however soon the
+/// writer before finishes (registrations at c=8 on the embedded node: p99 180 ms); writers of
+/// this process queue here instead, in order, each woken as the one before it lets go (p99
+/// 19 ms). The busy handler remains for other processes. One turn per database file; `None` on
+/// PostgreSQL, where writers do not exclude each other.
 ///
 /// Hold it for one transaction and take no other turn meanwhile: a writer waiting for a second
 /// transaction while it holds one would wait for ever (on SQLite it could not have both anyway).
 /// Let it go before [`flush`]: the sync is what the others need not wait for.
-pub async fn write_turn(db: &DatabaseConnection) -> Option<OwnedMutexGuard<()>> {
-    Some(sqlite_file(db)?.turn.clone().lock_owned().await)
+pub async fn write_turn(db: &DatabaseConnection) -> Result<Option<WriteTurn>, DbErr> {
+    let Some(file) = sqlite_file(db) else {
+        return Ok(None);
+    };
+    let turn = file.turn.clone().lock_owned().await;
+    let kept = file.writer().clone();
+    let writer = match kept {
+        Some(writer) => writer,
+        None => {
+            let writer = connect_writer(db).await?;
+            *file.writer() = Some(writer.clone());
+            writer
+        }
+    };
+    Ok(Some(WriteTurn {
+        writer,
+        _turn: turn,
+    }))
+}
+
+/// A writer's turn on a SQLite file ([`write_turn`]).
+pub struct WriteTurn {
+    writer: DatabaseConnection,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTurn {
+    /// The process's one connection for writing to the file (a pool of one, kept open): its
+    /// pages stay in its cache from one write to the next. SQLite drops a connection's whole
+    /// cache when it finds the file written by another connection since it last looked, and a
+    /// pool hands each writer whichever connection is free: every write began by reading its
+    /// pages again (77 read calls a registration on the embedded node, 21 with one writer).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.writer
+    }
+}
+
+/// The connection to write with under `turn`: the turn's on SQLite, `db` on PostgreSQL.
+pub fn writer<'a>(
+    turn: &'a Option<WriteTurn>,
+    db: &'a DatabaseConnection,
+) -> &'a DatabaseConnection {
+    turn.as_ref().map_or(db, WriteTurn::connection)
+}
+
+/// A pool of one connection with `db`'s options, opened now and never let go idle: no check on
+/// its way out (the file is local), none of SQLite's connections closed behind a writer's back.
+async fn connect_writer(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
+    let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err.into())))?;
+    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
 /// Returns once every commit this process made to `db` before the call is on the disk. On
@@ -168,7 +243,17 @@ pub async fn run_as_transaction(db: &DatabaseConnection, script: Statement) -> R
 /// What this process keeps for one SQLite database file.
 struct SqliteFile {
     turn: Arc<Mutex<()>>,
+    /// Opened by the first write turn that needs it ([`WriteTurn::connection`]).
+    writer: std::sync::Mutex<Option<DatabaseConnection>>,
     log: group_commit::WalFlush,
+}
+
+impl SqliteFile {
+    fn writer(&self) -> std::sync::MutexGuard<'_, Option<DatabaseConnection>> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 fn sqlite_file(db: &DatabaseConnection) -> Option<Arc<SqliteFile>> {
@@ -188,6 +273,7 @@ fn sqlite_file(db: &DatabaseConnection) -> Option<Arc<SqliteFile>> {
     }
     let file = Arc::new(SqliteFile {
         turn: Arc::default(),
+        writer: std::sync::Mutex::default(),
         log: group_commit::WalFlush::new(name),
     });
     files.insert(name.to_owned(), file.clone());
@@ -223,20 +309,7 @@ mod tests {
     /// on serving: it came back without the transaction the script began.
     #[tokio::test]
     async fn a_script_run_as_a_transaction_is_all_or_nothing_and_leaves_its_connection_clean() {
-        let file = std::env::temp_dir().join(format!(
-            "xinfang-script-{}-{}.db",
-            std::process::id(),
-            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        ));
-        let db = connect(&DatabaseSettings {
-            url: format!("sqlite://{}?mode=rwc", file.display()),
-            max_connections: 1,
-        })
-        .await
-        .unwrap();
-        db.execute_unprepared("CREATE TABLE note (key INTEGER PRIMARY KEY)")
-            .await
-            .unwrap();
+        let (file, db) = note_database(1).await;
 
         let twice = script(insert(1), [insert(2), insert(1)]);
         let err = run_as_transaction(&db, twice).await.unwrap_err();
@@ -262,7 +335,69 @@ mod tests {
             .await
             .expect("the next script begins its own transaction");
         assert_eq!(count(&db).await, 2);
-        db.close().await.unwrap();
+        close(db).await.unwrap();
+        remove(&file);
+    }
+
+    /// Every write turn writes on the same connection (a temporary table is a connection's
+    /// own), and once the database is closed its file alone holds what was written: a copy of
+    /// it, without the log beside it, has every row.
+    #[tokio::test]
+    async fn writers_take_turns_on_one_connection_and_a_closed_database_file_holds_every_write() {
+        let (file, db) = note_database(4).await;
+        let first = write_turn(&db).await.unwrap().expect("SQLite takes turns");
+        first
+            .connection()
+            .execute_unprepared("CREATE TEMP TABLE mine (x)")
+            .await
+            .unwrap();
+        drop(first);
+        for key in 1..=3 {
+            let turn = write_turn(&db).await.unwrap().unwrap();
+            let writer = turn.connection();
+            writer
+                .execute_unprepared("INSERT INTO temp.mine VALUES (1)")
+                .await
+                .expect("the connection of the turn before");
+            run_as_transaction(writer, insert(key)).await.unwrap();
+        }
+        assert_eq!(count(&db).await, 3, "the pool reads what the writer wrote");
+
+        close(db).await.unwrap();
+        let copy = file.with_extension("copy.db");
+        std::fs::copy(&file, &copy).unwrap();
+        let reopened = connect(&DatabaseSettings {
+            url: format!("sqlite://{}?mode=rw", copy.display()),
+            max_connections: 1,
+        })
+        .await
+        .unwrap();
+        assert_eq!(count(&reopened).await, 3);
+        close(reopened).await.unwrap();
+        remove(&file);
+        remove(&copy);
+    }
+
+    /// A fresh database file with one table, `note`.
+    async fn note_database(max_connections: u32) -> (PathBuf, DatabaseConnection) {
+        let file = std::env::temp_dir().join(format!(
+            "xinfang-database-{}-{}.db",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let db = connect(&DatabaseSettings {
+            url: format!("sqlite://{}?mode=rwc", file.display()),
+            max_connections,
+        })
+        .await
+        .unwrap();
+        db.execute_unprepared("CREATE TABLE note (key INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        (file, db)
+    }
+
+    fn remove(file: &std::path::Path) {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
         }
