@@ -491,8 +491,8 @@ async fn count(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
 
 /// A double-clicked form on the embedded node: all copies but one fail on the key's unique
 /// index as their rows are written, each registration's rows one script in a transaction of its
-/// own. One petition is registered, nothing of the others stays,
-/// and no case number is lost to them.
+/// own. One petition is registered, nothing of the others stays, and no case number is lost to
+/// them.
 #[tokio::test]
 async fn one_key_sent_eight_times_at_once_on_the_embedded_node_registers_one_petition_whole() {
     let data = std::env::temp_dir().join(format!("xinfang-dev-{}", uuid::Uuid::new_v4()));

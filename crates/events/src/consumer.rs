@@ -250,7 +250,7 @@ impl<H: EventHandler> Applier<'_, H> {
         advance: Advance<'_>,
     ) -> Result<Outcome, HandlerError> {
         let turn = xinfang_platform::database::write_turn(self.db).await?;
-        let txn = xinfang_platform::database::writer(&turn, self.db)
+        let txn = xinfang_platform::database::write_connection(&turn, self.db)
             .begin()
             .await?;
         let fresh = match self
@@ -314,7 +314,7 @@ impl<H: EventHandler> Applier<'_, H> {
             return Ok(());
         };
         let turn = xinfang_platform::database::write_turn(self.db).await?;
-        let txn = xinfang_platform::database::writer(&turn, self.db)
+        let txn = xinfang_platform::database::write_connection(&turn, self.db)
             .begin()
             .await?;
         let events: Vec<_> = envelopes
@@ -364,7 +364,7 @@ impl<H: EventHandler> Applier<'_, H> {
         advance: Advance<'_>,
     ) -> Result<(), DbErr> {
         let turn = xinfang_platform::database::write_turn(self.db).await?;
-        let txn = xinfang_platform::database::writer(&turn, self.db)
+        let txn = xinfang_platform::database::write_connection(&turn, self.db)
             .begin()
             .await?;
         if let Ok(envelope) = Envelope::decode(delivery.payload) {

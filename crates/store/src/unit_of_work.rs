@@ -188,7 +188,7 @@ impl UnitOfWork {
     pub async fn begin(&self) -> Result<Tx, DbErr> {
         let turn = xinfang_platform::database::write_turn(&self.db).await?;
         Ok(Tx {
-            db: xinfang_platform::database::writer(&turn, &self.db).clone(),
+            db: xinfang_platform::database::write_connection(&turn, &self.db).clone(),
             txn: OnceCell::new(),
             pending: Mutex::new(Vec::new()),
             on_commit: Mutex::new(Vec::new()),

@@ -141,15 +141,16 @@ impl WriteTurn {
 }
 
 /// The connection to write with under `turn`: the turn's on SQLite, `db` on PostgreSQL.
-pub fn writer<'a>(
+pub fn write_connection<'a>(
     turn: &'a Option<WriteTurn>,
     db: &'a DatabaseConnection,
 ) -> &'a DatabaseConnection {
     turn.as_ref().map_or(db, WriteTurn::connection)
 }
 
-/// A pool of one connection with `db`'s options, opened now and never let go idle: no check on
-/// its way out (the file is local), none of SQLite's connections closed behind a writer's back.
+/// A pool of one connection with `db`'s options, opened now and kept: never closed for idling
+/// or age, and not checked when taken (the file is local; sqlx still checks it on its way back,
+/// which no setting turns off).
 async fn connect_writer(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
     let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
     let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
