@@ -182,7 +182,8 @@ impl UnitOfWork {
     /// Its transaction begins with the first statement whose answer it needs (a read, a guarded
     /// update); a unit of work that only adds rows — a registration — never needs one: its rows
     /// go with its commit ([`Tx::commit`]). On SQLite the process's write turn is taken here,
-    /// and the transaction, once begun, takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// with the one connection the process writes on, and the transaction, once begun there,
+    /// takes the write lock at once (`BEGIN IMMEDIATE`): a
     /// deferred one that read first could not upgrade after another writer's commit, and failed
     /// at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED` to a clerk).
     pub async fn begin(&self) -> Result<Tx, DbErr> {
@@ -208,6 +209,7 @@ impl UnitOfWork {
 
 /// An open unit of work.
 pub struct Tx {
+    /// Where it writes: the turn's writer connection on SQLite, the pool on PostgreSQL.
     db: DatabaseConnection,
     /// Begun by the first statement whose answer the unit of work needs.
     txn: OnceCell<DatabaseTransaction>,
