@@ -340,9 +340,9 @@ mod tests {
         remove(&file);
     }
 
-    /// Every write turn writes on the same connection (a temporary table is a connection's
-    /// own), and once the database is closed its file alone holds what was written: a copy of
-    /// it, without the log beside it, has every row.
+    /// Every write turn writes on the same connection, one the pool does not hand out (a
+    /// temporary table is a connection's own), and once the database is closed its file alone
+    /// holds what was written: a copy of it, without the log beside it, has every row.
     #[tokio::test]
     async fn writers_take_turns_on_one_connection_and_a_closed_database_file_holds_every_write() {
         let (file, db) = note_database(4).await;
@@ -353,6 +353,12 @@ mod tests {
             .await
             .unwrap();
         drop(first);
+        assert!(
+            db.execute_unprepared("INSERT INTO temp.mine VALUES (1)")
+                .await
+                .is_err(),
+            "the pool's connections are not the writer's"
+        );
         for key in 1..=3 {
             let turn = write_turn(&db).await.unwrap().unwrap();
             let writer = turn.connection();
