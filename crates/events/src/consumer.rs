@@ -33,6 +33,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use xinfang_platform::config::EventSettings;
+use xinfang_platform::database::WriteTurn;
 use xinfang_proto::xinfang::events::v1::Envelope;
 
 /// Why an event did not apply.
@@ -249,10 +250,7 @@ impl<H: EventHandler> Applier<'_, H> {
         delivery: &Delivery<'_>,
         advance: Advance<'_>,
     ) -> Result<Outcome, HandlerError> {
-        let turn = xinfang_platform::database::write_turn(self.db).await?;
-        let txn = xinfang_platform::database::write_connection(&turn, self.db)
-            .begin()
-            .await?;
+        let (turn, txn) = self.begin().await?;
         let fresh = match self
             .record_and_apply(&txn, &[(envelope, delivery)], advance)
             .await
@@ -313,10 +311,7 @@ impl<H: EventHandler> Applier<'_, H> {
         let Some((_, last)) = deliveries.last() else {
             return Ok(());
         };
-        let turn = xinfang_platform::database::write_turn(self.db).await?;
-        let txn = xinfang_platform::database::write_connection(&turn, self.db)
-            .begin()
-            .await?;
+        let (turn, txn) = self.begin().await?;
         let events: Vec<_> = envelopes
             .iter()
             .zip(deliveries)
@@ -345,13 +340,18 @@ impl<H: EventHandler> Applier<'_, H> {
         Ok(())
     }
 
+    /// The write turn (SQLite) and a transaction begun on its connection.
+    async fn begin(&self) -> Result<(Option<WriteTurn>, DatabaseTransaction), DbErr> {
+        let turn = xinfang_platform::database::write_turn(self.db).await?;
+        let txn = xinfang_platform::database::write_connection(&turn, self.db)
+            .begin()
+            .await?;
+        Ok((turn, txn))
+    }
+
     /// Commits and lets the write turn go, then waits until the commit is durable
     /// ([`xinfang_platform::database::flush`]): the position has moved past the events.
-    async fn commit(
-        &self,
-        txn: DatabaseTransaction,
-        turn: Option<xinfang_platform::database::WriteTurn>,
-    ) -> Result<(), DbErr> {
+    async fn commit(&self, txn: DatabaseTransaction, turn: Option<WriteTurn>) -> Result<(), DbErr> {
         txn.commit().await?;
         drop(turn);
         xinfang_platform::database::flush(self.db).await
@@ -363,10 +363,7 @@ impl<H: EventHandler> Applier<'_, H> {
         reason: &str,
         advance: Advance<'_>,
     ) -> Result<(), DbErr> {
-        let turn = xinfang_platform::database::write_turn(self.db).await?;
-        let txn = xinfang_platform::database::write_connection(&turn, self.db)
-            .begin()
-            .await?;
+        let (turn, txn) = self.begin().await?;
         if let Ok(envelope) = Envelope::decode(delivery.payload) {
             inbox::record(
                 &txn,
