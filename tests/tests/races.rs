@@ -420,3 +420,37 @@ async fn case_numbers_stay_unique_across_intake_processes_and_restarts() {
     second.stop().await;
     restarted.stop().await;
 }
+
+/// A registration does not wait for a block of case numbers: the next block is reserved while
+/// half of the current one is left, and used after it, so numbers drawn one after another
+/// follow each other across blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_block_of_case_numbers_is_reserved_before_the_current_one_runs_out() {
+    use xinfang_testkit::services::{settings, spawn_intake};
+    let db = TestDatabase::create().await;
+    let broker = Broker::with_service_topics().await;
+    let intake = spawn_intake(settings(&db.url, Some(&broker.address()))).await;
+    let mut numbers = Vec::new();
+    for n in 0..17 {
+        let petition = intake.register_wage_claim(&format!("block-{n}"), n).await;
+        numbers.push(petition.case_number);
+    }
+    // 17 of the first block's 32 numbers are used: the second block is reserved without a
+    // registration asking for it.
+    assert!(
+        db.reaches("intake_case_sequence WHERE last_number = 64", 1, 10)
+            .await,
+        "{}",
+        db.dump("intake_case_sequence").await
+    );
+    for n in 17..48 {
+        let petition = intake.register_wage_claim(&format!("block-{n}"), n).await;
+        numbers.push(petition.case_number);
+    }
+    let serials: Vec<u32> = numbers
+        .iter()
+        .map(|n| n.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(serials, (1..=48).collect::<Vec<_>>(), "{numbers:?}");
+    intake.stop().await;
+}
