@@ -48,6 +48,14 @@ struct Blocks {
     reserving: tokio::sync::Mutex<()>,
 }
 
+impl Blocks {
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 #[derive(Default)]
 struct Held {
     current: Option<Block>,
@@ -55,6 +63,16 @@ struct Held {
     next: Option<Block>,
     /// A reservation of the next block is on its way.
     reserving_next: bool,
+}
+
+impl Held {
+    /// Numbers of `year` left in the current block.
+    fn left(&self, year: i32) -> i64 {
+        self.current
+            .as_ref()
+            .filter(|b| b.year == year)
+            .map_or(0, |b| b.end - b.next)
+    }
 }
 
 /// The numbers `next..end` of `year`, not yet handed out.
@@ -79,11 +97,11 @@ impl CaseNumbers {
     /// next block is reserved in a short transaction of its own while half of the current one
     /// is left: a registration waits for a reservation only when a year begins or one failed.
     /// (Reserved when the block ran out, every draw waited for it, 56 times a second at
-    /// 1,800/s: issue #9.) On SQLite (the
-    /// embedded node: one process, one writer at a time) the number is drawn under the
-    /// registration's own write turn and written in its transaction: no gaps, and no second
-    /// writer. A block reserved in a transaction of its own there waited for the lock while
-    /// every registration waited for its number (at c=8, 312/s and a p99 of half a second).
+    /// 1,800/s: issue #9.) On SQLite (the embedded node: one process, one writer at a time)
+    /// the number is drawn under the registration's own write turn and written in its
+    /// transaction: no gaps, and no second writer. A block reserved in a transaction of its
+    /// own there waited for the lock while every registration waited for its number (at c=8,
+    /// 312/s and a p99 of half a second).
     pub async fn draw(&self, year: i32) -> Result<Draw, DbErr> {
         if self.db.get_database_backend() == DatabaseBackend::Sqlite {
             return Ok(Draw::InTransaction { year });
@@ -106,11 +124,7 @@ impl CaseNumbers {
     /// The next number of `year` from the blocks held (`reserved` first made the current one),
     /// starting the next block's reservation when half of the current one is used.
     fn take(&self, year: i32, reserved: Option<Block>) -> Option<i64> {
-        let mut held = self
-            .blocks
-            .held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut held = self.blocks.held();
         if reserved.is_some() {
             held.current = reserved;
         }
@@ -126,8 +140,7 @@ impl CaseNumbers {
                 },
             }
         };
-        let left = held.current.as_ref().map_or(0, |b| b.end - b.next);
-        if left <= BLOCK / 2 && held.next.is_none() && !held.reserving_next {
+        if held.left(year) <= BLOCK / 2 && held.next.is_none() && !held.reserving_next {
             held.reserving_next = true;
             self.reserve_next(year);
         }
@@ -139,11 +152,17 @@ impl CaseNumbers {
         let (db, blocks) = (self.db.clone(), self.blocks.clone());
         tokio::spawn(async move {
             let _reserving = blocks.reserving.lock().await;
+            // A draw that found the current block used up before this task ran reserved the
+            // next itself: another would be one more block unused should the process stop.
+            {
+                let mut held = blocks.held();
+                if held.left(year) > BLOCK / 2 {
+                    held.reserving_next = false;
+                    return;
+                }
+            }
             let reserved = Block::reserve(&db, year).await;
-            let mut held = blocks
-                .held
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut held = blocks.held();
             held.reserving_next = false;
             match reserved {
                 Ok(block) => held.next = Some(block),
