@@ -50,9 +50,7 @@ struct Blocks {
 
 impl Blocks {
     fn held(&self) -> std::sync::MutexGuard<'_, Held> {
-        self.held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.held)
     }
 }
 
@@ -95,7 +93,8 @@ impl CaseNumbers {
     /// PostgreSQL from this process's block, so that registrations do not queue on the
     /// counter row and a registration's transaction never waits for a second connection. The
     /// next block is reserved in a short transaction of its own while half of the current one
-    /// is left: a registration waits for a reservation only when a year begins or one failed.
+    /// is left: a registration waits for a reservation only for the process's first block of a
+    /// year, or when a reservation failed.
     /// (Reserved when the block ran out, every draw waited for it, 56 times a second at
     /// 1,800/s: issue #9.) On SQLite (the embedded node: one process, one writer at a time)
     /// the number is drawn under the registration's own write turn and written in its
@@ -220,8 +219,10 @@ impl CaseNumbers {
     }
 }
 
-fn lock(last: &std::sync::Mutex<Option<Last>>) -> std::sync::MutexGuard<'_, Option<Last>> {
-    last.lock()
+/// What a lock guards stays consistent if a holder panicked: each is changed in one step.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
