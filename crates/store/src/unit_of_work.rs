@@ -183,9 +183,9 @@ impl UnitOfWork {
     /// update); a unit of work that only adds rows — a registration — never needs one: its rows
     /// go with its commit ([`Tx::commit`]). On SQLite the process's write turn is taken here,
     /// with the one connection the process writes on, and the transaction, once begun there,
-    /// takes the write lock at once (`BEGIN IMMEDIATE`): a
-    /// deferred one that read first could not upgrade after another writer's commit, and failed
-    /// at once (`SQLITE_BUSY_SNAPSHOT`, answered `ABORTED` to a clerk).
+    /// takes the write lock at once (`BEGIN IMMEDIATE`): a deferred one that read first could
+    /// not upgrade after another writer's commit, and failed at once (`SQLITE_BUSY_SNAPSHOT`,
+    /// answered `ABORTED` to a clerk).
     pub async fn begin(&self) -> Result<Tx, DbErr> {
         let turn = xinfang_platform::database::write_turn(&self.db).await?;
         Ok(Tx {
